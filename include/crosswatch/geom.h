@@ -1,0 +1,60 @@
+/* crosswatch — plane geometry: points, boxes, polygons and homographies.
+ *
+ * Image coordinates are pixels with y pointing down; ground coordinates are metres on the road
+ * plane. A struct cw_homography maps one plane to the other.
+ */
+#ifndef CROSSWATCH_GEOM_H
+#define CROSSWATCH_GEOM_H
+
+#include <stdbool.h>
+
+struct cw_point {
+    double x, y;
+};
+
+/* Axis-aligned box: top-left corner and size. */
+struct cw_box {
+    double x, y, w, h;
+};
+
+/* 3×3 projective transform, row-major: (x, y, 1) ↦ (m0 x + m1 y + m2, m3 x + …) / (m6 x + m7 y + m8). */
+struct cw_homography {
+    double m[9];
+};
+
+/* Solves the homography mapping src[i] to dst[i] for @n >= 4 pairs (least squares when n > 4),
+ * with Hartley normalisation. Writes the root-mean-square reprojection error in dst units to
+ * *@rms when not NULL. Returns 0, or CW_EINVAL when the points are degenerate (three collinear
+ * among four, or all on one line). Does not log: the caller knows which file to name. */
+int cw_homography_solve(const struct cw_point *src, const struct cw_point *dst, int n,
+                        struct cw_homography *out, double *rms);
+
+/* Inverts @h into @inv. Returns 0, or CW_EINVAL when @h is singular. */
+int cw_homography_invert(const struct cw_homography *h, struct cw_homography *inv);
+
+/* True when @h is singular or numerically close to it. */
+bool cw_homography_is_singular(const struct cw_homography *h);
+
+/* Maps @p through @h. Returns false when @p maps to or beyond the horizon (w <= 0), in which case
+ * *@out is left unchanged. */
+bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struct cw_point *out);
+
+/* Signed area (positive for counter-clockwise in a y-up frame). */
+double cw_polygon_area(const struct cw_point *pts, int n);
+
+/* Even-odd point-in-polygon test; points on an edge may go either way. */
+bool cw_polygon_contains(const struct cw_point *pts, int n, struct cw_point p);
+
+/* True when two non-adjacent edges of the closed polygon cross or touch; the indices of the
+ * first such pair (edge i runs from pts[i] to pts[i+1]) go to *@ea and *@eb when not NULL. */
+bool cw_polygon_self_intersects(const struct cw_point *pts, int n, int *ea, int *eb);
+
+/* True when segments ab and cd share at least one point. */
+bool cw_segments_intersect(struct cw_point a, struct cw_point b, struct cw_point c,
+                           struct cw_point d);
+
+/* Sign of the cross product (b - a) × (p - a): > 0 on one side of the line ab, < 0 on the other,
+ * 0 on it. */
+double cw_line_side(struct cw_point a, struct cw_point b, struct cw_point p);
+
+#endif

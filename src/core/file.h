@@ -1,0 +1,12 @@
+/* Internal: whole-file reading with errors that name the file. */
+#ifndef CW_CORE_FILE_H
+#define CW_CORE_FILE_H
+
+#include <stddef.h>
+
+/* Reads the file at @path (at most @max bytes) into a new NUL-terminated buffer. Logs
+ * "<path>: <reason>" under @module and returns CW_ENOENT, CW_EPERM, CW_EIO, CW_EINVAL (too large
+ * or not a regular file) or CW_ENOMEM; on success returns 0 and the caller frees *@out. */
+int cw__read_file(const char *module, const char *path, size_t max, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,274 @@
+#include "crosswatch/geom.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "crosswatch/error.h"
+
+double cw_line_side(struct cw_point a, struct cw_point b, struct cw_point p)
+{
+    return (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+}
+
+static int sign_eps(double v, double eps)
+{
+    return v > eps ? 1 : (v < -eps ? -1 : 0);
+}
+
+static bool on_segment(struct cw_point a, struct cw_point b, struct cw_point p)
+{
+    return fmin(a.x, b.x) <= p.x && p.x <= fmax(a.x, b.x) && fmin(a.y, b.y) <= p.y &&
+           p.y <= fmax(a.y, b.y);
+}
+
+bool cw_segments_intersect(struct cw_point a, struct cw_point b, struct cw_point c,
+                           struct cw_point d)
+{
+    double scale = fmax(fmax(fabs(a.x), fabs(a.y)), fmax(fabs(b.x), fabs(b.y))) + 1.0;
+    double eps = 1e-12 * scale * scale;
+    int d1 = sign_eps(cw_line_side(c, d, a), eps), d2 = sign_eps(cw_line_side(c, d, b), eps);
+    int d3 = sign_eps(cw_line_side(a, b, c), eps), d4 = sign_eps(cw_line_side(a, b, d), eps);
+
+    if (d1 * d2 < 0 && d3 * d4 < 0)
+        return true;
+    return (d1 == 0 && on_segment(c, d, a)) || (d2 == 0 && on_segment(c, d, b)) ||
+           (d3 == 0 && on_segment(a, b, c)) || (d4 == 0 && on_segment(a, b, d));
+}
+
+double cw_polygon_area(const struct cw_point *pts, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cw_point *p = &pts[i], *q = &pts[(i + 1) % n];
+        s += p->x * q->y - q->x * p->y;
+    }
+    return s / 2;
+}
+
+bool cw_polygon_contains(const struct cw_point *pts, int n, struct cw_point p)
+{
+    bool in = false;
+    for (int i = 0, j = n - 1; i < n; j = i++) {
+        if ((pts[i].y > p.y) != (pts[j].y > p.y) &&
+            p.x < (pts[j].x - pts[i].x) * (p.y - pts[i].y) / (pts[j].y - pts[i].y) + pts[i].x)
+            in = !in;
+    }
+    return in;
+}
+
+bool cw_polygon_self_intersects(const struct cw_point *pts, int n, int *ea, int *eb)
+{
+    /* O(n²) is fine: scene polygons have a handful of vertices. */
+    for (int i = 0; i < n; i++) {
+        for (int j = i + 1; j < n; j++) {
+            if (j == i + 1 || (i == 0 && j == n - 1))
+                continue; /* adjacent edges share a vertex by construction */
+            if (cw_segments_intersect(pts[i], pts[(i + 1) % n], pts[j], pts[(j + 1) % n])) {
+                if (ea)
+                    *ea = i;
+                if (eb)
+                    *eb = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struct cw_point *out)
+{
+    const double *m = h->m;
+    double w = m[6] * p.x + m[7] * p.y + m[8];
+    if (!(w > 1e-12))
+        return false;
+    out->x = (m[0] * p.x + m[1] * p.y + m[2]) / w;
+    out->y = (m[3] * p.x + m[4] * p.y + m[5]) / w;
+    return true;
+}
+
+static double det3(const double *m)
+{
+    return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+           m[2] * (m[3] * m[7] - m[4] * m[6]);
+}
+
+bool cw_homography_is_singular(const struct cw_homography *h)
+{
+    double norm = 0;
+    for (int i = 0; i < 9; i++) {
+        if (!isfinite(h->m[i]))
+            return true;
+        norm += h->m[i] * h->m[i];
+    }
+    norm = sqrt(norm);
+    if (norm == 0)
+        return true;
+    /* det scales with the cube of the entries: compare like with like. */
+    return fabs(det3(h->m)) < 1e-10 * norm * norm * norm;
+}
+
+int cw_homography_invert(const struct cw_homography *h, struct cw_homography *inv)
+{
+    const double *m = h->m;
+    double d;
+    double r[9];
+    if (cw_homography_is_singular(h))
+        return CW_EINVAL;
+    d = det3(m);
+    r[0] = (m[4] * m[8] - m[5] * m[7]) / d;
+    r[1] = (m[2] * m[7] - m[1] * m[8]) / d;
+    r[2] = (m[1] * m[5] - m[2] * m[4]) / d;
+    r[3] = (m[5] * m[6] - m[3] * m[8]) / d;
+    r[4] = (m[0] * m[8] - m[2] * m[6]) / d;
+    r[5] = (m[2] * m[3] - m[0] * m[5]) / d;
+    r[6] = (m[3] * m[7] - m[4] * m[6]) / d;
+    r[7] = (m[1] * m[6] - m[0] * m[7]) / d;
+    r[8] = (m[0] * m[4] - m[1] * m[3]) / d;
+    memcpy(inv->m, r, sizeof(r));
+    return 0;
+}
+
+/* Similarity that moves the points' centroid to the origin and their mean distance to √2. */
+static void normaliser(const struct cw_point *p, int n, double t[9])
+{
+    double cx = 0, cy = 0, d = 0, s;
+    for (int i = 0; i < n; i++) {
+        cx += p[i].x;
+        cy += p[i].y;
+    }
+    cx /= n;
+    cy /= n;
+    for (int i = 0; i < n; i++)
+        d += hypot(p[i].x - cx, p[i].y - cy);
+    d /= n;
+    s = d > 0 ? sqrt(2.0) / d : 1.0;
+    double v[9] = {s, 0, -s * cx, 0, s, -s * cy, 0, 0, 1};
+    memcpy(t, v, sizeof(v));
+}
+
+static void mul3(const double *a, const double *b, double *out)
+{
+    double r[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+    memcpy(out, r, sizeof(r));
+}
+
+/* Cyclic Jacobi eigen-decomposition of a symmetric 9×9 matrix: eigenvalues to w, eigenvectors
+ * to the columns of v. Nine unknowns make this cheap and it is robust for DLT systems. */
+static void jacobi9(double a[81], double w[9], double v[81])
+{
+    for (int i = 0; i < 81; i++)
+        v[i] = (i % 10 == 0) ? 1.0 : 0.0;
+    for (int sweep = 0; sweep < 60; sweep++) {
+        double off = 0;
+        for (int p = 0; p < 9; p++)
+            for (int q = p + 1; q < 9; q++)
+                off += a[p * 9 + q] * a[p * 9 + q];
+        if (off < 1e-30)
+            break;
+        for (int p = 0; p < 9; p++) {
+            for (int q = p + 1; q < 9; q++) {
+                double apq = a[p * 9 + q], theta, t, c, s;
+                if (fabs(apq) < 1e-300)
+                    continue;
+                theta = (a[q * 9 + q] - a[p * 9 + p]) / (2 * apq);
+                t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+                c = 1 / sqrt(t * t + 1);
+                s = t * c;
+                for (int k = 0; k < 9; k++) {
+                    double akp = a[k * 9 + p], akq = a[k * 9 + q];
+                    a[k * 9 + p] = c * akp - s * akq;
+                    a[k * 9 + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < 9; k++) {
+                    double apk = a[p * 9 + k], aqk = a[q * 9 + k];
+                    a[p * 9 + k] = c * apk - s * aqk;
+                    a[q * 9 + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < 9; k++) {
+                    double vkp = v[k * 9 + p], vkq = v[k * 9 + q];
+                    v[k * 9 + p] = c * vkp - s * vkq;
+                    v[k * 9 + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    for (int i = 0; i < 9; i++)
+        w[i] = a[i * 9 + i];
+}
+
+static bool all_collinear_or_triple(const struct cw_point *p, int n)
+{
+    /* With exactly four pairs, any three collinear points leave the homography undetermined. */
+    double scale = 0;
+    for (int i = 0; i < n; i++)
+        scale = fmax(scale, fmax(fabs(p[i].x), fabs(p[i].y)));
+    double eps = 1e-9 * (scale + 1) * (scale + 1);
+    if (n == 4) {
+        for (int i = 0; i < 4; i++) {
+            int a = (i + 1) % 4, b = (i + 2) % 4, c = (i + 3) % 4;
+            if (fabs(cw_line_side(p[a], p[b], p[c])) <= eps)
+                return true;
+        }
+        return false;
+    }
+    for (int i = 2; i < n; i++)
+        if (fabs(cw_line_side(p[0], p[1], p[i])) > eps)
+            return false;
+    return true;
+}
+
+int cw_homography_solve(const struct cw_point *src, const struct cw_point *dst, int n,
+                        struct cw_homography *out, double *rms)
+{
+    double ts[9], td[9], tdi[9], ata[81] = {0}, w[9], v[81], hn[9];
+    struct cw_homography tdh;
+    int best = 0;
+
+    if (n < 4 || all_collinear_or_triple(src, n) || all_collinear_or_triple(dst, n))
+        return CW_EINVAL;
+    normaliser(src, n, ts);
+    normaliser(dst, n, td);
+    for (int i = 0; i < n; i++) {
+        double x = ts[0] * src[i].x + ts[2], y = ts[4] * src[i].y + ts[5];
+        double u = td[0] * dst[i].x + td[2], vv = td[4] * dst[i].y + td[5];
+        double r1[9] = {-x, -y, -1, 0, 0, 0, u * x, u * y, u};
+        double r2[9] = {0, 0, 0, -x, -y, -1, vv * x, vv * y, vv};
+        for (int a = 0; a < 9; a++)
+            for (int b = 0; b < 9; b++)
+                ata[a * 9 + b] += r1[a] * r1[b] + r2[a] * r2[b];
+    }
+    jacobi9(ata, w, v);
+    for (int i = 1; i < 9; i++)
+        if (w[i] < w[best])
+            best = i;
+    for (int i = 0; i < 9; i++)
+        hn[i] = v[i * 9 + best];
+    /* H = Td⁻¹ · Hn · Ts */
+    memcpy(tdh.m, td, sizeof(td));
+    if (cw_homography_invert(&tdh, &tdh))
+        return CW_EINVAL;
+    memcpy(tdi, tdh.m, sizeof(tdi));
+    mul3(hn, ts, hn);
+    mul3(tdi, hn, out->m);
+    if (fabs(out->m[8]) > 1e-12) {
+        double s = out->m[8];
+        for (int i = 0; i < 9; i++)
+            out->m[i] /= s;
+    }
+    if (cw_homography_is_singular(out))
+        return CW_EINVAL;
+    if (rms) {
+        double e = 0;
+        for (int i = 0; i < n; i++) {
+            struct cw_point q;
+            if (!cw_homography_apply(out, src[i], &q))
+                return CW_EINVAL; /* a control point behind the camera: inconsistent pairs */
+            e += (q.x - dst[i].x) * (q.x - dst[i].x) + (q.y - dst[i].y) * (q.y - dst[i].y);
+        }
+        *rms = sqrt(e / n);
+    }
+    return 0;
+}
