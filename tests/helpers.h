@@ -47,10 +47,10 @@ static inline void capture_stop(void)
 }
 
 /* Fails the test, showing the log, when @needle was not logged. */
-#define assert_logged(c, needle)                                                               \
-    do {                                                                                       \
-        if (!strstr((c)->text, (needle)))                                                      \
-            fail_msg("expected the log to contain \"%s\"; it was:\n%s", (needle), (c)->text);  \
+#define assert_logged(c, needle)                                                                   \
+    do {                                                                                           \
+        if (!strstr((c)->text, (needle)))                                                          \
+            fail_msg("expected the log to contain \"%s\"; it was:\n%s", (needle), (c)->text);      \
     } while (0)
 
 /* Path of a generated test medium (tests/media/make_media.py writes them to CW_TEST_MEDIA). */

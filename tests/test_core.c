@@ -28,8 +28,7 @@ static void test_log_text_and_json(void **state)
     int64_t t = INT64_C(1795966296123) * 1000000;
     cw__log_format(line, sizeof(line), CW_LOG_TEXT, t, CW_LOG_WARN, "video", "camera lost");
     assert_string_equal(line, "2026-11-29T15:31:36.123Z warn  video: camera lost\n");
-    cw__log_format(line, sizeof(line), CW_LOG_JSON, t, CW_LOG_ERROR, "scene",
-                   "bad \"id\"\tx\\y");
+    cw__log_format(line, sizeof(line), CW_LOG_JSON, t, CW_LOG_ERROR, "scene", "bad \"id\"\tx\\y");
     assert_string_equal(line, "{\"ts\":\"2026-11-29T15:31:36.123Z\",\"level\":\"error\","
                               "\"module\":\"scene\",\"msg\":\"bad \\\"id\\\"\\tx\\\\y\"}\n");
     /* Every JSON line parses. */
@@ -115,7 +114,15 @@ static const struct cw_option table[] = {
     {"flag", CW_OPT_BOOL, offsetof(struct opts, flag), {.b = true}, 0, 0, NULL, NULL, "a flag"},
     {"count", CW_OPT_INT, offsetof(struct opts, count), {.i = 3}, 1, 10, NULL, NULL, "a count"},
     {"ratio", CW_OPT_DOUBLE, offsetof(struct opts, ratio), {.d = 0.5}, 0, 1, NULL, "x", "ratio"},
-    {"name", CW_OPT_STRING, offsetof(struct opts, name), {.s = "cam"}, 0, 0, NULL, NULL, "name",
+    {"name",
+     CW_OPT_STRING,
+     offsetof(struct opts, name),
+     {.s = "cam"},
+     0,
+     0,
+     NULL,
+     NULL,
+     "name",
      CW_OPT_REQUIRED},
     {"mode", CW_OPT_ENUM, offsetof(struct opts, mode), {.i = 1}, 0, 0, modes, NULL, "mode"},
     {NULL},

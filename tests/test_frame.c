@@ -25,8 +25,11 @@ static void slot_free(void *s)
 
 static void test_pool_get_ref_unref(void **state)
 {
-    struct cw_frame_pool_config cfg = {.count = 3, .width = 1920, .height = 1080,
-                                       .grey_width = 640, .grey_height = 360,
+    struct cw_frame_pool_config cfg = {.count = 3,
+                                       .width = 1920,
+                                       .height = 1080,
+                                       .grey_width = 640,
+                                       .grey_height = 360,
                                        .own_planes = true};
     struct cw_frame_pool *pool = cw_frame_pool_new(&cfg);
     struct cw_frame *a, *b, *c, *d, *ref;
@@ -72,9 +75,14 @@ static void test_pool_get_ref_unref(void **state)
 
 static void test_pool_slots(void **state)
 {
-    struct cw_frame_pool_config cfg = {.count = 4, .width = 64, .height = 48, .grey_width = 32,
-                                       .grey_height = 24, .slot_new = slot_new,
-                                       .slot_reset = slot_reset, .slot_free = slot_free};
+    struct cw_frame_pool_config cfg = {.count = 4,
+                                       .width = 64,
+                                       .height = 48,
+                                       .grey_width = 32,
+                                       .grey_height = 24,
+                                       .slot_new = slot_new,
+                                       .slot_reset = slot_reset,
+                                       .slot_free = slot_free};
     struct cw_frame_pool *pool;
     struct cw_frame *f;
     (void)state;
@@ -93,8 +101,8 @@ static void test_pool_slots(void **state)
 static void test_pool_bad_config(void **state)
 {
     struct log_capture c;
-    struct cw_frame_pool_config cfg = {.count = 0, .width = 64, .height = 48, .grey_width = 32,
-                                       .grey_height = 24};
+    struct cw_frame_pool_config cfg = {
+        .count = 0, .width = 64, .height = 48, .grey_width = 32, .grey_height = 24};
     (void)state;
     capture_start(&c);
     assert_null(cw_frame_pool_new(&cfg));
@@ -122,8 +130,12 @@ static void *unref_all(void *arg)
 
 static void test_refcount_threads(void **state)
 {
-    struct cw_frame_pool_config cfg = {.count = 8, .width = 32, .height = 32, .grey_width = 16,
-                                       .grey_height = 16, .own_planes = true};
+    struct cw_frame_pool_config cfg = {.count = 8,
+                                       .width = 32,
+                                       .height = 32,
+                                       .grey_width = 16,
+                                       .grey_height = 16,
+                                       .own_planes = true};
     struct cw_frame_pool *pool = cw_frame_pool_new(&cfg);
     struct churn ch;
     pthread_t t[4];

@@ -29,8 +29,7 @@ static void test_polygon(void **state)
 }
 
 /* A camera-like homography, and points pushed through it. */
-static const struct cw_homography truth = {{0.02, 0.001, -5, 0.0005, 0.05, -20, 0.00001, 0.002,
-                                            1}};
+static const struct cw_homography truth = {{0.02, 0.001, -5, 0.0005, 0.05, -20, 0.00001, 0.002, 1}};
 
 static void test_homography_exact_four(void **state)
 {

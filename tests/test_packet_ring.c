@@ -10,8 +10,10 @@
 static void push(struct cw_packet_ring *r, int i, int gop, uint32_t size)
 {
     uint8_t buf[70000];
-    struct cw_packet_info info = {.pts_ns = i * 40 * MS, .dts_ns = i * 40 * MS,
-                                  .duration_ns = 40 * MS, .size = size,
+    struct cw_packet_info info = {.pts_ns = i * 40 * MS,
+                                  .dts_ns = i * 40 * MS,
+                                  .duration_ns = 40 * MS,
+                                  .size = size,
                                   .keyframe = i % gop == 0};
     memset(buf, i & 0xff, size);
     assert_int_equal(cw_packet_ring_push(r, buf, &info), 0);

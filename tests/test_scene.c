@@ -23,10 +23,9 @@ static int setup(void **state)
     n = ftell(f);
     rewind(f);
     base = calloc(1, (size_t)n + 1);
-    if (fread(base, 1, (size_t)n, f) != (size_t)n)
-        return -1;
+    n = base ? (long)fread(base, 1, (size_t)n, f) : -1;
     fclose(f);
-    return 0;
+    return n > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -131,7 +130,8 @@ static const struct bad_case cases[] = {
      "{\"image\": [500, 1060], \"ground\": [1, 0]}, {\"image\": [600, 1060], \"ground\": [2, 0]},"
      "{\"image\": [700, 1060], \"ground\": [3, 0]}",
      "ground.points: degenerate"},
-    {"{\"image\": [960, 640], \"ground\": [5.25, 15.0]}", "{\"image\": [2960, 640], \"ground\": [5.25, 15.0]}",
+    {"{\"image\": [960, 640], \"ground\": [5.25, 15.0]}",
+     "{\"image\": [2960, 640], \"ground\": [5.25, 15.0]}",
      "ground.points[4].image: (2960, 640) is outside the 1920x1080 image"},
     {"\"points\": [", "\"points\": [{\"image\": [1, 1], \"ground\": [0, 0]}], \"p\": [",
      "ground.points: has 1 point pairs; give 4 to 64"},
@@ -176,7 +176,8 @@ static const struct bad_case cases[] = {
      "lanes[0].direction: expected an arrow"},
     {"\"direction\": [[1100, 1000], [1100, 800]]", "\"direction\": [[1100, 1000], [1100, 1000]]",
      "lanes[0].direction: tail and head are the same point"},
-    {"\"speed_limit_kmh\": 40", "\"speed_limit_kmh\": -5", "lanes[0].speed_limit_kmh: -5 is out of range"},
+    {"\"speed_limit_kmh\": 40", "\"speed_limit_kmh\": -5",
+     "lanes[0].speed_limit_kmh: -5 is out of range"},
     {"\"kind\": \"motor\"", "\"kind\": \"bus\"", "lanes[0].kind: unknown value 'bus'"},
     /* signals */
     {"\"region\": [1700, 80, 40, 110]", "\"region\": [1900, 80, 40, 110]",
@@ -281,12 +282,9 @@ static void test_horizon(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_scene),
-        cmocka_unit_test(test_given_matrix),
-        cmocka_unit_test(test_every_error),
-        cmocka_unit_test(test_many_errors_at_once),
-        cmocka_unit_test(test_load_errors),
-        cmocka_unit_test(test_horizon),
+        cmocka_unit_test(test_valid_scene), cmocka_unit_test(test_given_matrix),
+        cmocka_unit_test(test_every_error), cmocka_unit_test(test_many_errors_at_once),
+        cmocka_unit_test(test_load_errors), cmocka_unit_test(test_horizon),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

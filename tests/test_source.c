@@ -71,8 +71,8 @@ static void test_good_file(void **state)
             keys++;
         }
         /* The analysis image is the luma plane when sizes match. */
-        assert_memory_equal(f->grey.data + 100 * f->grey.stride,
-                            f->plane[0] + 100 * f->stride[0], 320);
+        assert_memory_equal(f->grey.data + 100 * f->grey.stride, f->plane[0] + 100 * f->stride[0],
+                            320);
         last_pts = f->pts_ns;
         last_mono = f->mono_ns;
         cw_frame_unref(&f);

@@ -22,25 +22,25 @@ struct cw_image {
 };
 
 struct cw_frame {
-    int width;          /* full-resolution size in pixels */
+    int width; /* full-resolution size in pixels */
     int height;
-    uint8_t *plane[3];  /* Y, U, V; U and V are (width+1)/2 × (height+1)/2 */
-    int stride[3];      /* bytes between rows of each plane */
+    uint8_t *plane[3];    /* Y, U, V; U and V are (width+1)/2 × (height+1)/2 */
+    int stride[3];        /* bytes between rows of each plane */
     struct cw_image grey; /* analysis image: luma resampled to the pool's analysis size */
-    int64_t pts_ns;     /* stream time: from the stream's timestamps, 0 at its first frame */
-    int64_t wall_ns;    /* wall-clock time the picture represents (ns since the Unix epoch) */
-    int64_t mono_ns;    /* monotonic time at which the frame was decoded (for latency) */
-    int64_t index;      /* 0-based number of the frame within its source */
-    bool keyframe;      /* decoded from an intra (key) picture */
+    int64_t pts_ns;       /* stream time: from the stream's timestamps, 0 at its first frame */
+    int64_t wall_ns;      /* wall-clock time the picture represents (ns since the Unix epoch) */
+    int64_t mono_ns;      /* monotonic time at which the frame was decoded (for latency) */
+    int64_t index;        /* 0-based number of the frame within its source */
+    bool keyframe;        /* decoded from an intra (key) picture */
 };
 
 struct cw_frame_pool;
 
 struct cw_frame_pool_config {
-    unsigned count;     /* frames in the pool (>= 1) */
-    int width;          /* full-resolution size */
+    unsigned count; /* frames in the pool (>= 1) */
+    int width;      /* full-resolution size */
     int height;
-    int grey_width;     /* analysis image size (<= full size) */
+    int grey_width; /* analysis image size (<= full size) */
     int grey_height;
     /* Allocate full-resolution planes in every frame. Leave false when the planes of each frame
      * are borrowed from elsewhere (a decoder's own buffers) through the slot hooks below. */

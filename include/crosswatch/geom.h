@@ -17,7 +17,8 @@ struct cw_box {
     double x, y, w, h;
 };
 
-/* 3×3 projective transform, row-major: (x, y, 1) ↦ (m0 x + m1 y + m2, m3 x + …) / (m6 x + m7 y + m8). */
+/* 3×3 projective transform, row-major: (x, y, 1) ↦ (m0 x + m1 y + m2, m3 x + …) / (m6 x + m7 y +
+ * m8). */
 struct cw_homography {
     double m[9];
 };

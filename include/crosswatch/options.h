@@ -32,12 +32,12 @@ struct cw_option {
         int64_t i;
         double d;
         const char *s;
-    } def;                       /* default (ENUM: index into choices) */
-    double min, max;             /* INT and DOUBLE range, inclusive; ignored when min == max */
-    const char *const *choices;  /* ENUM: the accepted names, NULL-terminated */
-    const char *unit;            /* shown in help ("s", "m", "px"); may be NULL */
-    const char *help;            /* one line */
-    unsigned flags;              /* CW_OPT_REQUIRED … */
+    } def;                      /* default (ENUM: index into choices) */
+    double min, max;            /* INT and DOUBLE range, inclusive; ignored when min == max */
+    const char *const *choices; /* ENUM: the accepted names, NULL-terminated */
+    const char *unit;           /* shown in help ("s", "m", "px"); may be NULL */
+    const char *help;           /* one line */
+    unsigned flags;             /* CW_OPT_REQUIRED … */
 };
 
 /* The option must be present in JSON input (its default only fills the struct). */

@@ -18,17 +18,17 @@
 struct cw_packet_ring;
 
 struct cw_packet_ring_config {
-    double seconds;      /* keep at least this much stream time when bytes allow (> 0) */
-    size_t max_bytes;    /* size of the byte arena (>= 64 KiB) */
+    double seconds;       /* keep at least this much stream time when bytes allow (> 0) */
+    size_t max_bytes;     /* size of the byte arena (>= 64 KiB) */
     unsigned max_packets; /* size of the record array (>= 16) */
 };
 
 /* What is kept about each packet besides its bytes. Times are stream nanoseconds. */
 struct cw_packet_info {
     int64_t pts_ns;
-    int64_t dts_ns;      /* decode order time; INT64_MIN when the stream gives none */
+    int64_t dts_ns; /* decode order time; INT64_MIN when the stream gives none */
     int64_t duration_ns;
-    int64_t wall_ns;     /* wall-clock time the packet represents */
+    int64_t wall_ns; /* wall-clock time the packet represents */
     uint32_t size;
     bool keyframe;
 };

@@ -10,7 +10,7 @@
 
 struct cw_probe_stream {
     int index;
-    char type[16];    /* "video", "audio", "data", "subtitle" */
+    char type[16]; /* "video", "audio", "data", "subtitle" */
     char codec[32];
     char profile[32];
     int width, height;
@@ -19,10 +19,10 @@ struct cw_probe_stream {
 };
 
 struct cw_probe_result {
-    char format[64];   /* container, e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
+    char format[64]; /* container, e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
     int n_streams;
     struct cw_probe_stream streams[CW_PROBE_MAX_STREAMS];
-    int video_index;   /* index in streams[] of the stream crosswatch would use */
+    int video_index; /* index in streams[] of the stream crosswatch would use */
     int width, height;
     double fps;
     double duration_s; /* 0 when unknown or live */
@@ -32,10 +32,10 @@ struct cw_probe_result {
     double scanned_s;
     int64_t packets;
     int64_t keyframes;
-    double gop_mean;   /* frames from one keyframe to the next */
+    double gop_mean; /* frames from one keyframe to the next */
     int gop_min, gop_max;
     double gop_seconds; /* mean keyframe interval in seconds */
-    bool decodes;      /* the first frame decoded */
+    bool decodes;       /* the first frame decoded */
     int64_t decode_errors;
 };
 

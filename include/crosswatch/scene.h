@@ -82,11 +82,11 @@ struct cw_lane {
     char id[CW_SCENE_ID_MAX];
     int kind; /* enum cw_lane_kind */
     struct cw_scene_polygon poly;
-    struct cw_point dir_img[2];  /* the arrow drawn along the lane, tail then head */
-    struct cw_point dir_ground;  /* unit vector of allowed travel on the ground */
-    int stop_line;               /* index into lines, or -1 */
-    int signal;                  /* index into signals, or -1 */
-    double speed_limit_kmh;      /* 0: the speeding rule's default for the class */
+    struct cw_point dir_img[2]; /* the arrow drawn along the lane, tail then head */
+    struct cw_point dir_ground; /* unit vector of allowed travel on the ground */
+    int stop_line;              /* index into lines, or -1 */
+    int signal;                 /* index into signals, or -1 */
+    double speed_limit_kmh;     /* 0: the speeding rule's default for the class */
 };
 
 struct cw_signal_head {
@@ -94,8 +94,8 @@ struct cw_signal_head {
     int kind;   /* enum cw_signal_kind */
     int layout; /* enum cw_signal_layout */
     bool has_region;
-    struct cw_box region;                /* where to read the lamps in the image */
-    char external_id[CW_SCENE_ID_MAX];   /* the controller's name for this phase, or "" */
+    struct cw_box region;              /* where to read the lamps in the image */
+    char external_id[CW_SCENE_ID_MAX]; /* the controller's name for this phase, or "" */
 };
 
 struct cw_site {
@@ -108,10 +108,10 @@ struct cw_site {
 
 struct cw_camera {
     char *id;
-    char *input;    /* file path or rtsp:// URL */
-    int width;      /* the picture size the scene's pixel coordinates refer to */
+    char *input; /* file path or rtsp:// URL */
+    int width;   /* the picture size the scene's pixel coordinates refer to */
     int height;
-    double fps;     /* 0: take it from the stream */
+    double fps; /* 0: take it from the stream */
 };
 
 /* Per-rule settings; each rule's table is in docs/scene.md. */
@@ -124,7 +124,7 @@ struct cw_rule_settings {
     double past_m;              /* stop_past_line: how far past the line counts */
     double limit_kmh;           /* speeding: motor vehicles */
     double two_wheeler_limit_kmh;
-    double tolerance_pct;       /* speeding */
+    double tolerance_pct; /* speeding */
 };
 
 enum cw_rule_id {

@@ -44,23 +44,23 @@ struct cw_source;
 
 /* What the stream is, known once the source is open. */
 struct cw_source_info {
-    const char *codec;     /* short codec name ("h264") */
-    int width, height;     /* coded picture size */
+    const char *codec; /* short codec name ("h264") */
+    int width, height; /* coded picture size */
     int analysis_width, analysis_height;
-    double fps;            /* average frame rate, 0 if unknown */
-    double duration_s;     /* 0 for live sources or when unknown */
-    int64_t bit_rate;      /* bits/s, 0 if unknown */
-    bool live;             /* a network source: reconnects instead of ending */
+    double fps;        /* average frame rate, 0 if unknown */
+    double duration_s; /* 0 for live sources or when unknown */
+    int64_t bit_rate;  /* bits/s, 0 if unknown */
+    bool live;         /* a network source: reconnects instead of ending */
 };
 
 struct cw_source_stats {
-    uint64_t packets;       /* video packets read */
-    uint64_t frames;        /* frames delivered */
-    uint64_t decode_errors; /* packets or frames that could not be decoded and were skipped */
-    uint64_t damaged;       /* pictures delivered with decoding errors concealed */
-    uint64_t dropped;       /* decoded frames dropped because every pooled frame was in use */
-    uint64_t reconnects;    /* successful reopenings of a live source */
-    uint64_t clock_jumps;   /* times the stream clock jumped and wall time was re-anchored */
+    uint64_t packets;           /* video packets read */
+    uint64_t frames;            /* frames delivered */
+    uint64_t decode_errors;     /* packets or frames that could not be decoded and were skipped */
+    uint64_t damaged;           /* pictures delivered with decoding errors concealed */
+    uint64_t dropped;           /* decoded frames dropped because every pooled frame was in use */
+    uint64_t reconnects;        /* successful reopenings of a live source */
+    uint64_t clock_jumps;       /* times the stream clock jumped and wall time was re-anchored */
     int64_t last_frame_mono_ns; /* monotonic time of the last delivered frame */
 };
 

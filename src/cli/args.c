@@ -4,8 +4,8 @@
 #include "cli/cli.h"
 #include "crosswatch/log.h"
 
-int cw__cli_parse(const struct cw_option *table, void *obj, int argc, char **argv,
-                  const char *cmd, char **pos, int max_pos, int *n_pos, bool *help)
+int cw__cli_parse(const struct cw_option *table, void *obj, int argc, char **argv, const char *cmd,
+                  char **pos, int max_pos, int *n_pos, bool *help)
 {
     *n_pos = 0;
     *help = false;

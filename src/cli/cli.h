@@ -23,8 +23,8 @@ struct cw_command {
 /* Reads "--name=value", "--name value", "--flag" and "--no-flag" (dashes and underscores in names
  * are the same) into @obj through @table; other arguments are collected into @pos (at most
  * @max_pos). Sets *@help on -h/--help. Logs and returns CW_EXIT_USAGE on a bad argument. */
-int cw__cli_parse(const struct cw_option *table, void *obj, int argc, char **argv,
-                  const char *cmd, char **pos, int max_pos, int *n_pos, bool *help);
+int cw__cli_parse(const struct cw_option *table, void *obj, int argc, char **argv, const char *cmd,
+                  char **pos, int max_pos, int *n_pos, bool *help);
 
 /* Prints "usage: crosswatch <cmd> <args> [options]", the summary and the option table. */
 void cw__cli_usage(const struct cw_command *cmd, const struct cw_option *table);

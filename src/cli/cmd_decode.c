@@ -22,9 +22,23 @@ struct decode_opts {
 static struct cw_option decode_options[32];
 
 static const struct cw_option own_options[] = {
-    {"max_frames", CW_OPT_INT, offsetof(struct decode_opts, max_frames), {.i = 0}, 0, INT32_MAX,
-     NULL, NULL, "stop after this many frames; 0 reads to the end"},
-    {"json", CW_OPT_BOOL, offsetof(struct decode_opts, json), {.b = false}, 0, 0, NULL, NULL,
+    {"max_frames",
+     CW_OPT_INT,
+     offsetof(struct decode_opts, max_frames),
+     {.i = 0},
+     0,
+     INT32_MAX,
+     NULL,
+     NULL,
+     "stop after this many frames; 0 reads to the end"},
+    {"json",
+     CW_OPT_BOOL,
+     offsetof(struct decode_opts, json),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
      "print the report as one JSON object"},
     {NULL},
 };
@@ -118,7 +132,8 @@ int cw__cmd_decode(int argc, char **argv)
     if (o.json)
         printf("{\"frames\":%" PRId64 ",\"seconds\":%.6f,\"fps\":%.3f,\"width\":%d,\"height\":%d,"
                "\"analysis_width\":%d,\"analysis_height\":%d,\"decode_errors\":%" PRIu64
-               ",\"damaged\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"end\":\"%s\"}\n",
+               ",\"damaged\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"reconnects\":%" PRIu64
+               ",\"end\":\"%s\"}\n",
                frames, secs, frames / secs, info->width, info->height, info->analysis_width,
                info->analysis_height, st.decode_errors, st.damaged, st.dropped, st.reconnects,
                err == 0 || err == CW_EOF ? "complete" : cw_strerror(err));
@@ -126,8 +141,8 @@ int cw__cmd_decode(int argc, char **argv)
         printf("decoded %" PRId64 " frames of %dx%d (analysis %dx%d) in %.3f s: %.1f frames/s; "
                "%" PRIu64 " decode errors, %" PRIu64 " damaged, %" PRIu64 " dropped, %" PRIu64
                " reconnects\n",
-               frames, info->width, info->height, info->analysis_width, info->analysis_height,
-               secs, frames / secs, st.decode_errors, st.damaged, st.dropped, st.reconnects);
+               frames, info->width, info->height, info->analysis_width, info->analysis_height, secs,
+               frames / secs, st.decode_errors, st.damaged, st.dropped, st.reconnects);
     cw_log_debug("decode", "grey checksum %" PRIu64, grey_sum);
     cw_source_free(src);
     return err == 0 || err == CW_EOF || err == CW_ECANCELED ? CW_EXIT_OK : CW_EXIT_FAIL;

@@ -7,11 +7,7 @@
 #include "crosswatch/version.h"
 
 static const struct cw_command *const commands[] = {
-    &cw__cmd_probe_desc,
-    &cw__cmd_decode_desc,
-    &cw__cmd_scene_desc,
-    &cw__cmd_version_desc,
-    NULL,
+    &cw__cmd_probe_desc, &cw__cmd_decode_desc, &cw__cmd_scene_desc, &cw__cmd_version_desc, NULL,
 };
 
 static void usage(FILE *out)
@@ -45,8 +41,9 @@ static int global_options(int argc, char **argv)
         if (level) {
             enum cw_log_level l;
             if (cw_log_level_parse(v, &l)) {
-                cw_log_error("cli", "--log-level: '%s' is not one of error, warn, info, debug, "
-                                    "trace",
+                cw_log_error("cli",
+                             "--log-level: '%s' is not one of error, warn, info, debug, "
+                             "trace",
                              v ? v : "");
                 return -1;
             }

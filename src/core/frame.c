@@ -26,7 +26,7 @@ struct cw_frame_pool {
     struct slot *slots;
     struct slot *free_list;
     unsigned available;
-    bool released; /* the owner called cw_frame_pool_free */
+    bool released;   /* the owner called cw_frame_pool_free */
     uint8_t *memory; /* all plane memory, one block */
 };
 
@@ -55,8 +55,8 @@ struct cw_frame_pool *cw_frame_pool_new(const struct cw_frame_pool_config *cfg)
     int ystride = 0, cstride = 0, cw = 0, ch = 0;
 
     if (cfg->count < 1 || cfg->count > 4096 || cfg->width < 1 || cfg->height < 1 ||
-        cfg->width > 16384 || cfg->height > 16384 || cfg->grey_width < 1 ||
-        cfg->grey_height < 1 || cfg->grey_width > cfg->width || cfg->grey_height > cfg->height) {
+        cfg->width > 16384 || cfg->height > 16384 || cfg->grey_width < 1 || cfg->grey_height < 1 ||
+        cfg->grey_width > cfg->width || cfg->grey_height > cfg->height) {
         cw_log_error("frame", "frame pool: bad sizes (%u frames of %dx%d, analysis %dx%d)",
                      cfg->count, cfg->width, cfg->height, cfg->grey_width, cfg->grey_height);
         return NULL;

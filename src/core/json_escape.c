@@ -12,11 +12,21 @@ size_t cw__json_escape(char *out, size_t size, const char *in)
         const char *s = esc;
         size_t len;
         switch (*p) {
-        case '"': s = "\\\""; break;
-        case '\\': s = "\\\\"; break;
-        case '\n': s = "\\n"; break;
-        case '\r': s = "\\r"; break;
-        case '\t': s = "\\t"; break;
+        case '"':
+            s = "\\\"";
+            break;
+        case '\\':
+            s = "\\\\";
+            break;
+        case '\n':
+            s = "\\n";
+            break;
+        case '\r':
+            s = "\\r";
+            break;
+        case '\t':
+            s = "\\t";
+            break;
         default:
             if (*p < 0x20)
                 snprintf(esc, sizeof(esc), "\\u%04x", *p);

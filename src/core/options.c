@@ -19,11 +19,16 @@ static bool has_range(const struct cw_option *o)
 static const char *type_name(const struct cw_option *o)
 {
     switch (o->type) {
-    case CW_OPT_BOOL: return "bool";
-    case CW_OPT_INT: return "int";
-    case CW_OPT_DOUBLE: return "number";
-    case CW_OPT_STRING: return "string";
-    case CW_OPT_ENUM: return "choice";
+    case CW_OPT_BOOL:
+        return "bool";
+    case CW_OPT_INT:
+        return "int";
+    case CW_OPT_DOUBLE:
+        return "number";
+    case CW_OPT_STRING:
+        return "string";
+    case CW_OPT_ENUM:
+        return "choice";
     }
     return "?";
 }
@@ -32,10 +37,18 @@ void cw_options_defaults(const struct cw_option *table, void *obj)
 {
     for (const struct cw_option *o = table; o->name; o++) {
         switch (o->type) {
-        case CW_OPT_BOOL: *FIELD(obj, o, bool) = o->def.b; break;
-        case CW_OPT_INT: *FIELD(obj, o, int) = (int)o->def.i; break;
-        case CW_OPT_DOUBLE: *FIELD(obj, o, double) = o->def.d; break;
-        case CW_OPT_ENUM: *FIELD(obj, o, int) = (int)o->def.i; break;
+        case CW_OPT_BOOL:
+            *FIELD(obj, o, bool) = o->def.b;
+            break;
+        case CW_OPT_INT:
+            *FIELD(obj, o, int) = (int)o->def.i;
+            break;
+        case CW_OPT_DOUBLE:
+            *FIELD(obj, o, double) = o->def.d;
+            break;
+        case CW_OPT_ENUM:
+            *FIELD(obj, o, int) = (int)o->def.i;
+            break;
         case CW_OPT_STRING:
             /* A default that cannot be copied stays NULL: callers treat NULL as "unset". */
             *FIELD(obj, o, char *) = o->def.s ? strdup(o->def.s) : NULL;
@@ -74,8 +87,8 @@ static void join_choices(const struct cw_option *o, char *buf, size_t size)
 static int check_range(const struct cw_option *o, double v, const char *where, const char *path)
 {
     if (isnan(v) || (has_range(o) && (v < o->min || v > o->max))) {
-        cw_log_error("config", "%s%s%s: %g is out of range; use %g..%g%s%s", where, path,
-                     o->name, v, o->min, o->max, o->unit ? " " : "", o->unit ? o->unit : "");
+        cw_log_error("config", "%s%s%s: %g is out of range; use %g..%g%s%s", where, path, o->name,
+                     v, o->min, o->max, o->unit ? " " : "", o->unit ? o->unit : "");
         return CW_EINVAL;
     }
     return 0;
@@ -162,8 +175,10 @@ int cw_options_set(const struct cw_option *table, void *obj, const char *name, c
         *FIELD(obj, o, double) = v;
         return 0;
     }
-    case CW_OPT_ENUM: return set_enum(o, obj, value, prefix, "");
-    case CW_OPT_STRING: return set_string(o, obj, value);
+    case CW_OPT_ENUM:
+        return set_enum(o, obj, value, prefix, "");
+    case CW_OPT_STRING:
+        return set_string(o, obj, value);
     }
     return CW_EINVAL;
 }
@@ -176,8 +191,8 @@ static bool in_list(const char *const *list, const char *name)
     return false;
 }
 
-static int set_from_json(const struct cw_option *o, void *obj, const cJSON *item,
-                         const char *where, const char *path)
+static int set_from_json(const struct cw_option *o, void *obj, const cJSON *item, const char *where,
+                         const char *path)
 {
     switch (o->type) {
     case CW_OPT_BOOL:
@@ -263,11 +278,21 @@ static void format_default(const struct cw_option *o, char *buf, size_t size)
         return;
     }
     switch (o->type) {
-    case CW_OPT_BOOL: snprintf(buf, size, "%s", o->def.b ? "true" : "false"); break;
-    case CW_OPT_INT: snprintf(buf, size, "%lld", (long long)o->def.i); break;
-    case CW_OPT_DOUBLE: snprintf(buf, size, "%g", o->def.d); break;
-    case CW_OPT_STRING: snprintf(buf, size, "%s", o->def.s ? o->def.s : "(none)"); break;
-    case CW_OPT_ENUM: snprintf(buf, size, "%s", o->choices[o->def.i]); break;
+    case CW_OPT_BOOL:
+        snprintf(buf, size, "%s", o->def.b ? "true" : "false");
+        break;
+    case CW_OPT_INT:
+        snprintf(buf, size, "%lld", (long long)o->def.i);
+        break;
+    case CW_OPT_DOUBLE:
+        snprintf(buf, size, "%g", o->def.d);
+        break;
+    case CW_OPT_STRING:
+        snprintf(buf, size, "%s", o->def.s ? o->def.s : "(none)");
+        break;
+    case CW_OPT_ENUM:
+        snprintf(buf, size, "%s", o->choices[o->def.i]);
+        break;
     }
 }
 

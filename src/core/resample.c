@@ -1,17 +1,28 @@
 #include "crosswatch/resample.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crosswatch/log.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
+#define HAVE_X86 1
+#endif
+
+typedef void (*box3_fn)(const uint8_t *, const uint8_t *, const uint8_t *, uint8_t *, int);
+static box3_fn box3_select(bool allow_simd);
+
 struct cw_resampler {
     int sw, sh, dw, dh;
-    int fx, fy;        /* whole-number ratios, or 0 when the ratio is fractional */
-    uint16_t *rowsum;  /* fy source rows summed, one entry per source column */
+    int fx, fy;       /* whole-number ratios, or 0 when the ratio is fractional */
+    uint16_t *rowsum; /* fy source rows summed, one entry per source column */
     /* bilinear tables: source index and 8-bit weight of the next sample, per output x / y */
     int32_t *xi, *yi;
     uint16_t *xw, *yw;
+    box3_fn box3; /* the 3×3 kernel for this CPU */
 };
 
 void cw_analysis_size(int w, int h, int want_w, int want_h, int *out_w, int *out_h)
@@ -56,6 +67,7 @@ struct cw_resampler *cw_resampler_new(int sw, int sh, int dw, int dh)
     if (sw % dw == 0 && sh % dh == 0 && sw / dw <= 16 && sh / dh <= 16) {
         rs->fx = sw / dw;
         rs->fy = sh / dh;
+        rs->box3 = box3_select(!getenv("CW_NO_SIMD"));
         rs->rowsum = malloc(sizeof(*rs->rowsum) * (size_t)sw);
         if (!rs->rowsum)
             goto out_free;
@@ -132,19 +144,110 @@ static void sum_rows(const uint8_t *src, int stride, int fy, int w, uint16_t *re
     }
 }
 
+/* 3×3 box, scalar: rows r0..r2 into @n outputs. */
+static void box3_row_c(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, uint8_t *out,
+                       int n)
+{
+    for (int x = 0; x < n; x++) {
+        unsigned s = (unsigned)r0[3 * x] + r0[3 * x + 1] + r0[3 * x + 2] + r1[3 * x] +
+                     r1[3 * x + 1] + r1[3 * x + 2] + r2[3 * x] + r2[3 * x + 1] + r2[3 * x + 2];
+        out[x] = (uint8_t)((s + 4) / 9);
+    }
+}
+
+#ifdef HAVE_X86
+/* pshufb masks that gather every third 16-bit lane (phase k = 0, 1, 2) out of three vectors
+ * holding 24 consecutive sums: mask[k][v] picks from vector v, zeroes the rest. */
+static uint8_t box3_masks[3][3][16];
+
+static void box3_init_masks(void)
+{
+    for (int k = 0; k < 3; k++)
+        for (int v = 0; v < 3; v++)
+            for (int j = 0; j < 8; j++) {
+                int i = 3 * j + k, from = i / 8, e = i % 8;
+                box3_masks[k][v][2 * j] = from == v ? (uint8_t)(2 * e) : 0x80;
+                box3_masks[k][v][2 * j + 1] = from == v ? (uint8_t)(2 * e + 1) : 0x80;
+            }
+}
+
+__attribute__((target("ssse3"))) static __m128i box3_gather(__m128i a, __m128i b, __m128i c,
+                                                             int k)
+{
+    const __m128i *m = (const __m128i *)box3_masks[k];
+    return _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, _mm_loadu_si128(m)),
+                                     _mm_shuffle_epi8(b, _mm_loadu_si128(m + 1))),
+                        _mm_shuffle_epi8(c, _mm_loadu_si128(m + 2)));
+}
+
+/* Eight outputs from 24 column sums: (sum of 3 + 4) / 9, exact for sums up to 9 × 255
+ * (multiply-high by ⌈65536 / 9⌉ errs by under 1/100 of a level). */
+__attribute__((target("ssse3"))) static __m128i box3_eight(__m128i a, __m128i b, __m128i c)
+{
+    __m128i s = _mm_add_epi16(_mm_add_epi16(box3_gather(a, b, c, 0), box3_gather(a, b, c, 1)),
+                              box3_gather(a, b, c, 2));
+    return _mm_mulhi_epu16(_mm_add_epi16(s, _mm_set1_epi16(4)), _mm_set1_epi16(7282));
+}
+
+/* 3×3 box, SSSE3: 16 outputs from 48 bytes of each of three rows per step. */
+__attribute__((target("ssse3"))) static void box3_row_ssse3(const uint8_t *r0, const uint8_t *r1,
+                                                            const uint8_t *r2, uint8_t *out,
+                                                            int n)
+{
+    const __m128i z = _mm_setzero_si128();
+    int x = 0;
+    for (; x + 16 <= n; x += 16) {
+        __m128i v[6];
+        for (int k = 0; k < 3; k++) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(r0 + 3 * x + 16 * k));
+            __m128i b = _mm_loadu_si128((const __m128i *)(r1 + 3 * x + 16 * k));
+            __m128i c = _mm_loadu_si128((const __m128i *)(r2 + 3 * x + 16 * k));
+            v[2 * k] = _mm_add_epi16(_mm_add_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z)),
+                                     _mm_unpacklo_epi8(c, z));
+            v[2 * k + 1] = _mm_add_epi16(
+                _mm_add_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z)),
+                _mm_unpackhi_epi8(c, z));
+        }
+        __m128i lo = box3_eight(v[0], v[1], v[2]);
+        __m128i hi = box3_eight(v[3], v[4], v[5]);
+        _mm_storeu_si128((__m128i *)(out + x), _mm_packus_epi16(lo, hi));
+    }
+    box3_row_c(r0 + 3 * x, r1 + 3 * x, r2 + 3 * x, out + x, n - x);
+}
+#endif
+
+/* The fastest 3×3 kernel this CPU runs; chosen once. */
+static box3_fn box3_select(bool allow_simd)
+{
+#ifdef HAVE_X86
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (allow_simd && __builtin_cpu_supports("ssse3")) {
+        pthread_once(&once, box3_init_masks);
+        return box3_row_ssse3;
+    }
+#endif
+    (void)allow_simd;
+    return box3_row_c;
+}
+
 static void run_box(struct cw_resampler *rs, const uint8_t *src, int stride, struct cw_image *dst)
 {
     const int fx = rs->fx, fy = rs->fy, n = fx * fy, dw = rs->dw;
     uint16_t *sum = rs->rowsum;
 
+    if (fx == 3 && fy == 3) {
+        for (int y = 0; y < rs->dh; y++) {
+            const uint8_t *r0 = src + (size_t)(3 * y) * stride;
+            rs->box3(r0, r0 + stride, r0 + 2 * (size_t)stride,
+                     dst->data + (size_t)y * dst->stride, dw);
+        }
+        return;
+    }
     for (int y = 0; y < rs->dh; y++) {
         uint8_t *out = dst->data + (size_t)y * dst->stride;
         sum_rows(src + (size_t)y * fy * stride, stride, fy, rs->sw, sum);
         /* Division by a constant becomes a multiply; the common ratios get their own loops. */
-        if (fx == 3 && fy == 3) {
-            for (int x = 0; x < dw; x++)
-                out[x] = (uint8_t)((sum[3 * x] + sum[3 * x + 1] + sum[3 * x + 2] + 4) / 9);
-        } else if (fx == 2 && fy == 2) {
+        if (fx == 2 && fy == 2) {
             for (int x = 0; x < dw; x++)
                 out[x] = (uint8_t)((sum[2 * x] + sum[2 * x + 1] + 2) >> 2);
         } else if (fx == 1 && fy == 1) {

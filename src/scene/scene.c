@@ -23,46 +23,125 @@
 
 /* ---- option tables: the single source of each section's settings ---- */
 
-static const char *const zone_kinds[] = {"crosswalk",      "waiting_area", "motor_lane",
-                                         "non_motor_lane", "school_zone",  "ignore",
-                                         NULL};
+static const char *const zone_kinds[] = {
+    "crosswalk", "waiting_area", "motor_lane", "non_motor_lane", "school_zone", "ignore", NULL};
 static const char *const line_kinds[] = {"stop_line", "count", NULL};
 static const char *const lane_kinds[] = {"motor", "non_motor", "mixed", NULL};
-static const char *const signal_kinds[] = {"vehicle", "pedestrian", "non_motor", "left_turn",
-                                           NULL};
+static const char *const signal_kinds[] = {"vehicle", "pedestrian", "non_motor", "left_turn", NULL};
 static const char *const signal_layouts[] = {"vertical", "horizontal", "single", NULL};
-static const char *const rule_names[] = {"red_light", "pedestrian_red", "fail_to_yield",
-                                         "wrong_way", "motor_lane",     "stop_past_line",
-                                         "speeding",  NULL};
+static const char *const rule_names[] = {
+    "red_light",  "pedestrian_red", "fail_to_yield", "wrong_way",
+    "motor_lane", "stop_past_line", "speeding",      NULL};
 
 #define OFS(st, field) offsetof(st, field)
 
 static const struct cw_option site_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct cw_site, id), {.s = ""}, 0, 0, NULL, NULL,
-     "site identifier, unique in the city", CW_OPT_REQUIRED},
-    {"name", CW_OPT_STRING, OFS(struct cw_site, name), {.s = ""}, 0, 0, NULL, NULL,
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct cw_site, id),
+     {.s = ""},
+     0,
+     0,
+     NULL,
+     NULL,
+     "site identifier, unique in the city",
+     CW_OPT_REQUIRED},
+    {"name",
+     CW_OPT_STRING,
+     OFS(struct cw_site, name),
+     {.s = ""},
+     0,
+     0,
+     NULL,
+     NULL,
      "human name of the intersection"},
-    {"address", CW_OPT_STRING, OFS(struct cw_site, address), {.s = ""}, 0, 0, NULL, NULL,
+    {"address",
+     CW_OPT_STRING,
+     OFS(struct cw_site, address),
+     {.s = ""},
+     0,
+     0,
+     NULL,
+     NULL,
      "street address"},
-    {"timezone", CW_OPT_STRING, OFS(struct cw_site, timezone), {.s = "UTC"}, 0, 0, NULL, NULL,
+    {"timezone",
+     CW_OPT_STRING,
+     OFS(struct cw_site, timezone),
+     {.s = "UTC"},
+     0,
+     0,
+     NULL,
+     NULL,
      "IANA time zone of the site, for school hours and reports"},
-    {"latitude", CW_OPT_DOUBLE, OFS(struct cw_site, latitude), {.d = 0}, -90, 90, NULL, "deg",
+    {"latitude",
+     CW_OPT_DOUBLE,
+     OFS(struct cw_site, latitude),
+     {.d = 0},
+     -90,
+     90,
+     NULL,
+     "deg",
      "WGS-84 latitude"},
-    {"longitude", CW_OPT_DOUBLE, OFS(struct cw_site, longitude), {.d = 0}, -180, 180, NULL,
-     "deg", "WGS-84 longitude"},
+    {"longitude",
+     CW_OPT_DOUBLE,
+     OFS(struct cw_site, longitude),
+     {.d = 0},
+     -180,
+     180,
+     NULL,
+     "deg",
+     "WGS-84 longitude"},
     {NULL},
 };
 
 static const struct cw_option camera_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct cw_camera, id), {.s = ""}, 0, 0, NULL, NULL,
-     "camera identifier, unique within the site", CW_OPT_REQUIRED},
-    {"input", CW_OPT_STRING, OFS(struct cw_camera, input), {.s = ""}, 0, 0, NULL, NULL,
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct cw_camera, id),
+     {.s = ""},
+     0,
+     0,
+     NULL,
+     NULL,
+     "camera identifier, unique within the site",
+     CW_OPT_REQUIRED},
+    {"input",
+     CW_OPT_STRING,
+     OFS(struct cw_camera, input),
+     {.s = ""},
+     0,
+     0,
+     NULL,
+     NULL,
      "video file path or rtsp:// URL"},
-    {"width", CW_OPT_INT, OFS(struct cw_camera, width), {.i = 0}, 16, 16384, NULL, "px",
-     "picture width that the scene's pixel coordinates refer to", CW_OPT_REQUIRED},
-    {"height", CW_OPT_INT, OFS(struct cw_camera, height), {.i = 0}, 16, 16384, NULL, "px",
-     "picture height", CW_OPT_REQUIRED},
-    {"fps", CW_OPT_DOUBLE, OFS(struct cw_camera, fps), {.d = 0}, 0, 300, NULL, "1/s",
+    {"width",
+     CW_OPT_INT,
+     OFS(struct cw_camera, width),
+     {.i = 0},
+     16,
+     16384,
+     NULL,
+     "px",
+     "picture width that the scene's pixel coordinates refer to",
+     CW_OPT_REQUIRED},
+    {"height",
+     CW_OPT_INT,
+     OFS(struct cw_camera, height),
+     {.i = 0},
+     16,
+     16384,
+     NULL,
+     "px",
+     "picture height",
+     CW_OPT_REQUIRED},
+    {"fps",
+     CW_OPT_DOUBLE,
+     OFS(struct cw_camera, fps),
+     {.d = 0},
+     0,
+     300,
+     NULL,
+     "1/s",
      "nominal frame rate; 0 takes it from the stream"},
     {NULL},
 };
@@ -73,10 +152,26 @@ struct zone_fields {
     int kind;
 };
 static const struct cw_option zone_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct zone_fields, id), {.s = NULL}, 0, 0, NULL, NULL,
-     "zone identifier, unique among zones", CW_OPT_REQUIRED},
-    {"kind", CW_OPT_ENUM, OFS(struct zone_fields, kind), {.i = 0}, 0, 0, zone_kinds, NULL,
-     "what the zone is", CW_OPT_REQUIRED},
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct zone_fields, id),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "zone identifier, unique among zones",
+     CW_OPT_REQUIRED},
+    {"kind",
+     CW_OPT_ENUM,
+     OFS(struct zone_fields, kind),
+     {.i = 0},
+     0,
+     0,
+     zone_kinds,
+     NULL,
+     "what the zone is",
+     CW_OPT_REQUIRED},
     {NULL},
 };
 
@@ -85,10 +180,26 @@ struct line_fields {
     int kind;
 };
 static const struct cw_option line_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct line_fields, id), {.s = NULL}, 0, 0, NULL, NULL,
-     "line identifier, unique among lines", CW_OPT_REQUIRED},
-    {"kind", CW_OPT_ENUM, OFS(struct line_fields, kind), {.i = 0}, 0, 0, line_kinds, NULL,
-     "what the line is", CW_OPT_REQUIRED},
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct line_fields, id),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "line identifier, unique among lines",
+     CW_OPT_REQUIRED},
+    {"kind",
+     CW_OPT_ENUM,
+     OFS(struct line_fields, kind),
+     {.i = 0},
+     0,
+     0,
+     line_kinds,
+     NULL,
+     "what the line is",
+     CW_OPT_REQUIRED},
     {NULL},
 };
 
@@ -100,16 +211,53 @@ struct lane_fields {
     double speed_limit_kmh;
 };
 static const struct cw_option lane_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct lane_fields, id), {.s = NULL}, 0, 0, NULL, NULL,
-     "lane identifier, unique among lanes", CW_OPT_REQUIRED},
-    {"kind", CW_OPT_ENUM, OFS(struct lane_fields, kind), {.i = 0}, 0, 0, lane_kinds, NULL,
-     "who the lane is for", CW_OPT_REQUIRED},
-    {"stop_line", CW_OPT_STRING, OFS(struct lane_fields, stop_line), {.s = NULL}, 0, 0, NULL,
-     NULL, "id of the stop line at the end of the lane"},
-    {"signal", CW_OPT_STRING, OFS(struct lane_fields, signal), {.s = NULL}, 0, 0, NULL, NULL,
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct lane_fields, id),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "lane identifier, unique among lanes",
+     CW_OPT_REQUIRED},
+    {"kind",
+     CW_OPT_ENUM,
+     OFS(struct lane_fields, kind),
+     {.i = 0},
+     0,
+     0,
+     lane_kinds,
+     NULL,
+     "who the lane is for",
+     CW_OPT_REQUIRED},
+    {"stop_line",
+     CW_OPT_STRING,
+     OFS(struct lane_fields, stop_line),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "id of the stop line at the end of the lane"},
+    {"signal",
+     CW_OPT_STRING,
+     OFS(struct lane_fields, signal),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
      "id of the signal head that controls the lane"},
-    {"speed_limit_kmh", CW_OPT_DOUBLE, OFS(struct lane_fields, speed_limit_kmh), {.d = 0}, 0,
-     200, NULL, "km/h", "speed limit; 0 uses the speeding rule's default"},
+    {"speed_limit_kmh",
+     CW_OPT_DOUBLE,
+     OFS(struct lane_fields, speed_limit_kmh),
+     {.d = 0},
+     0,
+     200,
+     NULL,
+     "km/h",
+     "speed limit; 0 uses the speeding rule's default"},
     {NULL},
 };
 
@@ -120,70 +268,185 @@ struct signal_fields {
     int layout;
 };
 static const struct cw_option signal_options[] = {
-    {"id", CW_OPT_STRING, OFS(struct signal_fields, id), {.s = NULL}, 0, 0, NULL, NULL,
-     "signal head identifier, unique among signals", CW_OPT_REQUIRED},
-    {"kind", CW_OPT_ENUM, OFS(struct signal_fields, kind), {.i = 0}, 0, 0, signal_kinds, NULL,
+    {"id",
+     CW_OPT_STRING,
+     OFS(struct signal_fields, id),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "signal head identifier, unique among signals",
+     CW_OPT_REQUIRED},
+    {"kind",
+     CW_OPT_ENUM,
+     OFS(struct signal_fields, kind),
+     {.i = 0},
+     0,
+     0,
+     signal_kinds,
+     NULL,
      "which traffic the head controls"},
-    {"layout", CW_OPT_ENUM, OFS(struct signal_fields, layout), {.i = 0}, 0, 0, signal_layouts,
-     NULL, "arrangement of the lamps inside region"},
-    {"external_id", CW_OPT_STRING, OFS(struct signal_fields, external_id), {.s = NULL}, 0, 0,
-     NULL, NULL, "the signal controller's name for this phase"},
+    {"layout",
+     CW_OPT_ENUM,
+     OFS(struct signal_fields, layout),
+     {.i = 0},
+     0,
+     0,
+     signal_layouts,
+     NULL,
+     "arrangement of the lamps inside region"},
+    {"external_id",
+     CW_OPT_STRING,
+     OFS(struct signal_fields, external_id),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "the signal controller's name for this phase"},
     {NULL},
 };
 
 #define RS(field) OFS(struct cw_rule_settings, field)
-#define RULE_ENABLED                                                                           \
-    {"enabled", CW_OPT_BOOL, RS(enabled), {.b = true}, 0, 0, NULL, NULL, "run this rule"}
+#define RULE_ENABLED                                                                               \
+    {                                                                                              \
+        "enabled", CW_OPT_BOOL, RS(enabled), {.b = true}, 0, 0, NULL, NULL, "run this rule"        \
+    }
 
 static const struct cw_option red_light_options[] = {
     RULE_ENABLED,
-    {"grace_s", CW_OPT_DOUBLE, RS(grace_s), {.d = 0.5}, 0, 10, NULL, "s",
+    {"grace_s",
+     CW_OPT_DOUBLE,
+     RS(grace_s),
+     {.d = 0.5},
+     0,
+     10,
+     NULL,
+     "s",
      "crossings this soon after the light turned red are not violations"},
     {NULL},
 };
 static const struct cw_option pedestrian_red_options[] = {
     RULE_ENABLED,
-    {"grace_s", CW_OPT_DOUBLE, RS(grace_s), {.d = 1.0}, 0, 10, NULL, "s",
+    {"grace_s",
+     CW_OPT_DOUBLE,
+     RS(grace_s),
+     {.d = 1.0},
+     0,
+     10,
+     NULL,
+     "s",
      "entries this soon after the pedestrian light turned red are not violations"},
     {NULL},
 };
 static const struct cw_option fail_to_yield_options[] = {
     RULE_ENABLED,
-    {"conflict_distance_m", CW_OPT_DOUBLE, RS(conflict_distance_m), {.d = 3.0}, 0.5, 20, NULL,
-     "m", "a pedestrian on the crosswalk this close to the vehicle's path must be yielded to"},
+    {"conflict_distance_m",
+     CW_OPT_DOUBLE,
+     RS(conflict_distance_m),
+     {.d = 3.0},
+     0.5,
+     20,
+     NULL,
+     "m",
+     "a pedestrian on the crosswalk this close to the vehicle's path must be yielded to"},
     {NULL},
 };
 static const struct cw_option wrong_way_options[] = {
     RULE_ENABLED,
-    {"min_distance_m", CW_OPT_DOUBLE, RS(min_distance_m), {.d = 5.0}, 1, 100, NULL, "m",
+    {"min_distance_m",
+     CW_OPT_DOUBLE,
+     RS(min_distance_m),
+     {.d = 5.0},
+     1,
+     100,
+     NULL,
+     "m",
      "distance travelled against the lane's direction before it counts"},
     {NULL},
 };
 static const struct cw_option motor_lane_options[] = {
     RULE_ENABLED,
-    {"min_duration_s", CW_OPT_DOUBLE, RS(min_duration_s), {.d = 3.0}, 0, 600, NULL, "s",
+    {"min_duration_s",
+     CW_OPT_DOUBLE,
+     RS(min_duration_s),
+     {.d = 3.0},
+     0,
+     600,
+     NULL,
+     "s",
      "time a two-wheeler spends in a motor lane before it counts"},
-    {"min_distance_m", CW_OPT_DOUBLE, RS(min_distance_m), {.d = 10.0}, 0, 1000, NULL, "m",
+    {"min_distance_m",
+     CW_OPT_DOUBLE,
+     RS(min_distance_m),
+     {.d = 10.0},
+     0,
+     1000,
+     NULL,
+     "m",
      "or distance it rides there, whichever comes first"},
     {NULL},
 };
 static const struct cw_option stop_past_line_options[] = {
     RULE_ENABLED,
-    {"min_duration_s", CW_OPT_DOUBLE, RS(min_duration_s), {.d = 2.0}, 0, 600, NULL, "s",
+    {"min_duration_s",
+     CW_OPT_DOUBLE,
+     RS(min_duration_s),
+     {.d = 2.0},
+     0,
+     600,
+     NULL,
+     "s",
      "time stopped past the stop line during red before it counts"},
-    {"past_m", CW_OPT_DOUBLE, RS(past_m), {.d = 0.5}, 0, 20, NULL, "m",
+    {"past_m",
+     CW_OPT_DOUBLE,
+     RS(past_m),
+     {.d = 0.5},
+     0,
+     20,
+     NULL,
+     "m",
      "how far past the line the foot point must be"},
     {NULL},
 };
 static const struct cw_option speeding_options[] = {
     RULE_ENABLED,
-    {"limit_kmh", CW_OPT_DOUBLE, RS(limit_kmh), {.d = 50}, 5, 200, NULL, "km/h",
+    {"limit_kmh",
+     CW_OPT_DOUBLE,
+     RS(limit_kmh),
+     {.d = 50},
+     5,
+     200,
+     NULL,
+     "km/h",
      "limit for motor vehicles where the lane sets none"},
-    {"two_wheeler_limit_kmh", CW_OPT_DOUBLE, RS(two_wheeler_limit_kmh), {.d = 25}, 5, 200, NULL,
-     "km/h", "limit for e-bikes and bicycles (GB 17761: 25 km/h)"},
-    {"tolerance_pct", CW_OPT_DOUBLE, RS(tolerance_pct), {.d = 10}, 0, 100, NULL, "%",
+    {"two_wheeler_limit_kmh",
+     CW_OPT_DOUBLE,
+     RS(two_wheeler_limit_kmh),
+     {.d = 25},
+     5,
+     200,
+     NULL,
+     "km/h",
+     "limit for e-bikes and bicycles (GB 17761: 25 km/h)"},
+    {"tolerance_pct",
+     CW_OPT_DOUBLE,
+     RS(tolerance_pct),
+     {.d = 10},
+     0,
+     100,
+     NULL,
+     "%",
      "measured speed must exceed the limit by this much"},
-    {"min_distance_m", CW_OPT_DOUBLE, RS(min_distance_m), {.d = 10}, 1, 1000, NULL, "m",
+    {"min_distance_m",
+     CW_OPT_DOUBLE,
+     RS(min_distance_m),
+     {.d = 10},
+     1,
+     1000,
+     NULL,
+     "m",
      "distance over which the speed is measured"},
     {NULL},
 };
@@ -224,8 +487,8 @@ static void fail(struct ctx *c, const char *fmt, ...)
     c->errors++;
 }
 
-static void read_options(struct ctx *c, const struct cw_option *table, void *obj,
-                         const cJSON *json, const char *path, const char *const *geometry)
+static void read_options(struct ctx *c, const struct cw_option *table, void *obj, const cJSON *json,
+                         const char *path, const char *const *geometry)
 {
     if (cw_options_from_json(table, obj, json, c->where, path, geometry))
         c->errors++;
@@ -301,8 +564,8 @@ static bool read_polygon(struct ctx *c, const cJSON *item, const char *path,
 
 /* Copies @id into @dst after checking it is present, short enough and not already among the
  * first @count ids of the list (ids are the first member of every item struct). */
-static void take_id(struct ctx *c, const char *path, const char *id, char *dst,
-                    const char *list, const char *first_id, size_t item_size, int count)
+static void take_id(struct ctx *c, const char *path, const char *id, char *dst, const char *list,
+                    const char *first_id, size_t item_size, int count)
 {
     if (!id)
         return; /* reported as required by the option table */
@@ -414,8 +677,9 @@ static void read_lines(struct ctx *c, const cJSON *list)
         }
         if (!toward) {
             if (l->kind == CW_LINE_STOP)
-                fail(c, "%s.toward: required for a stop_line (a point on the side traffic "
-                        "crosses into)",
+                fail(c,
+                     "%s.toward: required for a stop_line (a point on the side traffic "
+                     "crosses into)",
                      path);
             continue;
         }
@@ -464,8 +728,8 @@ static void read_lanes(struct ctx *c, const cJSON *list)
         l->stop_line = -1;
         l->signal = -1;
         if (f.stop_line) {
-            l->stop_line = find_by_id(s->lines ? s->lines[0].id : "", sizeof(*s->lines),
-                                      s->n_lines, f.stop_line);
+            l->stop_line = find_by_id(s->lines ? s->lines[0].id : "", sizeof(*s->lines), s->n_lines,
+                                      f.stop_line);
             if (l->stop_line < 0)
                 fail(c, "%s.stop_line: no line has id '%s'", path, f.stop_line);
             else if (s->lines[l->stop_line].kind != CW_LINE_STOP)
@@ -484,8 +748,7 @@ static void read_lanes(struct ctx *c, const cJSON *list)
         dir = cJSON_GetObjectItemCaseSensitive(j, "direction");
         snprintf(sub, sizeof(sub), "%s.direction", path);
         if (!cJSON_IsArray(dir) || cJSON_GetArraySize(dir) != 2) {
-            fail(c, "%s: expected an arrow [[x, y], [x, y]] from tail to head along the lane",
-                 sub);
+            fail(c, "%s: expected an arrow [[x, y], [x, y]] from tail to head along the lane", sub);
             continue;
         }
         snprintf(sub, sizeof(sub), "%s.direction[0]", path);
@@ -541,18 +804,18 @@ static void read_signals(struct ctx *c, const cJSON *list)
             fail(c, "%s.region: expected [x, y, width, height] in pixels", path);
             continue;
         }
-        double v[4];
+        double v[4] = {0};
         int k = 0;
         for (const cJSON *e = r->child; e; e = e->next)
             v[k++] = cJSON_IsNumber(e) ? e->valuedouble : NAN;
         if (!(v[0] >= 0 && v[1] >= 0 && v[2] >= 2 && v[3] >= 2)) {
-            fail(c, "%s.region: [%g, %g, %g, %g] needs x, y >= 0 and a size of at least 2x2",
-                 path, v[0], v[1], v[2], v[3]);
+            fail(c, "%s.region: [%g, %g, %g, %g] needs x, y >= 0 and a size of at least 2x2", path,
+                 v[0], v[1], v[2], v[3]);
             continue;
         }
         if (cam->width > 0 && (v[0] + v[2] > cam->width || v[1] + v[3] > cam->height)) {
-            fail(c, "%s.region: [%g, %g, %g, %g] reaches outside the %dx%d image", path, v[0],
-                 v[1], v[2], v[3], cam->width, cam->height);
+            fail(c, "%s.region: [%g, %g, %g, %g] reaches outside the %dx%d image", path, v[0], v[1],
+                 v[2], v[3], cam->width, cam->height);
             continue;
         }
         h->has_region = true;
@@ -580,8 +843,9 @@ static void read_rules(struct ctx *c, const cJSON *rules)
             if (strcmp(j->string, rule_names[r]) == 0)
                 break;
         if (r == CW_RULE_COUNT) {
-            fail(c, "rules.%s: unknown rule; use one of: red_light, pedestrian_red, "
-                    "fail_to_yield, wrong_way, motor_lane, stop_past_line, speeding",
+            fail(c,
+                 "rules.%s: unknown rule; use one of: red_light, pedestrian_red, "
+                 "fail_to_yield, wrong_way, motor_lane, stop_past_line, speeding",
                  j->string);
             continue;
         }
@@ -636,8 +900,9 @@ static void read_ground(struct ctx *c, const cJSON *g)
     }
     int n = cJSON_IsArray(pts) ? cJSON_GetArraySize(pts) : 0, i = 0;
     if (n < 4 || n > 64) {
-        fail(c, "ground.points: has %d point pairs; give 4 to 64 as {\"image\": [x, y], "
-                "\"ground\": [X, Y]}",
+        fail(c,
+             "ground.points: has %d point pairs; give 4 to 64 as {\"image\": [x, y], "
+             "\"ground\": [X, Y]}",
              n);
         return;
     }
@@ -676,8 +941,9 @@ static bool to_ground(struct ctx *c, struct cw_point img, struct cw_point *g, co
 {
     if (cw_homography_apply(&c->scene->img_to_ground, img, g))
         return true;
-    fail(c, "%s: (%g, %g) lies on or above the horizon of the ground homography; draw it on the "
-            "road",
+    fail(c,
+         "%s: (%g, %g) lies on or above the horizon of the ground homography; draw it on the "
+         "road",
          path, img.x, img.y);
     return false;
 }
@@ -770,8 +1036,9 @@ int cw_scene_parse(const char *text, size_t len, const char *name, struct cw_sce
         if (e >= text && e <= text + len)
             pos = (size_t)(e - text);
         locate(text, pos, &line, &col);
-        cw_log_error("scene", "%s:%d:%d: malformed JSON (check the commas, brackets and quotes "
-                              "here)",
+        cw_log_error("scene",
+                     "%s:%d:%d: malformed JSON (check the commas, brackets and quotes "
+                     "here)",
                      name, line, col);
         return CW_EFORMAT;
     }
@@ -795,8 +1062,9 @@ int cw_scene_parse(const char *text, size_t len, const char *name, struct cw_sce
         for (const char *const *k = top_members; *k; k++)
             known |= strcmp(*k, j->string) == 0;
         if (!known)
-            fail(&c, "%s: unknown section; the sections are version, site, camera, ground, "
-                     "zones, lines, lanes, signals and rules",
+            fail(&c,
+                 "%s: unknown section; the sections are version, site, camera, ground, "
+                 "zones, lines, lanes, signals and rules",
                  j->string);
     }
     v = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -805,8 +1073,8 @@ int cw_scene_parse(const char *text, size_t len, const char *name, struct cw_sce
     else if (!cJSON_IsNumber(v))
         fail(&c, "version: expected the number %d", CW_SCENE_VERSION);
     else if (v->valuedouble != CW_SCENE_VERSION)
-        fail(&c, "version: %g is not supported; this crosswatch reads version %d",
-             v->valuedouble, CW_SCENE_VERSION);
+        fail(&c, "version: %g is not supported; this crosswatch reads version %d", v->valuedouble,
+             CW_SCENE_VERSION);
 
     v = cJSON_GetObjectItemCaseSensitive(root, "site");
     if (!v)
@@ -884,8 +1152,7 @@ void cw_scene_print_summary(const struct cw_scene *s, FILE *out)
         fprintf(out, "  ground    from a given image_to_ground matrix\n");
     for (int i = 0; i < s->n_zones; i++)
         fprintf(out, "  zone      %-16s %-15s %2d points, %8.1f m²\n", s->zones[i].id,
-                cw_zone_kind_name(s->zones[i].kind), s->zones[i].poly.n,
-                s->zones[i].poly.area_m2);
+                cw_zone_kind_name(s->zones[i].kind), s->zones[i].poly.n, s->zones[i].poly.area_m2);
     for (int i = 0; i < s->n_lines; i++)
         fprintf(out, "  line      %-16s %-15s %6.1f m%s\n", s->lines[i].id,
                 line_kind_names[s->lines[i].kind], s->lines[i].length_m,
@@ -918,8 +1185,8 @@ void cw_scene_print_reference(FILE *out)
         const char *title;
         const struct cw_option *table;
     } sections[] = {
-        {"site", site_options},       {"camera", camera_options}, {"zones[]", zone_options},
-        {"lines[]", line_options},    {"lanes[]", lane_options},  {"signals[]", signal_options},
+        {"site", site_options},    {"camera", camera_options}, {"zones[]", zone_options},
+        {"lines[]", line_options}, {"lanes[]", lane_options},  {"signals[]", signal_options},
     };
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         fprintf(out, "#### `%s`\n\n", sections[i].title);

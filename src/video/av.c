@@ -79,14 +79,19 @@ int cw__av_code(int averr, const struct cw__av_interrupt *irq)
     if (irq && atomic_load(&irq->timed_out))
         return CW_ETIMEDOUT;
     switch (averr) {
-    case AVERROR(ENOENT): return CW_ENOENT;
+    case AVERROR(ENOENT):
+        return CW_ENOENT;
     case AVERROR(EACCES):
-    case AVERROR(EPERM): return CW_EPERM;
-    case AVERROR_INVALIDDATA: return CW_EFORMAT;
+    case AVERROR(EPERM):
+        return CW_EPERM;
+    case AVERROR_INVALIDDATA:
+        return CW_EFORMAT;
     case AVERROR_DECODER_NOT_FOUND:
     case AVERROR_DEMUXER_NOT_FOUND:
-    case AVERROR_PROTOCOL_NOT_FOUND: return CW_EUNSUPPORTED;
-    case AVERROR_EOF: return CW_EOF;
+    case AVERROR_PROTOCOL_NOT_FOUND:
+        return CW_EUNSUPPORTED;
+    case AVERROR_EOF:
+        return CW_EOF;
     case AVERROR(ECONNREFUSED):
     case AVERROR(ECONNRESET):
     case AVERROR(EHOSTUNREACH):
@@ -95,10 +100,14 @@ int cw__av_code(int averr, const struct cw__av_interrupt *irq)
     case AVERROR_HTTP_NOT_FOUND:
     case AVERROR_HTTP_UNAUTHORIZED:
     case AVERROR_HTTP_FORBIDDEN:
-    case AVERROR_STREAM_NOT_FOUND: return CW_ECONNECT;
-    case AVERROR(ETIMEDOUT): return CW_ETIMEDOUT;
-    case AVERROR(ENOMEM): return CW_ENOMEM;
-    case AVERROR_EXIT: return CW_ECANCELED;
+    case AVERROR_STREAM_NOT_FOUND:
+        return CW_ECONNECT;
+    case AVERROR(ETIMEDOUT):
+        return CW_ETIMEDOUT;
+    case AVERROR(ENOMEM):
+        return CW_ENOMEM;
+    case AVERROR_EXIT:
+        return CW_ECANCELED;
     }
     return CW_EIO;
 }
@@ -109,19 +118,28 @@ static const char *hint(int averr, const struct cw__av_interrupt *irq, bool live
         return live ? "check that the camera is reachable from this machine and streams"
                     : "check that the file is not on a stalled mount";
     switch (averr) {
-    case AVERROR(ENOENT): return "check the path";
+    case AVERROR(ENOENT):
+        return "check the path";
     case AVERROR(EACCES):
-    case AVERROR(EPERM): return "check the file's permissions";
-    case AVERROR_INVALIDDATA: return "is it a video file? check that it is complete";
-    case AVERROR(ECONNREFUSED): return "check the camera's address and port, and that it is on";
+    case AVERROR(EPERM):
+        return "check the file's permissions";
+    case AVERROR_INVALIDDATA:
+        return "is it a video file? check that it is complete";
+    case AVERROR(ECONNREFUSED):
+        return "check the camera's address and port, and that it is on";
     case AVERROR(EHOSTUNREACH):
-    case AVERROR(ENETUNREACH): return "check the network route to the camera";
+    case AVERROR(ENETUNREACH):
+        return "check the network route to the camera";
     case AVERROR_HTTP_UNAUTHORIZED:
-    case AVERROR_HTTP_FORBIDDEN: return "check the user name and password in the URL";
+    case AVERROR_HTTP_FORBIDDEN:
+        return "check the user name and password in the URL";
     case AVERROR_HTTP_NOT_FOUND:
-    case AVERROR_STREAM_NOT_FOUND: return "check the stream path in the URL";
-    case AVERROR_PROTOCOL_NOT_FOUND: return "use a file path or an rtsp:// URL";
-    case AVERROR_DECODER_NOT_FOUND: return "this FFmpeg build has no decoder for it";
+    case AVERROR_STREAM_NOT_FOUND:
+        return "check the stream path in the URL";
+    case AVERROR_PROTOCOL_NOT_FOUND:
+        return "use a file path or an rtsp:// URL";
+    case AVERROR_DECODER_NOT_FOUND:
+        return "this FFmpeg build has no decoder for it";
     }
     return live ? "check the camera and the network" : "check the file";
 }

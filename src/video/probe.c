@@ -39,8 +39,9 @@ static void describe_streams(AVFormatContext *fmt, struct cw_probe_result *r)
 
 /* Reads video packets up to the scan limit, measuring the keyframe interval and checking that
  * the first frame decodes. */
-static int scan(const char *input, AVFormatContext *fmt, int vidx, const struct cw_probe_config *cfg,
-                struct cw__av_interrupt *irq, struct cw_probe_result *r)
+static int scan(const char *input, AVFormatContext *fmt, int vidx,
+                const struct cw_probe_config *cfg, struct cw__av_interrupt *irq,
+                struct cw_probe_result *r)
 {
     AVStream *st = fmt->streams[vidx];
     AVCodecContext *dec = NULL;

@@ -21,33 +21,123 @@ static const char *const transports[] = {"tcp", "udp", NULL};
 
 #define OFS(field) offsetof(struct cw_source_config, field)
 const struct cw_option cw_source_options[] = {
-    {"input", CW_OPT_STRING, OFS(input), {.s = NULL}, 0, 0, NULL, NULL,
+    {"input",
+     CW_OPT_STRING,
+     OFS(input),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
      "video file path or camera URL (rtsp://user:pass@host:554/path)"},
-    {"analysis_width", CW_OPT_INT, OFS(analysis_width), {.i = 640}, 0, 4096, NULL, "px",
+    {"analysis_width",
+     CW_OPT_INT,
+     OFS(analysis_width),
+     {.i = 640},
+     0,
+     4096,
+     NULL,
+     "px",
      "width of the grey analysis image; 0 follows analysis_height"},
-    {"analysis_height", CW_OPT_INT, OFS(analysis_height), {.i = 0}, 0, 4096, NULL, "px",
+    {"analysis_height",
+     CW_OPT_INT,
+     OFS(analysis_height),
+     {.i = 0},
+     0,
+     4096,
+     NULL,
+     "px",
      "height of the grey analysis image; 0 keeps the aspect ratio"},
-    {"threads", CW_OPT_INT, OFS(threads), {.i = 1}, 0, 64, NULL, NULL,
+    {"threads",
+     CW_OPT_INT,
+     OFS(threads),
+     {.i = 1},
+     0,
+     64,
+     NULL,
+     NULL,
      "decoder threads; 0 lets FFmpeg choose"},
-    {"frames", CW_OPT_INT, OFS(frames), {.i = 8}, 2, 256, NULL, NULL,
+    {"frames",
+     CW_OPT_INT,
+     OFS(frames),
+     {.i = 8},
+     2,
+     256,
+     NULL,
+     NULL,
      "decoded frames in the pool (what downstream stages may hold at once)"},
-    {"ring_seconds", CW_OPT_DOUBLE, OFS(ring_seconds), {.d = 10}, 0, 600, NULL, "s",
+    {"ring_seconds",
+     CW_OPT_DOUBLE,
+     OFS(ring_seconds),
+     {.d = 10},
+     0,
+     600,
+     NULL,
+     "s",
      "compressed video kept for evidence clips; 0 keeps none"},
-    {"ring_mb", CW_OPT_INT, OFS(ring_mb), {.i = 0}, 0, 4096, NULL, "MiB",
+    {"ring_mb",
+     CW_OPT_INT,
+     OFS(ring_mb),
+     {.i = 0},
+     0,
+     4096,
+     NULL,
+     "MiB",
      "memory for the packet ring; 0 sizes it from the stream's bit rate"},
-    {"timeout_s", CW_OPT_DOUBLE, OFS(timeout_s), {.d = 5}, 0.1, 300, NULL, "s",
+    {"timeout_s",
+     CW_OPT_DOUBLE,
+     OFS(timeout_s),
+     {.d = 5},
+     0.1,
+     300,
+     NULL,
+     "s",
      "network timeout for opening and reading a camera"},
-    {"reconnects", CW_OPT_INT, OFS(reconnects), {.i = -1}, -1, 1000000, NULL, NULL,
+    {"reconnects",
+     CW_OPT_INT,
+     OFS(reconnects),
+     {.i = -1},
+     -1,
+     1000000,
+     NULL,
+     NULL,
      "reconnect attempts for a camera that drops before giving up; -1 forever"},
-    {"backoff_s", CW_OPT_DOUBLE, OFS(backoff_s), {.d = 0.5}, 0.01, 60, NULL, "s",
+    {"backoff_s",
+     CW_OPT_DOUBLE,
+     OFS(backoff_s),
+     {.d = 0.5},
+     0.01,
+     60,
+     NULL,
+     "s",
      "first wait before reconnecting; doubles on each failed attempt"},
-    {"backoff_max_s", CW_OPT_DOUBLE, OFS(backoff_max_s), {.d = 30}, 0.01, 3600, NULL, "s",
+    {"backoff_max_s",
+     CW_OPT_DOUBLE,
+     OFS(backoff_max_s),
+     {.d = 30},
+     0.01,
+     3600,
+     NULL,
+     "s",
      "longest wait between reconnect attempts"},
-    {"transport", CW_OPT_ENUM, OFS(transport), {.i = 0}, 0, 0, transports, NULL,
-     "RTSP transport"},
-    {"loop", CW_OPT_BOOL, OFS(loop), {.b = false}, 0, 0, NULL, NULL,
+    {"transport", CW_OPT_ENUM, OFS(transport), {.i = 0}, 0, 0, transports, NULL, "RTSP transport"},
+    {"loop",
+     CW_OPT_BOOL,
+     OFS(loop),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
      "play a file again from the start when it ends"},
-    {"start_time", CW_OPT_DOUBLE, OFS(start_time), {.d = 0}, 0, 4e9, NULL, "s",
+    {"start_time",
+     CW_OPT_DOUBLE,
+     OFS(start_time),
+     {.d = 0},
+     0,
+     4e9,
+     NULL,
+     "s",
      "files: Unix time of the first frame; 0 uses the file's creation_time or the open time"},
     {NULL},
 };
@@ -65,7 +155,7 @@ struct cw_source {
     int64_t start_pts; /* stream start in time-base units */
     AVPacket *pkt;
     AVFrame *avf;
-    bool draining;     /* end of input sent to the decoder */
+    bool draining; /* end of input sent to the decoder */
 
     /* picture path, rebuilt when the decoded size or format changes */
     struct cw_frame_pool *pool;
@@ -89,9 +179,8 @@ struct cw_source {
 
 bool cw_input_is_live(const char *input)
 {
-    static const char *const schemes[] = {"rtsp://", "rtsps://", "rtmp://", "http://",
-                                          "https://", "udp://", "rtp://", "srt://", "tcp://",
-                                          NULL};
+    static const char *const schemes[] = {"rtsp://", "rtsps://", "rtmp://", "http://", "https://",
+                                          "udp://",  "rtp://",   "srt://",  "tcp://",  NULL};
     for (const char *const *s = schemes; *s; s++)
         if (strncmp(input, *s, strlen(*s)) == 0)
             return true;
@@ -139,8 +228,7 @@ static int setup_pictures(struct cw_source *src, const AVFrame *f)
     int aw, ah;
     struct cw_frame_pool_config pc = {0};
 
-    if (src->pool && f->width == src->pic_w && f->height == src->pic_h &&
-        f->format == src->pic_fmt)
+    if (src->pool && f->width == src->pic_w && f->height == src->pic_h && f->format == src->pic_fmt)
         return 0;
     if (src->pool)
         cw_log_warn(MOD, "input '%s': picture changed from %dx%d %s to %dx%d %s",
@@ -282,8 +370,7 @@ static int make_frame(struct cw_source *src, struct cw_frame **out)
             jumped = true;
         }
     } else {
-        f->wall_ns = cw_wall_anchor_map(&src->anchor, pts_ns, src->file_wall0_ns + pts_ns,
-                                        &jumped);
+        f->wall_ns = cw_wall_anchor_map(&src->anchor, pts_ns, src->file_wall0_ns + pts_ns, &jumped);
     }
     /* An RTSP stream's clock settles once the first sender report arrives: re-anchor quietly
      * during the first second. */
@@ -343,9 +430,8 @@ static int open_input(struct cw_source *src, int level)
                         ? av_q2d(st->avg_frame_rate)
                         : (st->r_frame_rate.den ? av_q2d(st->r_frame_rate) : 0);
     src->info.bit_rate = st->codecpar->bit_rate ? st->codecpar->bit_rate : src->fmt->bit_rate;
-    src->info.duration_s = !src->live && src->fmt->duration > 0
-                               ? (double)src->fmt->duration / AV_TIME_BASE
-                               : 0;
+    src->info.duration_s =
+        !src->live && src->fmt->duration > 0 ? (double)src->fmt->duration / AV_TIME_BASE : 0;
     if (src->info.fps > 0 && !src->frame_dur_ns)
         src->frame_dur_ns = (int64_t)(1e9 / src->info.fps);
     if (!src->frame_dur_ns)
@@ -535,8 +621,9 @@ static int reconnect(struct cw_source *src, int averr)
         cw_packet_ring_clear(src->ring);
     for (;;) {
         if (src->cfg.reconnects >= 0 && attempt >= src->cfg.reconnects) {
-            cw_log_error(MOD, "input '%s': gave up after %d reconnect attempts; check the camera "
-                              "and the network",
+            cw_log_error(MOD,
+                         "input '%s': gave up after %d reconnect attempts; check the camera "
+                         "and the network",
                          name, attempt);
             return CW_ECONNECT;
         }
@@ -616,8 +703,8 @@ static int feed_decoder(struct cw_source *src)
         struct cw_packet_info info = {
             .pts_ns = pkt->pts != AV_NOPTS_VALUE ? to_ns(src, pkt->pts) + src->loop_offset_ns
                                                  : src->last_pts_ns,
-            .dts_ns = pkt->dts != AV_NOPTS_VALUE ? to_ns(src, pkt->dts) + src->loop_offset_ns
-                                                 : INT64_MIN,
+            .dts_ns =
+                pkt->dts != AV_NOPTS_VALUE ? to_ns(src, pkt->dts) + src->loop_offset_ns : INT64_MIN,
             .duration_ns = av_rescale_q(pkt->duration, src->tb, (AVRational){1, 1000000000}),
             .size = (uint32_t)pkt->size,
             .keyframe = (pkt->flags & AV_PKT_FLAG_KEY) != 0,
@@ -630,10 +717,9 @@ static int feed_decoder(struct cw_source *src)
         pthread_mutex_lock(&src->lock);
         src->stats.decode_errors++;
         pthread_mutex_unlock(&src->lock);
-        warn_limited(src, &src->last_error_warn_ns,
-                     "input '%s': skipped undecodable data near %.2f s (%s)",
-                     name_of(src, name, sizeof(name)), (double)src->last_pts_ns / 1e9,
-                     av_err2str(ret));
+        warn_limited(
+            src, &src->last_error_warn_ns, "input '%s': skipped undecodable data near %.2f s (%s)",
+            name_of(src, name, sizeof(name)), (double)src->last_pts_ns / 1e9, av_err2str(ret));
     }
     av_packet_unref(pkt);
     return 0;

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""crosswatch's benchmarks: runs each one against its named reference in the same invocation,
+in alternating runs, and rewrites its table in docs/BENCHMARKS.md.
+
+Usage: bench/run.py [--runs N] [--only NAME] [--no-write]
+Needs a release build in build/ (scripts/bench.sh makes one first).
+
+Benchmarks:
+  decode   crosswatch's input path (demux, packet ring, decode, grey analysis image) against
+           `ffmpeg -threads N -i X -f null -` on 1080p25 and 720p25 H.264 clips it generates,
+           N = 1 and 2.
+  resample the grey analysis image alone, per frame (no reference: a cost breakdown).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+CW = os.path.join(BUILD, "crosswatch")
+MEDIA = os.path.join(BUILD, "bench-media")
+DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
+
+CLIPS = {
+    # name: (size, bit rate) — 20 s at 25 fps, a keyframe every 2 s, like a street camera
+    "1080p25": ("1920x1080", "4M"),
+    "720p25": ("1280x720", "2M"),
+}
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    ff = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return (f"{cpu}, {os.cpu_count()} vCPU, Linux {platform.release()}; "
+            f"{ff.split(' Copyright')[0]}")
+
+
+def make_clip(name):
+    size, rate = CLIPS[name]
+    os.makedirs(MEDIA, exist_ok=True)
+    path = os.path.join(MEDIA, f"{name}.mp4")
+    if not os.path.exists(path):
+        tmp = path + ".tmp.mp4"
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+             f"testsrc2=size={size}:rate=25:duration=20,noise=alls=6:allf=t",
+             "-c:v", "libx264", "-preset", "medium", "-b:v", rate, "-maxrate", rate,
+             "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+             tmp], check=True)
+        os.replace(tmp, path)
+    return path
+
+
+def timed(cmd):
+    """Wall seconds of one run of @cmd, and its stdout."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{p.stderr}")
+    return dt, p.stdout
+
+
+def fmt_range(values):
+    return f"{min(values):.0f}–{max(values):.0f}"
+
+
+def bench_decode(runs):
+    rows = []
+    for name in CLIPS:
+        clip = make_clip(name)
+        _, out = timed([CW, "decode", clip, "--json"])
+        frames = json.loads(out)["frames"]
+        for threads in (1, 2):
+            ref_cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-threads", str(threads),
+                       "-i", clip, "-f", "null", "-"]
+            cw_cmd = [CW, "decode", clip, "--threads", str(threads), "--json"]
+            ref_fps, cw_fps, ratios = [], [], []
+            timed(ref_cmd)  # warm the page cache and both binaries
+            timed(cw_cmd)
+            for i in range(runs):
+                # Alternate which goes first: the machine's speed drifts between runs.
+                order = [(ref_cmd, ref_fps), (cw_cmd, cw_fps)]
+                if i % 2:
+                    order.reverse()
+                for cmd, acc in order:
+                    dt, _ = timed(cmd)
+                    acc.append(frames / dt)
+                ratios.append(cw_fps[-1] / ref_fps[-1])
+            rows.append({
+                "clip": name, "threads": threads, "frames": frames,
+                "ref": statistics.median(ref_fps), "ref_range": fmt_range(ref_fps),
+                "cw": statistics.median(cw_fps), "cw_range": fmt_range(cw_fps),
+                "ratio": statistics.median(ratios),
+                "ratio_range": f"{min(ratios):.2f}–{max(ratios):.2f}",
+            })
+            r = rows[-1]
+            print(f"decode {name} threads={threads}: ffmpeg {r['ref']:.1f} fps, "
+                  f"crosswatch {r['cw']:.1f} fps, ratio {r['ratio']:.3f}", flush=True)
+    lines = [
+        "| clip | threads | `ffmpeg -f null` frames/s (min–max) | crosswatch decode frames/s (min–max) | ratio, median of pairs (min–max) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['clip']} ({r['frames']} frames) | {r['threads']} | "
+                     f"{r['ref']:.1f} ({r['ref_range']}) | {r['cw']:.1f} ({r['cw_range']}) | "
+                     f"**{r['ratio']:.3f}** ({r['ratio_range']}) |")
+    return "\n".join(lines)
+
+
+def bench_resample(runs):
+    exe = os.path.join(BUILD, "bench", "bench_resample")
+    results = []
+    for simd in (True, False):
+        env = dict(os.environ)
+        if not simd:
+            env["CW_NO_SIMD"] = "1"
+        out = subprocess.run([exe, "500"], capture_output=True, text=True, env=env,
+                             check=True).stdout
+        results.append([json.loads(l) for l in out.splitlines()])
+    lines = ["| picture → analysis image | kernel | median µs per frame (min–max) | plain C kernel, median µs |",
+             "|---|---|---|---|"]
+    for fast, plain in zip(*results):
+        kind = {"1920x1080": "3×3 box", "1280x720": "2×2 box"}.get(fast["src"], "bilinear")
+        lines.append(f"| {fast['src']} → {fast['dst']} | {kind} | {fast['median_us']:.0f} "
+                     f"({fast['min_us']:.0f}–{fast['max_us']:.0f}) | {plain['median_us']:.0f} |")
+    return "\n".join(lines)
+
+
+BENCHES = {"decode": bench_decode, "resample": bench_resample}
+
+
+def write_section(doc, name, command, body):
+    begin, end = f"<!-- bench:{name} begin -->", f"<!-- bench:{name} end -->"
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    block = (f"{begin}\nMeasured {stamp} on {machine()}.\nCommand: `{command}`\n\n{body}\n{end}")
+    if begin in doc and end in doc:
+        return re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, doc,
+                      flags=re.S)
+    return doc.rstrip("\n") + f"\n\n## {name}\n\n{block}\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=7, help="alternating runs per measurement")
+    ap.add_argument("--only", choices=sorted(BENCHES), action="append")
+    ap.add_argument("--no-write", action="store_true", help="print, leave the docs alone")
+    args = ap.parse_args()
+    if not os.path.exists(CW):
+        sys.exit("bench: build/crosswatch is missing; run scripts/bench.sh (it builds first)")
+    names = args.only or list(BENCHES)
+    doc = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
+    for name in names:
+        body = BENCHES[name](args.runs)
+        print(body)
+        command = f"bench/run.py --runs {args.runs} --only {name}"
+        doc = write_section(doc, name, command, body)
+    if not args.no_write:
+        with open(DOC, "w") as f:
+            f.write(doc)
+        print(f"bench: wrote {os.path.relpath(DOC, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

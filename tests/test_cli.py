@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the crosswatch command line: every bad input gives one clear line and
+the right exit code; probe and decode work on files, on a loopback RTSP camera, and on the real
+clips in ../shared/data when they are there.
+
+Run by CTest with CW_BIN, CW_TEST_MEDIA, CW_SOURCE_DIR and CW_SHARED_DATA set.
+"""
+import glob
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+BIN = os.environ.get("CW_BIN", "build/crosswatch")
+MEDIA = os.environ.get("CW_TEST_MEDIA", "build/test-media")
+SRC = os.environ.get("CW_SOURCE_DIR", ".")
+SHARED = os.environ.get("CW_SHARED_DATA", os.path.join(SRC, "..", "shared", "data"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(*args, timeout=60):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def media(name):
+    return os.path.join(MEDIA, name)
+
+
+def error_lines(stderr):
+    return [l for l in stderr.splitlines() if " error " in l]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Camera:
+    """A loopback RTSP camera (tests/rtsp_server.py) for the duration of a with-block."""
+
+    def __init__(self, port, stop_after=0):
+        args = ["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"), str(port),
+                "--max-seconds", "60"]
+        if stop_after:
+            args += ["--stop-after", str(stop_after)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.proc.kill()
+            raise RuntimeError("RTSP test server did not start: " + self.proc.stderr.read())
+        self.url = f"rtsp://127.0.0.1:{port}/cam"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
+
+
+class CommandLine(unittest.TestCase):
+    def test_version_and_help(self):
+        code, out, _ = run("version")
+        self.assertEqual(code, 0)
+        self.assertRegex(out, r"^crosswatch \d+\.\d+\.\d+ \(libavformat")
+        code, out, _ = run("--help")
+        self.assertEqual(code, 0)
+        for cmd in ("probe", "decode", "scene", "version"):
+            self.assertIn(cmd, out)
+        for cmd in ("probe", "decode", "scene"):
+            code, out, _ = run(cmd, "--help")
+            self.assertEqual(code, 0, cmd)
+            self.assertIn("usage: crosswatch " + cmd, out)
+        code, out, _ = run("decode", "--help")
+        self.assertIn("--ring_seconds=<number>", out)
+
+    def test_usage_errors(self):
+        code, _, err = run("frobnicate")
+        self.assertEqual(code, 2)
+        self.assertIn("'frobnicate' is not a crosswatch command", err)
+        code, _, err = run("decode", media("small.mp4"), "--threads", "99")
+        self.assertEqual(code, 2)
+        self.assertIn("decode: --threads: 99 is out of range; use 0..64", err)
+        code, _, err = run("probe", media("small.mp4"), "--colour=red")
+        self.assertEqual(code, 2)
+        self.assertIn("--colour: unknown option", err)
+        code, _, err = run("--log-level=loud", "version")
+        self.assertEqual(code, 2)
+        code, _, err = run("probe")
+        self.assertEqual(code, 2)
+
+    def test_probe_file(self):
+        code, out, err = run("probe", media("small.mp4"), "--json")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertEqual((r["width"], r["height"]), (320, 240))
+        self.assertEqual(r["fps"], 25)
+        self.assertAlmostEqual(r["duration_s"], 4.0, places=1)
+        self.assertEqual(r["gop_frames"], 25)
+        self.assertEqual(r["keyframes"], 4)
+        self.assertTrue(r["decodes"])
+        self.assertEqual(r["streams"][0]["codec"], "h264")
+        code, out, _ = run("probe", media("hd.mp4"))
+        self.assertEqual(code, 0)
+        self.assertIn("keyframes   every 50.0 frames (2.00 s)", out)
+
+    def test_bad_inputs_one_line_each(self):
+        cases = {
+            "missing.mp4": "no such file; check the path",
+            "notvideo.txt": "is a text file, not a video",
+            "audio.wav": "has no video stream",
+            "empty.mp4": "Invalid data found when processing input",
+            "garbage.mp4": "Invalid data found when processing input",
+        }
+        for cmd in ("probe", "decode"):
+            for name, expect in cases.items():
+                code, out, err = run(cmd, media(name))
+                self.assertEqual(code, 1, f"{cmd} {name}: {err}")
+                lines = err.strip().splitlines()
+                self.assertEqual(len(lines), 1, f"{cmd} {name}: {err}")
+                self.assertIn(expect, lines[0])
+                self.assertIn(name, lines[0])
+
+    def test_damaged_files_recover(self):
+        for name in ("truncated.mp4", "truncated.ts", "bitflip.ts"):
+            code, out, err = run("decode", media(name), "--json")
+            self.assertEqual(code, 0, err)
+            r = json.loads(out)
+            self.assertGreaterEqual(r["frames"], 50, name)
+            self.assertEqual(r["end"], "complete")
+            self.assertEqual(error_lines(err), [], name)
+        code, out, err = run("decode", media("bitflip.ts"), "--json")
+        self.assertGreater(json.loads(out)["damaged"], 0)
+        self.assertIn("damaged picture near", err)
+
+    def test_json_logs(self):
+        code, _, err = run("--log-format=json", "probe", media("missing.mp4"))
+        self.assertEqual(code, 1)
+        rec = json.loads(err.strip())
+        self.assertEqual(rec["level"], "error")
+        self.assertEqual(rec["module"], "probe")
+        self.assertIn("no such file", rec["msg"])
+        self.assertRegex(rec["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+    def test_decode_reports(self):
+        code, out, err = run("decode", media("hd.mp4"), "--json", "--analysis-width=320")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertEqual(r["frames"], 250)
+        self.assertEqual((r["analysis_width"], r["analysis_height"]), (320, 180))
+        code, out, _ = run("decode", media("small.mp4"), "--loop", "--max-frames=300", "--json")
+        self.assertEqual(json.loads(out)["frames"], 300)
+
+
+class Scenes(unittest.TestCase):
+    example = os.path.join(SRC, "examples", "intersection.json")
+
+    def test_check_valid(self):
+        code, out, err = run("scene", "check", self.example)
+        self.assertEqual(code, 0, err)
+        self.assertIn("valid (format version 1)", out)
+        self.assertIn("zone      crosswalk-north", out)
+        self.assertNotIn("secret", out)  # the camera password is not printed
+
+    def test_check_invalid_names_every_problem(self):
+        with open(self.example) as f:
+            text = f.read()
+        bad = (text.replace('"width": 1920', '"width": -1')
+                   .replace('"kind": "crosswalk"', '"kind": "zebra"')
+                   .replace('"signal": "veh-north"', '"signal": "nobody"'))
+        path = os.path.join(MEDIA, "bad-scene.json")
+        with open(path, "w") as f:
+            f.write(bad)
+        code, out, err = run("scene", "check", path)
+        self.assertEqual(code, 1)
+        self.assertEqual(out, "")
+        self.assertIn("camera.width: -1 is out of range", err)
+        self.assertIn("zones[0].kind: unknown value 'zebra'", err)
+        self.assertIn("lanes[0].signal: no signal head has id 'nobody'", err)
+        for line in err.strip().splitlines():
+            self.assertIn("bad-scene.json: ", line)
+
+    def test_malformed_and_missing(self):
+        path = os.path.join(MEDIA, "malformed-scene.json")
+        with open(path, "w") as f:
+            f.write('{\n  "version": 1,\n  "site": {"id": "a",}\n}\n')
+        code, _, err = run("scene", "check", path)
+        self.assertEqual(code, 1)
+        self.assertIn("malformed-scene.json:3:", err)
+        self.assertEqual(len(err.strip().splitlines()), 1)
+        code, _, err = run("scene", "check", os.path.join(MEDIA, "none.json"))
+        self.assertEqual(code, 1)
+        self.assertIn("none.json: cannot open: No such file or directory", err)
+
+    def test_docs_match_the_tables(self):
+        code, ref, _ = run("scene", "reference")
+        self.assertEqual(code, 0)
+        with open(os.path.join(SRC, "docs", "scene.md")) as f:
+            doc = f.read()
+        self.assertIn(ref.strip(), doc,
+                      "docs/scene.md is out of date: paste `crosswatch scene reference` into it")
+
+
+class Rtsp(unittest.TestCase):
+    def test_nothing_listening(self):
+        port = free_port()
+        for cmd in ("probe", "decode"):
+            t0 = time.monotonic()
+            code, _, err = run(cmd, f"rtsp://127.0.0.1:{port}/cam", "--timeout-s=2")
+            self.assertEqual(code, 1)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertIn("Connection refused", err)
+            self.assertLess(time.monotonic() - t0, 10)
+
+    def test_probe_live(self):
+        with Camera(free_port()) as cam:
+            code, out, err = run("probe", cam.url, "--scan-seconds=2", "--json")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertTrue(r["live"])
+        self.assertEqual((r["width"], r["height"]), (640, 360))
+        self.assertTrue(r["decodes"])
+        self.assertEqual(r["gop_frames"], 25)
+
+    def test_camera_drops_and_never_returns(self):
+        with Camera(free_port(), stop_after=2) as cam:
+            code, out, err = run("decode", cam.url, "--reconnects=2", "--backoff-s=0.2",
+                                 "--json", timeout=60)
+        self.assertEqual(code, 1)
+        r = json.loads(out)
+        self.assertGreater(r["frames"], 10)  # it was streaming before it dropped
+        self.assertRegex(err, r"stream (ended|lost)")
+        self.assertIn("reconnect attempt 1 in 0.2 s", err)
+        self.assertIn("reconnect attempt 2 in 0.4 s", err)
+        self.assertIn("gave up after 2 reconnect attempts", err)
+
+    def test_camera_drops_and_comes_back(self):
+        port = free_port()
+        first = Camera(port, stop_after=2)
+        proc = subprocess.Popen([BIN, "decode", first.url, "--max-frames=120",
+                                 "--backoff-s=0.3", "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first.proc.wait(30)  # the camera goes away ...
+        time.sleep(1.0)
+        with Camera(port):  # ... and comes back on the same address
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        r = json.loads(out)
+        self.assertEqual(r["frames"], 120)
+        self.assertEqual(r["reconnects"], 1)
+        self.assertIn("reconnected after", err)
+        first.stop()
+
+    def test_sigterm_stops_cleanly(self):
+        with Camera(free_port()) as cam:
+            proc = subprocess.Popen([BIN, "decode", cam.url, "--json"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            time.sleep(2)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertGreater(json.loads(out)["frames"], 0)
+
+
+class SharedClips(unittest.TestCase):
+    def test_probe_real_clips(self):
+        clips = sorted(glob.glob(os.path.join(SHARED, "clips", "*.mp4")))
+        if not clips:
+            self.skipTest(f"no clips in {SHARED}/clips (../shared/data is absent)")
+        for clip in clips:
+            code, out, err = run("probe", clip, "--json")
+            self.assertEqual(code, 0, f"{clip}: {err}")
+            r = json.loads(out)
+            self.assertTrue(r["decodes"], clip)
+            self.assertGreater(r["width"], 0)
+            self.assertGreater(r["keyframes"], 0)
+            code, out, err = run("decode", clip, "--json")
+            self.assertEqual(code, 0, f"{clip}: {err}")
+            self.assertGreater(json.loads(out)["frames"], 100)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
