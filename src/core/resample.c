@@ -145,8 +145,7 @@ static void sum_rows(const uint8_t *src, int stride, int fy, int w, uint16_t *re
 }
 
 /* 3×3 box, scalar: rows r0..r2 into @n outputs. */
-static void box3_row_c(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, uint8_t *out,
-                       int n)
+static void box3_row_c(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, uint8_t *out, int n)
 {
     for (int x = 0; x < n; x++) {
         unsigned s = (unsigned)r0[3 * x] + r0[3 * x + 1] + r0[3 * x + 2] + r1[3 * x] +
@@ -171,8 +170,7 @@ static void box3_init_masks(void)
             }
 }
 
-__attribute__((target("ssse3"))) static __m128i box3_gather(__m128i a, __m128i b, __m128i c,
-                                                             int k)
+__attribute__((target("ssse3"))) static __m128i box3_gather(__m128i a, __m128i b, __m128i c, int k)
 {
     const __m128i *m = (const __m128i *)box3_masks[k];
     return _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, _mm_loadu_si128(m)),
@@ -191,8 +189,7 @@ __attribute__((target("ssse3"))) static __m128i box3_eight(__m128i a, __m128i b,
 
 /* 3×3 box, SSSE3: 16 outputs from 48 bytes of each of three rows per step. */
 __attribute__((target("ssse3"))) static void box3_row_ssse3(const uint8_t *r0, const uint8_t *r1,
-                                                            const uint8_t *r2, uint8_t *out,
-                                                            int n)
+                                                            const uint8_t *r2, uint8_t *out, int n)
 {
     const __m128i z = _mm_setzero_si128();
     int x = 0;
@@ -202,11 +199,12 @@ __attribute__((target("ssse3"))) static void box3_row_ssse3(const uint8_t *r0, c
             __m128i a = _mm_loadu_si128((const __m128i *)(r0 + 3 * x + 16 * k));
             __m128i b = _mm_loadu_si128((const __m128i *)(r1 + 3 * x + 16 * k));
             __m128i c = _mm_loadu_si128((const __m128i *)(r2 + 3 * x + 16 * k));
-            v[2 * k] = _mm_add_epi16(_mm_add_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z)),
-                                     _mm_unpacklo_epi8(c, z));
-            v[2 * k + 1] = _mm_add_epi16(
-                _mm_add_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z)),
-                _mm_unpackhi_epi8(c, z));
+            v[2 * k] =
+                _mm_add_epi16(_mm_add_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z)),
+                              _mm_unpacklo_epi8(c, z));
+            v[2 * k + 1] =
+                _mm_add_epi16(_mm_add_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z)),
+                              _mm_unpackhi_epi8(c, z));
         }
         __m128i lo = box3_eight(v[0], v[1], v[2]);
         __m128i hi = box3_eight(v[3], v[4], v[5]);
@@ -238,8 +236,8 @@ static void run_box(struct cw_resampler *rs, const uint8_t *src, int stride, str
     if (fx == 3 && fy == 3) {
         for (int y = 0; y < rs->dh; y++) {
             const uint8_t *r0 = src + (size_t)(3 * y) * stride;
-            rs->box3(r0, r0 + stride, r0 + 2 * (size_t)stride,
-                     dst->data + (size_t)y * dst->stride, dw);
+            rs->box3(r0, r0 + stride, r0 + 2 * (size_t)stride, dst->data + (size_t)y * dst->stride,
+                     dw);
         }
         return;
     }
