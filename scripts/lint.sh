@@ -3,7 +3,7 @@
 # Exits non-zero on any finding. Usage: scripts/lint.sh [--fix]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests bench tools -name '*.[ch]')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find src include tests bench tools -name '*.[ch]')
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

@@ -20,9 +20,30 @@ static uint32_t next(void)
 
 /* Tokens that reach deep parser paths: structure, numbers at the edges, wrong types. */
 static const char *const tokens[] = {
-    "{", "}", "[", "]", ",", ":", "\"", "null", "true", "-1", "0", "1e308", "-1e308", "1e-320",
-    "NaN", "[[0,0],[1,1],[0,1]]", "[1,2,3,4,5,6,7,8,9]", "\"polygon\"", "\"kind\"", "\"id\"",
-    "\"ground\"", "\"points\"", "\\u0000", "99999999999999999999",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "null",
+    "true",
+    "-1",
+    "0",
+    "1e308",
+    "-1e308",
+    "1e-320",
+    "NaN",
+    "[[0,0],[1,1],[0,1]]",
+    "[1,2,3,4,5,6,7,8,9]",
+    "\"polygon\"",
+    "\"kind\"",
+    "\"id\"",
+    "\"ground\"",
+    "\"points\"",
+    "\\u0000",
+    "99999999999999999999",
 };
 
 static size_t mutate(uint8_t *buf, size_t len, size_t cap)
