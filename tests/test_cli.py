@@ -280,6 +280,53 @@ class Rtsp(unittest.TestCase):
         self.assertGreater(json.loads(out)["frames"], 0)
 
 
+class Eval(unittest.TestCase):
+    def test_tracks_bad_inputs(self):
+        code, _, err = run("eval", "tracks", "--gt", os.path.join(MEDIA, "nothing"), "--res", MEDIA)
+        self.assertEqual(code, 1)
+        self.assertIn("--gt", err)
+        self.assertEqual(len(err.strip().splitlines()), 1)
+        seq = os.path.join(MEDIA, "mot-seq")
+        os.makedirs(os.path.join(seq, "gt"), exist_ok=True)
+        with open(os.path.join(seq, "seqinfo.ini"), "w") as f:
+            f.write("[Sequence]\nname=mot-seq\nseqLength=3\nframeRate=25\n")
+        with open(os.path.join(seq, "gt", "gt.txt"), "w") as f:
+            f.write("1,1,0,0,10,10,1,1,1\n2,1,0,0,10,10,1,1,1\n")
+        res = os.path.join(MEDIA, "mot-res.txt")
+        with open(res, "w") as f:
+            f.write("1,1,0,0,10,10,1\n7,1,0,0,10,10,1\n")
+        code, _, err = run("eval", "tracks", "--gt", seq, "--res", res)
+        self.assertEqual(code, 1)
+        self.assertIn("mot-res.txt:2: frame 7 is outside the sequence's 1..3", err)
+        with open(res, "w") as f:
+            f.write("1,1,0,0,10,10,1\n2,1,0,0,10,10,1\n")
+        code, out, err = run("eval", "tracks", "--gt", seq, "--res", res, "--json")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertEqual((r["MOTA"], r["IDF1"], r["HOTA"]), (1.0, 1.0, 1.0))
+
+    def test_tracks_reproduce_trackeval(self):
+        mot = os.path.join(SHARED, "mot")
+        ref = os.path.join(mot, "trackeval-reference")
+        if not os.path.isdir(ref):
+            self.skipTest(f"{ref} is absent (../shared/data not available)")
+        code, out, err = run("eval", "tracks", "--gt", os.path.join(mot, "MOT17"), "--res",
+                             os.path.join(ref, "data"), "--json")
+        self.assertEqual(code, 0, err)
+        rows = {r["sequence"]: r for r in map(json.loads, out.splitlines())}
+        self.assertEqual(sorted(rows), ["COMBINED", "MOT17-02-FRCNN", "MOT17-05-FRCNN",
+                                        "MOT17-09-FRCNN"])
+        import csv
+        with open(os.path.join(ref, "pedestrian_detailed.csv")) as f:
+            want = {r["seq"]: r for r in csv.DictReader(f)}
+        for seq in ("MOT17-02-FRCNN", "MOT17-05-FRCNN", "MOT17-09-FRCNN"):
+            for ours, theirs in (("HOTA", "HOTA___AUC"), ("MOTA", "MOTA"), ("IDF1", "IDF1"),
+                                 ("AssA", "AssA___AUC"), ("DetA", "DetA___AUC")):
+                self.assertAlmostEqual(rows[seq][ours], float(want[seq][theirs]), places=4,
+                                       msg=f"{seq} {ours}")
+            self.assertEqual(rows[seq]["IDSW"], int(want[seq]["IDSW"]))
+
+
 class SharedClips(unittest.TestCase):
     def test_probe_real_clips(self):
         clips = sorted(glob.glob(os.path.join(SHARED, "clips", "*.mp4")))
