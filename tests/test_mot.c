@@ -150,6 +150,21 @@ static void test_bad_files(void **state)
     assert_logged(&c, "d.txt:1: expected at least 8 numbers");
     assert_logged(&c, "/nonexistent/gt.txt: cannot open");
 
+    /* Found by fuzzing: numbers too large for their integer columns, confidences far from 0/1,
+     * and text that is not NUL-terminated. */
+    assert_int_equal(cw_mot_parse("1,1,0,0,1,1,1,1e300\n", 20, "f.txt", 5, true, &f), CW_EFORMAT);
+    load("1,1,0,0,10,10,1e300,1,1\n1,2,20,0,10,10,0.5,1,1\n", 1, true, &gt);
+    load("1,1,0,0,10,10,1\n", 1, false, &res);
+    assert_int_equal(cw_mot_evaluate(&gt, &res, CW_MOT_MOT17, "seq", &m), 0);
+    assert_int_equal(m.gt_dets, 1); /* conf 0.5 reads as 0 (ignored), as int(0.5) in TrackEval */
+    cw_mot_file_release(&gt);
+    cw_mot_file_release(&res);
+    char unterminated[14];
+    memcpy(unterminated, "1,1,0,0,1,1,17", 14);
+    assert_int_equal(cw_mot_parse(unterminated, 13, "g.txt", 5, false, &f), 0);
+    assert_true(f.box[0].conf == 1);
+    cw_mot_file_release(&f);
+
     /* Rules of the benchmark: one box per id per frame, pedestrians only, known classes. */
     const char *cases[][3] = {
         {"1,1,0,0,10,10,1,1,1\n", "1,3,0,0,10,10,1\n1,3,5,5,10,10,1\n",
@@ -228,7 +243,7 @@ static void test_assign_against_brute_force(void **state)
 /* TrackEval's own figures for real tracker output on MOT17 (../shared/data). */
 static void test_trackeval_reference(void **state)
 {
-    const char *data = getenv("CW_SHARED_DATA");
+    const char *data = getenv("CW_SHARED_DATA") ? getenv("CW_SHARED_DATA") : "../shared/data";
     const char *seqs[] = {"MOT17-02-FRCNN", "MOT17-05-FRCNN", "MOT17-09-FRCNN"};
     /* csv column name -> our value */
     const char *cols[] = {"HOTA___AUC",  "DetA___AUC",  "AssA___AUC", "DetRe___AUC", "DetPr___AUC",
@@ -241,8 +256,7 @@ static void test_trackeval_reference(void **state)
     static char line[1 << 16], header[1 << 16];
     FILE *csv;
     (void)state;
-    snprintf(path, sizeof(path), "%s/mot/trackeval-reference/pedestrian_detailed.csv",
-             data ? data : "../shared/data");
+    snprintf(path, sizeof(path), "%s/mot/trackeval-reference/pedestrian_detailed.csv", data);
     csv = fopen(path, "r");
     if (!csv) {
         printf("skipped: %s is absent (../shared/data not available)\n", path);

@@ -102,7 +102,7 @@ static bool is_file(const char *p)
 }
 
 struct job {
-    char name[128];
+    char name[256];
     char gt[1200], seqinfo[1200], res[1200];
 };
 

@@ -126,7 +126,18 @@ int cw_mot_parse(const char *text, size_t len, const char *name, int frames, boo
         p = nl ? nl + 1 : end;
         if (q == eol)
             continue; /* blank line */
-        n = read_numbers(q, eol, v, 10, &bad);
+        /* strtod needs a terminated string: work on a copy of the line. */
+        char buf[512];
+        size_t llen = (size_t)(eol - q);
+        if (llen >= sizeof(buf)) {
+            if (errors++ < 5)
+                cw_log_error(MOD, "%s:%zu: line longer than %zu characters", name, lineno,
+                             sizeof(buf) - 1);
+            continue;
+        }
+        memcpy(buf, q, llen);
+        buf[llen] = 0;
+        n = read_numbers(buf, buf + llen, v, 10, &bad);
         if (bad || n < (gt ? 8 : 6)) {
             if (errors++ < 5)
                 cw_log_error(MOD,
@@ -143,9 +154,10 @@ int cw_mot_parse(const char *text, size_t len, const char *name, int frames, boo
                              v[0], frames);
             continue;
         }
-        if (fabs(v[1]) > 2e9 || v[4] < -1e7 || v[5] < -1e7) {
+        if (fabs(v[1]) > 2e9 || (n > 7 && fabs(v[7]) > 2e9) || fabs(v[2]) > 1e9 ||
+            fabs(v[3]) > 1e9 || fabs(v[4]) > 1e9 || fabs(v[5]) > 1e9) {
             if (errors++ < 5)
-                cw_log_error(MOD, "%s:%zu: id or box size out of range", name, lineno);
+                cw_log_error(MOD, "%s:%zu: id, class or box out of range", name, lineno);
             continue;
         }
         if (out->n == cap) {

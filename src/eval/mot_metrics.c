@@ -58,6 +58,12 @@ static double box_iou(const struct cw_mot_box *a, const struct cw_mot_box *b)
     return inter / uni;
 }
 
+/* TrackEval reads the ignore mark as int(conf) != 0. */
+static bool not_ignored(double conf)
+{
+    return conf >= 1 || conf <= -1;
+}
+
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
@@ -204,7 +210,7 @@ static int preprocess(const struct cw_mot_file *gt, const struct cw_mot_file *re
         /* Step 4: keep pedestrian ground truth that is not marked to ignore. */
         int kg = 0, kt = 0;
         for (int i = 0; i < ng; i++)
-            if ((int)g[i].conf != 0 && (bench == CW_MOT_MOT15 || g[i].cls == CLS_PEDESTRIAN))
+            if (not_ignored(g[i].conf) && (bench == CW_MOT_MOT15 || g[i].cls == CLS_PEDESTRIAN))
                 kg++;
         for (int j = 0; j < nr; j++)
             if (!removed[j])
@@ -218,7 +224,7 @@ static int preprocess(const struct cw_mot_file *gt, const struct cw_mot_file *re
             goto out;
         int gi = 0;
         for (int i = 0; i < ng; i++) {
-            if (!((int)g[i].conf != 0 && (bench == CW_MOT_MOT15 || g[i].cls == CLS_PEDESTRIAN)))
+            if (!(not_ignored(g[i].conf) && (bench == CW_MOT_MOT15 || g[i].cls == CLS_PEDESTRIAN)))
                 continue;
             int tj = 0;
             for (int j = 0; j < nr; j++)
