@@ -10,6 +10,7 @@
 #include "crosswatch/clock.h"
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
+#include "crosswatch/event_eval.h"
 #include "crosswatch/mot.h"
 
 #define MAX_SEQS 256
@@ -85,8 +86,8 @@ static const struct cw_option tracks_options[] = {
 };
 
 const struct cw_command cw__cmd_eval_desc = {
-    "eval", "tracks --gt <path> --res <path>",
-    "score tracks against MOTChallenge ground truth (HOTA, MOTA, IDF1 as TrackEval computes them)",
+    "eval", "tracks|events ...",
+    "score tracks (HOTA, MOTA, IDF1 as TrackEval) or violations (precision, recall) against truth",
     cw__cmd_eval};
 
 static bool is_dir(const char *p)
@@ -276,16 +277,125 @@ out:
     return ret;
 }
 
+struct events_opts {
+    char *truth;
+    char *events;
+    double tolerance_s;
+    double min_iou;
+    bool json;
+};
+
+#define EOFS(f) offsetof(struct events_opts, f)
+static const struct cw_option events_options[] = {
+    {"truth",
+     CW_OPT_STRING,
+     EOFS(truth),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "truth.json of a crosswatch-synth scenario"},
+    {"events",
+     CW_OPT_STRING,
+     EOFS(events),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "detected events: JSON lines (or an array) with type, time_s or frame, box"},
+    {"tolerance_s",
+     CW_OPT_DOUBLE,
+     EOFS(tolerance_s),
+     {.d = 2.0},
+     0,
+     60,
+     NULL,
+     "s",
+     "largest time difference between a detection and the truth it matches"},
+    {"min_iou",
+     CW_OPT_DOUBLE,
+     EOFS(min_iou),
+     {.d = 0.3},
+     0,
+     1,
+     NULL,
+     NULL,
+     "smallest overlap of an event's box with the actor's true box"},
+    {"json",
+     CW_OPT_BOOL,
+     EOFS(json),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "print one JSON object per type"},
+    {NULL},
+};
+
+static const struct cw_command events_desc = {
+    "eval", "events --truth <truth.json> --events <events.jsonl>",
+    "score detected violations against a synthetic scenario's truth (precision, recall, F1)", NULL};
+
+static int eval_events(int argc, char **argv)
+{
+    struct events_opts o;
+    struct cw_event_set truth, boxes, det;
+    struct cw_event_report rep;
+    struct cw_event_eval_config cfg;
+    char *pos[1];
+    int n_pos, ret;
+    bool help;
+    double fps;
+
+    cw_options_defaults(events_options, &o);
+    ret = cw__cli_parse(events_options, &o, argc, argv, "eval events", pos, 0, &n_pos, &help);
+    if (ret || help || !o.truth || !o.events) {
+        if (help)
+            cw__cli_usage(&events_desc, events_options);
+        else if (!ret)
+            fprintf(stderr, "usage: crosswatch eval events --truth <truth.json> --events "
+                            "<events.jsonl>; see --help\n");
+        cw_options_release(events_options, &o);
+        return help ? CW_EXIT_OK : CW_EXIT_USAGE;
+    }
+    ret = CW_EXIT_FAIL;
+    if (cw_event_truth_load(o.truth, &truth, &fps, &boxes))
+        goto out;
+    if (cw_event_detections_load(o.events, fps, &det))
+        goto out_truth;
+    cfg.tolerance_s = o.tolerance_s;
+    cfg.min_iou = o.min_iou;
+    if (cw_event_evaluate(&truth, &boxes, &det, &cfg, &rep) == 0) {
+        cw_event_report_print(&rep, stdout, o.json);
+        ret = CW_EXIT_OK;
+    }
+    cw_event_set_release(&det);
+out_truth:
+    cw_event_set_release(&truth);
+    cw_event_set_release(&boxes);
+out:
+    cw_options_release(events_options, &o);
+    return ret;
+}
+
 int cw__cmd_eval(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "tracks"))
         return eval_tracks(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "events"))
+        return eval_events(argc - 1, argv + 1);
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        printf("usage: crosswatch eval tracks --gt <path> --res <path> [options]\n\n"
-               "  tracks   %s\n\n'crosswatch eval tracks --help' lists the options.\n",
-               cw__cmd_eval_desc.summary);
+        printf("usage: crosswatch eval tracks --gt <path> --res <path> [options]\n"
+               "       crosswatch eval events --truth <truth.json> --events <events.jsonl> "
+               "[options]\n\n"
+               "  tracks   %s\n  events   %s\n\n'crosswatch eval tracks --help' and 'crosswatch "
+               "eval events --help' list the options.\n",
+               cw__cmd_eval_desc.summary, events_desc.summary);
         return CW_EXIT_OK;
     }
-    fprintf(stderr, "usage: crosswatch eval tracks --gt <path> --res <path>; see --help\n");
+    fprintf(stderr, "usage: crosswatch eval tracks|events ...; see 'crosswatch eval --help'\n");
     return CW_EXIT_USAGE;
 }
