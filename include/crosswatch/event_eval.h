@@ -53,6 +53,11 @@ struct cw_event_eval_config {
 int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fps,
                         struct cw_event_set *boxes);
 
+/* Same, from @len bytes of JSON named @path in messages; the boxes are read only with
+ * @load_tracks (their file is found next to @path). */
+int cw_event_truth_parse(const char *text, size_t len, const char *path, bool load_tracks,
+                         struct cw_event_set *truth, double *fps, struct cw_event_set *boxes);
+
 /* Reads detected events: JSON lines, or one JSON array, of objects with "type" (or "rule"),
  * "time_s" (or "frame" with @fps), optional "frame", "box": [x, y, w, h] and "track". */
 int cw_event_detections_load(const char *path, double fps, struct cw_event_set *out);

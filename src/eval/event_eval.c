@@ -191,11 +191,10 @@ int cw_event_detections_load(const char *path, double fps, struct cw_event_set *
     return err;
 }
 
-int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fps,
-                        struct cw_event_set *boxes)
+int cw_event_truth_parse(const char *text, size_t len, const char *path, bool load_tracks,
+                         struct cw_event_set *truth, double *fps, struct cw_event_set *boxes)
 {
-    char *text, where[600];
-    size_t len;
+    char where[600];
     int err, cap = 0, i = 0;
     cJSON *root;
     const cJSON *events;
@@ -203,11 +202,7 @@ int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fp
 
     memset(truth, 0, sizeof(*truth));
     memset(boxes, 0, sizeof(*boxes));
-    err = cw__read_file(MOD, path, 64u << 20, &text, &len);
-    if (err)
-        return err;
     root = cJSON_ParseWithLength(text, len);
-    free(text);
     if (!cJSON_IsObject(root)) {
         cw_log_error(MOD, "%s: malformed JSON, or not an object", path);
         cJSON_Delete(root);
@@ -239,7 +234,7 @@ int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fp
     }
     /* the actors' boxes, from the MOT file next to the truth */
     const char *tracks = str_of(root, "tracks", NULL);
-    if (tracks && frames > 0 && frames < 1e7) {
+    if (load_tracks && tracks && frames > 0 && frames < 1e7) {
         char mot_path[1200], dir[1024];
         struct cw_mot_file mf;
         snprintf(dir, sizeof(dir), "%s", path);
@@ -277,6 +272,22 @@ out:
         cw_event_set_release(truth);
         cw_event_set_release(boxes);
     }
+    return err;
+}
+
+int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fps,
+                        struct cw_event_set *boxes)
+{
+    char *text;
+    size_t len;
+    int err;
+    memset(truth, 0, sizeof(*truth));
+    memset(boxes, 0, sizeof(*boxes));
+    err = cw__read_file(MOD, path, 64u << 20, &text, &len);
+    if (err)
+        return err;
+    err = cw_event_truth_parse(text, len, path, true, truth, fps, boxes);
+    free(text);
     return err;
 }
 

@@ -24,9 +24,22 @@ static int usage(FILE *out, int code)
     return code;
 }
 
+/* mkdir -p */
 static int make_dir(const char *path)
 {
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            cw_log_error("synth", "%s: cannot create the folder: %s", buf, strerror(errno));
+            return CW_EIO;
+        }
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
         cw_log_error("synth", "%s: cannot create the folder: %s", path, strerror(errno));
         return CW_EIO;
     }

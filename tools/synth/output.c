@@ -33,6 +33,8 @@ static int drain(struct stream *s, bool flush)
     if (ret < 0)
         return ret;
     while ((ret = avcodec_receive_packet(s->enc, s->pkt)) == 0) {
+        if (s->pkt->duration <= 0)
+            s->pkt->duration = 1; /* one frame, so the container knows the last one's length */
         av_packet_rescale_ts(s->pkt, s->enc->time_base, s->st->time_base);
         s->pkt->stream_index = s->st->index;
         ret = av_interleaved_write_frame(s->fmt, s->pkt);
@@ -89,6 +91,7 @@ static int open_stream(struct stream *s, const char *path, const char *codec_nam
     if (ret < 0)
         goto out_av;
     s->st->time_base = s->enc->time_base;
+    s->st->avg_frame_rate = s->enc->framerate;
     ret = avio_open(&s->fmt->pb, path, AVIO_FLAG_WRITE);
     if (ret < 0)
         goto out_av;

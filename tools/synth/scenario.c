@@ -503,7 +503,7 @@ static void read_phases(struct ctx *c, const cJSON *signals, struct syn_scenario
 
 static void read_actors(struct ctx *c, const cJSON *list, struct syn_scenario *sc)
 {
-    static const char *const geometry[] = {"route", "path", "color", NULL};
+    static const char *const geometry[] = {"route", "path", "color", "size_m", NULL};
     char path[64];
     int i = 0;
     if (!list)
@@ -556,6 +556,21 @@ static void read_actors(struct ctx *c, const cJSON *list, struct syn_scenario *s
             a->n_path = k;
         } else if (cJSON_IsObject(j)) {
             fail(c, "%s: needs a route or a path", path);
+        }
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size_m");
+        if (size) {
+            int k = 0;
+            if (!cJSON_IsArray(size) || cJSON_GetArraySize(size) != 3)
+                fail(c, "%s.size_m: expected [length, width, height] in metres", path);
+            else
+                for (const cJSON *e = size->child; e; e = e->next, k++) {
+                    double v = cJSON_IsNumber(e) ? e->valuedouble : -1;
+                    if (!(v >= 0.2 && v <= 25)) {
+                        fail(c, "%s.size_m[%d]: expected 0.2 to 25 m", path, k);
+                        break;
+                    }
+                    a->size[k] = v;
+                }
         }
         if (col) {
             int k = 0;

@@ -57,6 +57,7 @@ struct syn_actor_spec {
     int behaviour;    /* enum syn_behaviour */
     bool reverse;     /* travel the route backwards (wrong way) */
     double rgb[3];    /* body colour 0..1; negative: from the seed */
+    double size[3];   /* length, width, height in metres; 0: the class's usual */
 };
 
 struct syn_nuisance {

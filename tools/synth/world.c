@@ -286,9 +286,9 @@ int syn_world_init(struct syn_world *w, const struct syn_scenario *sc)
         a->path_len = 0;
         for (int k = 1; k < a->n_path; k++)
             a->path_len += hypot(a->path[k].x - a->path[k - 1].x, a->path[k].y - a->path[k - 1].y);
-        a->length = class_dims[sp->cls][0];
-        a->width = class_dims[sp->cls][1];
-        a->height = class_dims[sp->cls][2];
+        a->length = sp->size[0] > 0 ? sp->size[0] : class_dims[sp->cls][0];
+        a->width = sp->size[1] > 0 ? sp->size[1] : class_dims[sp->cls][1];
+        a->height = sp->size[2] > 0 ? sp->size[2] : class_dims[sp->cls][2];
         a->accel = class_dims[sp->cls][3];
         a->cruise = (sp->speed_kmh > 0 ? sp->speed_kmh : class_dims[sp->cls][4]) / 3.6;
         a->v = a->cruise;
