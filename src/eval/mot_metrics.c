@@ -648,6 +648,10 @@ static void hota_final(struct cw_mot_metrics *m)
 
 static enum cw_mot_benchmark detect_benchmark(const struct cw_mot_file *gt)
 {
+    /* MOT15 ground truth has ten columns (x, y, z world coordinates after conf); MOT16/17/20
+     * have nine (conf, class, visibility) */
+    if (gt->columns >= 10)
+        return CW_MOT_MOT15;
     for (size_t i = 0; i < gt->n; i++)
         if (gt->box[i].cls >= 1)
             return CW_MOT_MOT17;

@@ -1,0 +1,45 @@
+/* crosswatch — the normalised detection record every detector produces and the tracker reads.
+ *
+ * A detector (the motion model, a DNN) turns a frame into an array of these; it knows nothing of
+ * tracks or rules. Boxes are in full-resolution image pixels; the ground point and size are
+ * filled when the scene's homography is known.
+ */
+#ifndef CROSSWATCH_DETECTION_H
+#define CROSSWATCH_DETECTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crosswatch/geom.h"
+
+enum cw_class {
+    CW_CLASS_UNKNOWN = 0,
+    CW_CLASS_PEDESTRIAN,
+    CW_CLASS_TWO_WHEELER, /* bicycle, e-bike, motorcycle */
+    CW_CLASS_CAR,
+    CW_CLASS_BUS_TRUCK,
+    CW_CLASS_COUNT
+};
+
+/* Attributes a custom model may fill (e.g. helmet: no); -1 when unknown. */
+enum cw_attr {
+    CW_ATTR_HELMET,    /* 1 wearing one, 0 not */
+    CW_ATTR_PASSENGER, /* 1 carrying a passenger */
+    CW_ATTR_CANOPY,    /* 1 an illegal canopy on an e-bike */
+    CW_ATTR_COUNT
+};
+
+struct cw_detection {
+    struct cw_box box; /* image pixels, top-left and size */
+    float score;       /* detector confidence 0..1 */
+    int cls;           /* enum cw_class */
+    float cls_conf;    /* confidence in cls, 0..1 */
+    bool has_ground;
+    struct cw_point ground;  /* foot point (bottom-centre of the box) on the ground, metres */
+    float width_m, length_m; /* metric size on the ground, when known */
+    int8_t attr[CW_ATTR_COUNT];
+};
+
+const char *cw_class_name(int cls);
+
+#endif

@@ -1,0 +1,72 @@
+/* crosswatch — multi-object tracking by detection.
+ *
+ * Each frame's detections (detection.h) are associated with the tracks alive so far in the manner
+ * of ByteTrack: confident detections first, then weak ones to keep existing tracks alive, each
+ * round an optimal assignment on box overlap; unmatched confident detections start tracks; tracks
+ * are confirmed after a number of hits and dropped after a number of frames unseen, so identities
+ * survive short occlusions. A constant-velocity Kalman filter predicts each track; a track found
+ * again after a gap is re-filtered along the straight path between its last and new observation
+ * (observation-centric re-update, as in OC-SORT) so that drift accumulated while unseen does not
+ * carry over.
+ *
+ * This is the image-plane tracker (boxes in pixels), used for MOTChallenge data by
+ * `crosswatch mot`. A tracker owns its tracks; one thread uses it at a time.
+ */
+#ifndef CROSSWATCH_TRACKER_H
+#define CROSSWATCH_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crosswatch/detection.h"
+#include "crosswatch/options.h"
+
+struct cw_tracker_config {
+    double fps;            /* frame rate; time-based settings scale with it */
+    double high_score;     /* detections at or above this are matched first */
+    double low_score;      /* detections below this are ignored */
+    double new_score;      /* an unmatched detection at or above this starts a track */
+    double min_iou_high;   /* smallest overlap for a first-round match */
+    double min_iou_low;    /* … second round (weak detections) */
+    double min_iou_new;    /* … tentative tracks */
+    int confirm_hits;      /* hits before a track is reported (the first frame's tracks at once) */
+    double keep_s;         /* how long a lost track may be found again */
+    bool score_fusion;     /* weigh overlaps by detection score in the first round */
+    double interpolate_s;  /* offline only: fill gaps of up to this long (0: off) */
+    double max_aspect;     /* report only boxes with width/height up to this (0: any) */
+    double min_area;       /* report only boxes of at least this many square pixels */
+    bool report_detection; /* report the matched detection's box rather than the filtered one */
+    int max_detections; /* per frame; beyond it only the highest scores are used (bounded work) */
+};
+
+/* The option table (defaults, ranges, help) for struct cw_tracker_config. */
+extern const struct cw_option cw_tracker_options[];
+
+/* A reported track in one frame. */
+struct cw_track_out {
+    int id;            /* 1-based, stable over the track's life */
+    struct cw_box box; /* filtered box, image pixels */
+    float score;       /* score of the detection that updated it */
+};
+
+struct cw_tracker;
+
+/* Makes a tracker; logs and returns NULL on a bad configuration or when memory is short. */
+struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg);
+void cw_tracker_free(struct cw_tracker *t);
+
+/* Advances one frame with @n detections (@dets may be reordered). Writes the confirmed tracks
+ * updated in this frame to @out (capacity @cap) and returns how many, or a negative CW_E* code.
+ * Detections with a NaN or non-positive size are ignored (counted, warned about once); beyond
+ * max_detections only the highest-scoring are used (warned about once a second of video), so the
+ * work per frame stays bounded when a lens is covered or snow fills the picture. */
+int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
+                      struct cw_track_out *out, int cap);
+
+/* Detections ignored so far because their box was not finite and positive. */
+uint64_t cw_tracker_bad_detections(const struct cw_tracker *t);
+
+/* Detections dropped so far because a frame had more than max_detections. */
+uint64_t cw_tracker_excess_detections(const struct cw_tracker *t);
+
+#endif

@@ -1,0 +1,576 @@
+/* Image-plane multi-object tracker: Kalman prediction, ByteTrack's two-round association,
+ * OC-SORT's observation-centric re-update. See tracker.h. */
+#include "crosswatch/tracker.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crosswatch/assign.h"
+#include "crosswatch/error.h"
+#include "crosswatch/log.h"
+
+#define MOD      "track"
+#define NO_MATCH 1e6
+
+#define OFS(f) offsetof(struct cw_tracker_config, f)
+const struct cw_option cw_tracker_options[] = {
+    {"fps", CW_OPT_DOUBLE, OFS(fps), {.d = 30}, 1, 1000, NULL, "1/s", "frame rate"},
+    {"high_score",
+     CW_OPT_DOUBLE,
+     OFS(high_score),
+     {.d = 0.6},
+     0,
+     1,
+     NULL,
+     NULL,
+     "detections at or above this score are matched first"},
+    {"low_score",
+     CW_OPT_DOUBLE,
+     OFS(low_score),
+     {.d = 0.1},
+     0,
+     1,
+     NULL,
+     NULL,
+     "detections below this score are ignored"},
+    {"new_score",
+     CW_OPT_DOUBLE,
+     OFS(new_score),
+     {.d = 0.85},
+     0,
+     1,
+     NULL,
+     NULL,
+     "an unmatched detection at or above this score starts a track"},
+    {"min_iou_high",
+     CW_OPT_DOUBLE,
+     OFS(min_iou_high),
+     {.d = 0.3},
+     0,
+     1,
+     NULL,
+     NULL,
+     "smallest overlap for a first-round match"},
+    {"min_iou_low",
+     CW_OPT_DOUBLE,
+     OFS(min_iou_low),
+     {.d = 0.5},
+     0,
+     1,
+     NULL,
+     NULL,
+     "smallest overlap for a second-round (weak detection) match"},
+    {"min_iou_new",
+     CW_OPT_DOUBLE,
+     OFS(min_iou_new),
+     {.d = 0.3},
+     0,
+     1,
+     NULL,
+     NULL,
+     "smallest overlap to confirm a tentative track"},
+    {"confirm_hits",
+     CW_OPT_INT,
+     OFS(confirm_hits),
+     {.i = 3},
+     1,
+     100,
+     NULL,
+     NULL,
+     "hits before a track is reported"},
+    {"keep_s",
+     CW_OPT_DOUBLE,
+     OFS(keep_s),
+     {.d = 2.0},
+     0,
+     60,
+     NULL,
+     "s",
+     "how long a lost track may be found again"},
+    {"score_fusion",
+     CW_OPT_BOOL,
+     OFS(score_fusion),
+     {.b = true},
+     0,
+     0,
+     NULL,
+     NULL,
+     "weigh first-round overlaps by the detection's score"},
+    {"interpolate_s",
+     CW_OPT_DOUBLE,
+     OFS(interpolate_s),
+     {.d = 0.33},
+     0,
+     60,
+     NULL,
+     "s",
+     "offline: fill gaps in a track of up to this long by straight lines (0: off)"},
+    {"max_aspect",
+     CW_OPT_DOUBLE,
+     OFS(max_aspect),
+     {.d = 0},
+     0,
+     100,
+     NULL,
+     NULL,
+     "report only boxes whose width/height is at most this (0: any)"},
+    {"min_area",
+     CW_OPT_DOUBLE,
+     OFS(min_area),
+     {.d = 10},
+     0,
+     1e9,
+     NULL,
+     "px²",
+     "report only boxes at least this large"},
+    {"report_detection",
+     CW_OPT_BOOL,
+     OFS(report_detection),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "report the matched detection's box instead of the filtered box"},
+    {"max_detections",
+     CW_OPT_INT,
+     OFS(max_detections),
+     {.i = 400},
+     1,
+     100000,
+     NULL,
+     NULL,
+     "most detections used per frame; the highest scores are kept"},
+    {NULL},
+};
+
+/* ByteTrack's noise model: standard deviations proportional to the box height. */
+#define STD_POS (1.0 / 20)
+#define STD_VEL (1.0 / 160)
+
+/* One coordinate of the constant-velocity filter: position, velocity and their covariance. The
+ * four coordinates (centre x, centre y, aspect ratio, height) never mix, so the 8-state filter is
+ * four independent 2-state ones. */
+struct kf1 {
+    double x, v, p00, p01, p11;
+};
+
+enum { TENTATIVE, TRACKED, LOST, REMOVED };
+
+struct track {
+    int id;
+    int state;
+    struct kf1 kf[4];     /* cx, cy, a (w/h), h */
+    struct kf1 at_obs[4]; /* the filter right after its last observation */
+    struct cw_box obs;    /* last observed box */
+    int obs_frame;
+    int hits;
+    float score;
+    bool updated; /* matched in the current frame */
+};
+
+struct cw_tracker {
+    struct cw_tracker_config cfg;
+    int frame;
+    int next_id;
+    int max_lost; /* frames */
+    struct track *tr;
+    int n, cap;
+    struct cw_assign *as;
+    double *cost;
+    int *match;
+    int *rows, *cols;
+    size_t cost_cap;
+    int idx_cap;
+    int *lists; /* index lists of one frame: detections by score, tracks by state */
+    int lists_cap;
+    uint64_t bad, excess;
+    int last_excess_warn;
+};
+
+static double pos_std(double h, int dim)
+{
+    return dim == 2 ? 1e-2 : STD_POS * h;
+}
+
+static double vel_std(double h, int dim)
+{
+    return dim == 2 ? 1e-5 : STD_VEL * h;
+}
+
+static void kf_init(struct kf1 kf[4], const struct cw_box *b)
+{
+    double z[4] = {b->x + b->w / 2, b->y + b->h / 2, b->w / b->h, b->h};
+    for (int d = 0; d < 4; d++) {
+        double sp = 2 * pos_std(b->h, d), sv = 10 * vel_std(b->h, d);
+        kf[d] = (struct kf1){z[d], 0, sp * sp, 0, sv * sv};
+    }
+}
+
+static void kf_predict(struct kf1 kf[4])
+{
+    double h = kf[3].x;
+    for (int d = 0; d < 4; d++) {
+        struct kf1 *k = &kf[d];
+        double qp = pos_std(h, d), qv = vel_std(h, d);
+        k->x += k->v;
+        k->p00 += 2 * k->p01 + k->p11 + qp * qp;
+        k->p01 += k->p11;
+        k->p11 += qv * qv;
+    }
+}
+
+static void kf_update(struct kf1 kf[4], const struct cw_box *b)
+{
+    double z[4] = {b->x + b->w / 2, b->y + b->h / 2, b->w / b->h, b->h};
+    double h = kf[3].x;
+    for (int d = 0; d < 4; d++) {
+        struct kf1 *k = &kf[d];
+        double r = d == 2 ? 1e-1 : STD_POS * h;
+        double s = k->p00 + r * r, k0 = k->p00 / s, k1 = k->p01 / s, y = z[d] - k->x;
+        k->x += k0 * y;
+        k->v += k1 * y;
+        double p00 = k->p00, p01 = k->p01;
+        k->p00 = (1 - k0) * p00;
+        k->p01 = (1 - k0) * p01;
+        k->p11 -= k1 * p01;
+    }
+}
+
+static struct cw_box kf_box(const struct kf1 kf[4])
+{
+    double h = kf[3].x, w = kf[2].x * h;
+    return (struct cw_box){kf[0].x - w / 2, kf[1].x - h / 2, w, h};
+}
+
+static double iou(const struct cw_box *a, const struct cw_box *b)
+{
+    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
+    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
+    if (iw <= 0 || ih <= 0)
+        return 0;
+    double inter = iw * ih, uni = a->w * a->h + b->w * b->h - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg)
+{
+    struct cw_tracker *t;
+    if (!(cfg->fps > 0) || cfg->low_score > cfg->high_score) {
+        cw_log_error(MOD, "tracker: bad configuration (fps %g, low_score %g above high_score %g)",
+                     cfg->fps, cfg->low_score, cfg->high_score);
+        return NULL;
+    }
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        goto out_nomem;
+    t->cfg = *cfg;
+    t->max_lost = (int)lround(cfg->keep_s * cfg->fps);
+    t->next_id = 1;
+    t->cap = 64;
+    t->tr = malloc(sizeof(*t->tr) * (size_t)t->cap);
+    t->as = cw_assign_new();
+    if (!t->tr || !t->as)
+        goto out_free;
+    return t;
+out_free:
+    cw_tracker_free(t);
+out_nomem:
+    cw_log_error(MOD, "tracker: out of memory");
+    return NULL;
+}
+
+void cw_tracker_free(struct cw_tracker *t)
+{
+    if (!t)
+        return;
+    free(t->tr);
+    cw_assign_free(t->as);
+    free(t->cost);
+    free(t->match);
+    free(t->rows);
+    free(t->cols);
+    free(t->lists);
+    free(t);
+}
+
+uint64_t cw_tracker_bad_detections(const struct cw_tracker *t)
+{
+    return t->bad;
+}
+
+uint64_t cw_tracker_excess_detections(const struct cw_tracker *t)
+{
+    return t->excess;
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+    float x = ((const struct cw_detection *)a)->score, y = ((const struct cw_detection *)b)->score;
+    return (x < y) - (x > y);
+}
+
+/* Grows scratch space to @nt × @nd; allocation happens only when a frame is the busiest yet. */
+static int reserve(struct cw_tracker *t, int nt, int nd)
+{
+    size_t need = (size_t)nt * (size_t)nd + 1;
+    int idx = (nt > nd ? nt : nd) + 1;
+    if (need > t->cost_cap) {
+        free(t->cost);
+        t->cost = malloc(sizeof(double) * need);
+        if (!t->cost)
+            return CW_ENOMEM;
+        t->cost_cap = need;
+    }
+    if (idx > t->idx_cap) {
+        free(t->match);
+        free(t->rows);
+        free(t->cols);
+        t->match = malloc(sizeof(int) * (size_t)idx);
+        t->rows = malloc(sizeof(int) * (size_t)idx);
+        t->cols = malloc(sizeof(int) * (size_t)idx);
+        if (!t->match || !t->rows || !t->cols)
+            return CW_ENOMEM;
+        t->idx_cap = idx;
+    }
+    return 0;
+}
+
+/* Found again after a gap: re-run the filter from the last observation along a straight line to
+ * the new one (OC-SORT's observation-centric re-update), so that velocity guessed while unseen is
+ * replaced by what actually happened. */
+static void reupdate(struct cw_tracker *t, struct track *tr, const struct cw_box *b)
+{
+    int gap = t->frame - tr->obs_frame;
+    memcpy(tr->kf, tr->at_obs, sizeof(tr->kf));
+    for (int k = 1; k < gap; k++) {
+        double f = (double)k / gap;
+        struct cw_box v = {tr->obs.x + f * (b->x - tr->obs.x), tr->obs.y + f * (b->y - tr->obs.y),
+                           tr->obs.w + f * (b->w - tr->obs.w), tr->obs.h + f * (b->h - tr->obs.h)};
+        kf_predict(tr->kf);
+        kf_update(tr->kf, &v);
+    }
+    kf_predict(tr->kf);
+}
+
+static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
+{
+    if (tr->state == LOST && t->frame - tr->obs_frame > 1)
+        reupdate(t, tr, &d->box);
+    kf_update(tr->kf, &d->box);
+    memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
+    tr->obs = d->box;
+    tr->obs_frame = t->frame;
+    tr->score = d->score;
+    tr->hits++;
+    tr->updated = true;
+    if (tr->state == LOST)
+        tr->state = TRACKED;
+}
+
+/* One association round: tracks @ti[0..nt) against detections @di[0..nd) by overlap; pairs
+ * below @min_iou are not matched. Matched entries are set to -1 in both lists. */
+static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection *dets, int *di,
+                     int nd, double min_iou, bool fuse, bool confirm)
+{
+    int err;
+    if (nt == 0 || nd == 0)
+        return 0;
+    err = reserve(t, nt, nd);
+    if (err)
+        return err;
+    for (int a = 0; a < nt; a++) {
+        struct cw_box pb = kf_box(t->tr[ti[a]].kf);
+        for (int b = 0; b < nd; b++) {
+            double o = iou(&pb, &dets[di[b]].box);
+            double sim = fuse ? o * dets[di[b]].score : o;
+            t->cost[(size_t)a * nd + b] = o >= min_iou ? 1 - sim : NO_MATCH;
+        }
+    }
+    if (cw_assign_solve(t->as, t->cost, nt, nd, t->match) < 0)
+        return CW_ENOMEM;
+    for (int a = 0; a < nt; a++) {
+        int b = t->match[a];
+        if (b < 0 || t->cost[(size_t)a * nd + b] >= NO_MATCH)
+            continue;
+        struct track *tr = &t->tr[ti[a]];
+        apply_match(t, tr, &dets[di[b]]);
+        if (confirm && tr->hits >= t->cfg.confirm_hits)
+            tr->state = TRACKED;
+        ti[a] = -1;
+        di[b] = -1;
+    }
+    return 0;
+}
+
+/* Drops the -1 entries of a list; returns the new length. */
+static int compact(int *v, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (v[i] >= 0)
+            v[k++] = v[i];
+    return k;
+}
+
+static int add_track(struct cw_tracker *t, const struct cw_detection *d)
+{
+    if (t->n == t->cap) {
+        struct track *nt = realloc(t->tr, sizeof(*nt) * (size_t)t->cap * 2);
+        if (!nt)
+            return CW_ENOMEM;
+        t->tr = nt;
+        t->cap *= 2;
+    }
+    struct track *tr = &t->tr[t->n++];
+    memset(tr, 0, sizeof(*tr));
+    tr->id = 0; /* numbered when first reported */
+    kf_init(tr->kf, &d->box);
+    memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
+    tr->obs = d->box;
+    tr->obs_frame = t->frame;
+    tr->score = d->score;
+    tr->hits = 1;
+    tr->updated = true;
+    /* tracks seen in the first frame are trusted at once, as ByteTrack does */
+    tr->state = t->frame == 1 || t->cfg.confirm_hits <= 1 ? TRACKED : TENTATIVE;
+    return 0;
+}
+
+int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
+                      struct cw_track_out *out, int cap)
+{
+    int nhigh = 0, nlow = 0, ntrk = 0, nlost = 0, ntent = 0, err, nout = 0;
+    int *hi, *lo, *trk, *tent;
+
+    t->frame++;
+    /* ignore what no detector should produce */
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cw_box *b = &dets[i].box;
+        if (!(b->w > 0 && b->h > 0 && isfinite(b->x) && isfinite(b->y) && isfinite(b->w) &&
+              isfinite(b->h) && isfinite(dets[i].score))) {
+            if (t->bad++ == 0)
+                cw_log_warn(MOD,
+                            "ignoring detections with a non-finite or empty box (first in "
+                            "frame %d)",
+                            t->frame);
+            continue;
+        }
+        dets[k++] = dets[i];
+    }
+    n = k;
+    if (n > t->cfg.max_detections) {
+        qsort(dets, (size_t)n, sizeof(*dets), by_score_desc);
+        t->excess += (uint64_t)(n - t->cfg.max_detections);
+        if (t->last_excess_warn == 0 || t->frame - t->last_excess_warn >= (int)t->cfg.fps) {
+            cw_log_warn(MOD,
+                        "frame %d: %d detections; using the %d best (is the lens covered, or "
+                        "is it snowing?)",
+                        t->frame, n, t->cfg.max_detections);
+            t->last_excess_warn = t->frame;
+        }
+        n = t->cfg.max_detections;
+    }
+    /* index lists; grown only when a frame is the busiest yet */
+    int need = 2 * n + 2 * (t->n + n) + 4;
+    if (need > t->lists_cap) {
+        free(t->lists);
+        t->lists = malloc(sizeof(int) * (size_t)need);
+        if (!t->lists) {
+            t->lists_cap = 0;
+            goto out_nomem;
+        }
+        t->lists_cap = need;
+    }
+    hi = t->lists;
+    lo = hi + n + 1;
+    trk = lo + n + 1;
+    tent = trk + t->n + n + 1;
+    for (int i = 0; i < n; i++) {
+        if (dets[i].score >= t->cfg.high_score)
+            hi[nhigh++] = i;
+        else if (dets[i].score >= t->cfg.low_score)
+            lo[nlow++] = i;
+    }
+    for (int i = 0; i < t->n; i++) {
+        struct track *tr = &t->tr[i];
+        tr->updated = false;
+        if (tr->state == LOST)
+            tr->kf[3].v = 0; /* do not let an unseen box keep growing or shrinking */
+        kf_predict(tr->kf);
+        if (tr->state == TENTATIVE)
+            tent[ntent++] = i;
+        else {
+            trk[ntrk++] = i;
+            if (tr->state == LOST)
+                nlost++;
+        }
+    }
+    /* 1: tracked and lost tracks against confident detections */
+    err = associate(t, trk, ntrk, dets, hi, nhigh, t->cfg.min_iou_high, t->cfg.score_fusion, false);
+    if (err)
+        goto out_free;
+    ntrk = compact(trk, ntrk);
+    nhigh = compact(hi, nhigh);
+    /* 2: tracks still unmatched and not lost, against weak detections */
+    {
+        int keep = 0;
+        for (int i = 0; i < ntrk; i++)
+            if (t->tr[trk[i]].state == TRACKED)
+                trk[keep++] = trk[i];
+        ntrk = keep;
+    }
+    err = associate(t, trk, ntrk, dets, lo, nlow, t->cfg.min_iou_low, false, false);
+    if (err)
+        goto out_free;
+    ntrk = compact(trk, ntrk);
+    for (int i = 0; i < ntrk; i++)
+        t->tr[trk[i]].state = LOST;
+    /* 3: tentative tracks against the confident detections left */
+    err = associate(t, tent, ntent, dets, hi, nhigh, t->cfg.min_iou_new, t->cfg.score_fusion, true);
+    if (err)
+        goto out_free;
+    ntent = compact(tent, ntent);
+    nhigh = compact(hi, nhigh);
+    for (int i = 0; i < ntent; i++)
+        t->tr[tent[i]].state = REMOVED;
+    /* new tracks from confident detections nobody claimed */
+    for (int i = 0; i < nhigh; i++)
+        if (dets[hi[i]].score >= t->cfg.new_score && add_track(t, &dets[hi[i]]))
+            goto out_free;
+    /* forget tracks lost too long; report the rest that were seen now */
+    int kept = 0;
+    for (int i = 0; i < t->n; i++) {
+        struct track *tr = &t->tr[i];
+        if (tr->state == LOST && t->frame - tr->obs_frame > t->max_lost)
+            tr->state = REMOVED;
+        if (tr->state == REMOVED)
+            continue;
+        if (tr->state == TRACKED && tr->updated) {
+            struct cw_box b = t->cfg.report_detection ? tr->obs : kf_box(tr->kf);
+            bool show = b.w * b.h > t->cfg.min_area &&
+                        (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
+            if (!tr->id)
+                tr->id = t->next_id++;
+            if (show && nout < cap)
+                out[nout++] = (struct cw_track_out){tr->id, b, tr->score};
+        }
+        t->tr[kept++] = *tr;
+    }
+    t->n = kept;
+    (void)nlost;
+    return nout;
+
+out_free:
+out_nomem:
+    cw_log_error(MOD, "tracker: out of memory in frame %d", t->frame);
+    return CW_ENOMEM;
+}
+
+const char *cw_class_name(int cls)
+{
+    static const char *const names[] = {"unknown", "pedestrian", "two_wheeler", "car", "bus_truck"};
+    return cls >= 0 && cls < CW_CLASS_COUNT ? names[cls] : "unknown";
+}
