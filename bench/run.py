@@ -12,6 +12,9 @@ Benchmarks:
   resample the grey analysis image alone, per frame (no reference: a cost breakdown).
   synth    crosswatch-synth rendering + H.264 encoding at 1280x720 on one core, in multiples of
            real time (target: >= 4x).
+  tracker  crosswatch mot on the MOTChallenge sets (../shared/data/mot), scored by crosswatch eval,
+           beside the issue's SORT/ByteTrack/OC-SORT figures; tracker speed on MOT17-04; cost per
+           frame for 1, 10, 100 and 500 objects.
   eval     crosswatch eval tracks on MOT17-04 (1050 frames, ~47,000 boxes) against a perturbed
            copy of its ground truth (needs ../shared/data).
 """
@@ -225,8 +228,50 @@ def bench_eval(runs):
             f"{100 * m['IDF1']:.2f} |")
 
 
+# Reference trackers with their default parameters on the same detections, scored by TrackEval
+# (issue 4): HOTA, MOTA, IDF1, ID switches.
+REFERENCE = {
+    "MOT17": [("SORT", 45.03, 47.94, 51.44, 256), ("ByteTrack", 47.81, 48.41, 56.29, 166),
+              ("OC-SORT", 47.78, 47.03, 55.84, 131)],
+    "MOT15": [("SORT", 36.44, 39.87, 45.89, 549), ("ByteTrack", 37.14, 37.35, 47.61, 690),
+              ("OC-SORT", 36.08, 37.90, 48.11, 455)],
+}
+
+
+def bench_tracker(runs):
+    mot = os.path.join(SHARED, "mot")
+    if not os.path.isdir(mot):
+        return "Skipped: ../shared/data/mot is absent on this machine."
+    out = subprocess.run([os.path.join(ROOT, "bench", "mot_sets.sh"), "--json"], capture_output=True,
+                         text=True, check=True).stdout
+    ours = {r["sequence"]: r for r in map(json.loads, out.splitlines())}
+    lines = ["| set | tracker | HOTA | MOTA | IDF1 | ID switches |", "|---|---|---|---|---|---|"]
+    for name, label in (("MOT17", "MOT17-02/04/05/09 FRCNN"), ("MOT15", "MOT15 train (11 seqs)")):
+        for ref in REFERENCE[name]:
+            lines.append(f"| {label} | {ref[0]} (reference) | {ref[1]:.2f} | {ref[2]:.2f} | "
+                         f"{ref[3]:.2f} | {ref[4]} |")
+        m = ours[name]
+        lines.append(f"| {label} | **crosswatch** | **{100 * m['HOTA']:.2f}** | "
+                     f"**{100 * m['MOTA']:.2f}** | **{100 * m['IDF1']:.2f}** | **{m['IDSW']}** |")
+    seq = os.path.join(mot, "MOT17", "MOT17-04-FRCNN")
+    fps = []
+    for _ in range(runs):
+        _, o = timed([CW, "mot", "--det", os.path.join(seq, "det", "det.txt"), "--seqinfo",
+                      os.path.join(seq, "seqinfo.ini"), "--out",
+                      os.path.join(BUILD, "bench-mot", "speed.txt"), "--json"])
+        fps.append(json.loads(o)["frames_per_s"])
+    lines += ["", "| tracker alone on MOT17-04 (1050 frames, 28,406 detections) | frames/s, median (min–max) |",
+              "|---|---|", f"| one thread | **{statistics.median(fps):,.0f}** ({min(fps):,.0f}–{max(fps):,.0f}) |"]
+    out = subprocess.run([os.path.join(BUILD, "bench", "bench_tracker"), "1000"], capture_output=True,
+                         text=True, check=True).stdout
+    lines += ["", "| objects in view | µs per frame, median | p99 | max |", "|---|---|---|---|"]
+    for r in map(json.loads, out.splitlines()):
+        lines.append(f"| {r['objects']} | {r['median_us']:.1f} | {r['p99_us']:.1f} | {r['max_us']:.1f} |")
+    return "\n".join(lines)
+
+
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "eval": bench_eval}
+           "tracker": bench_tracker, "eval": bench_eval}
 
 
 def write_section(doc, name, command, body):

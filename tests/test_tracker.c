@@ -1,0 +1,163 @@
+/* Tests of the image-plane tracker: identities through motion, misses and occlusion; crossing
+ * paths; weak detections; bad and excessive input. */
+#include "helpers.h"
+
+#include <math.h>
+
+#include "crosswatch/error.h"
+#include "crosswatch/tracker.h"
+
+static struct cw_tracker *make(void)
+{
+    struct cw_tracker_config cfg;
+    cw_options_defaults(cw_tracker_options, &cfg);
+    cfg.fps = 25;
+    return cw_tracker_new(&cfg);
+}
+
+static struct cw_detection det(double x, double y, double w, double h, float score)
+{
+    struct cw_detection d;
+    memset(&d, 0, sizeof(d));
+    d.box = (struct cw_box){x, y, w, h};
+    d.score = score;
+    return d;
+}
+
+static void test_one_walker_keeps_its_id(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int first_id = -1, reported = 0;
+    (void)state;
+    for (int f = 0; f < 100; f++) {
+        struct cw_detection d = det(100 + 3 * f, 200, 40, 100, 0.95f);
+        /* missed for ten frames in the middle: an occlusion */
+        int n = cw_tracker_update(t, &d, f >= 40 && f < 50 ? 0 : 1, out, 8);
+        assert_true(n >= 0);
+        if (n == 1) {
+            if (first_id < 0)
+                first_id = out[0].id;
+            assert_int_equal(out[0].id, first_id);
+            /* the filter follows the walker */
+            assert_true(fabs(out[0].box.x - (100 + 3 * f)) < 6);
+            reported++;
+        }
+    }
+    /* the first frame's track is reported at once; nothing while hidden */
+    assert_int_equal(reported, 90);
+    cw_tracker_free(t);
+}
+
+static void test_crossing_paths(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int id_left = -1, id_right = -1;
+    (void)state;
+    /* two people walk past each other at different heights of the picture */
+    for (int f = 0; f < 80; f++) {
+        struct cw_detection d[2] = {det(50 + 5 * f, 200, 40, 100, 0.9f),
+                                    det(450 - 5 * f, 230, 40, 100, 0.9f)};
+        int n = cw_tracker_update(t, d, 2, out, 8);
+        assert_int_equal(n, 2);
+        for (int i = 0; i < n; i++) {
+            bool left = fabs(out[i].box.x - (50 + 5 * f)) < fabs(out[i].box.x - (450 - 5 * f));
+            if (f == 0)
+                *(left ? &id_left : &id_right) = out[i].id;
+            else if (f < 35 || f > 45) /* away from the moment they overlap */
+                assert_int_equal(out[i].id, left ? id_left : id_right);
+        }
+    }
+    assert_true(id_left != id_right);
+    cw_tracker_free(t);
+}
+
+static void test_weak_detections_keep_tracks(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    (void)state;
+    for (int f = 0; f < 60; f++) {
+        /* confident at first, then only weak (0.3): the second round keeps the track alive */
+        struct cw_detection d = det(100 + 2 * f, 100, 30, 80, f < 20 ? 0.9f : 0.3f);
+        int n = cw_tracker_update(t, &d, 1, out, 8);
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].id, 1);
+    }
+    /* a weak detection alone never starts a track */
+    cw_tracker_free(t);
+    t = make();
+    for (int f = 0; f < 10; f++) {
+        struct cw_detection d = det(100, 100, 30, 80, 0.5f);
+        assert_int_equal(cw_tracker_update(t, &d, 1, out, 8), 0);
+    }
+    cw_tracker_free(t);
+}
+
+static void test_tentative_tracks(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    (void)state;
+    /* frame 1 has nobody; a flicker that appears for two frames is never reported */
+    assert_int_equal(cw_tracker_update(t, NULL, 0, out, 8), 0);
+    for (int f = 0; f < 2; f++) {
+        struct cw_detection d = det(300, 300, 30, 80, 0.95f);
+        assert_int_equal(cw_tracker_update(t, &d, 1, out, 8), 0);
+    }
+    for (int f = 0; f < 5; f++)
+        assert_int_equal(cw_tracker_update(t, NULL, 0, out, 8), 0);
+    /* one that stays is reported from its third hit */
+    for (int f = 0; f < 3; f++) {
+        struct cw_detection d = det(500 + f, 300, 30, 80, 0.95f);
+        assert_int_equal(cw_tracker_update(t, &d, 1, out, 8), f == 2 ? 1 : 0);
+    }
+    assert_int_equal(out[0].id, 1); /* ids are given only to reported tracks */
+    cw_tracker_free(t);
+}
+
+static void test_bad_and_excessive_input(void **state)
+{
+    struct cw_tracker *t;
+    struct cw_tracker_config cfg;
+    struct cw_track_out out[64];
+    struct log_capture c;
+    static struct cw_detection many[5000];
+    (void)state;
+    cw_options_defaults(cw_tracker_options, &cfg);
+    cfg.max_detections = 50;
+    t = cw_tracker_new(&cfg);
+    struct cw_detection bad[4] = {det(NAN, 10, 10, 10, 0.9f), det(10, 10, -5, 10, 0.9f),
+                                  det(10, 10, 10, INFINITY, 0.9f), det(10, 10, 10, 0, 0.9f)};
+    capture_start(&c);
+    assert_int_equal(cw_tracker_update(t, bad, 4, out, 64), 0);
+    assert_int_equal(cw_tracker_bad_detections(t), 4);
+    /* a lens covered by snow: thousands of blobs, bounded work, a warning */
+    for (int i = 0; i < 5000; i++)
+        many[i] = det((i % 100) * 19.0, (i / 100) * 21.0, 15, 15, 0.7f + (i % 7) * 0.04f);
+    for (int f = 0; f < 3; f++)
+        assert_true(cw_tracker_update(t, many, 5000, out, 64) >= 0);
+    capture_stop();
+    assert_int_equal(cw_tracker_excess_detections(t), 3 * 4950);
+    assert_logged(&c, "5000 detections; using the 50 best");
+    assert_logged(&c, "ignoring detections with a non-finite or empty box");
+    cw_tracker_free(t);
+    /* a bad configuration */
+    cfg.low_score = 0.9;
+    cfg.high_score = 0.5;
+    capture_start(&c);
+    assert_null(cw_tracker_new(&cfg));
+    capture_stop();
+    assert_logged(&c, "tracker: bad configuration");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_walker_keeps_its_id),     cmocka_unit_test(test_crossing_paths),
+        cmocka_unit_test(test_weak_detections_keep_tracks), cmocka_unit_test(test_tentative_tracks),
+        cmocka_unit_test(test_bad_and_excessive_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
