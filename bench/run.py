@@ -15,6 +15,9 @@ Benchmarks:
   tracker  crosswatch mot on the MOTChallenge sets (../shared/data/mot), scored by crosswatch eval,
            beside the issue's SORT/ByteTrack/OC-SORT figures; tracker speed on MOT17-04; cost per
            frame for 1, 10, 100 and 500 objects.
+  motion   the motion detector on the 640-wide analysis image, one thread, against OpenCV's
+           MOG2 with shadow detection on the same frames (python3-opencv): time per frame, and
+           per-pixel F1 of the road-user mask on rendered scenarios with truth masks.
   eval     crosswatch eval tracks on MOT17-04 (1050 frames, ~47,000 boxes) against a perturbed
            copy of its ground truth (needs ../shared/data).
 """
@@ -228,6 +231,47 @@ def bench_eval(runs):
             f"{100 * m['IDF1']:.2f} |")
 
 
+def bench_motion(runs):
+    peer = os.path.join(ROOT, "bench", "mog2_peer.py")
+    exe = os.path.join(BUILD, "bench", "bench_motion")
+    jobs = []
+    for name in ("red-light-ebike", "nuisance-noise-compression", "nuisance-clouds-vegetation"):
+        out = os.path.join(BUILD, "bench-motion", name)
+        if not os.path.exists(os.path.join(out, "masks.mkv")):
+            shutil.rmtree(out, ignore_errors=True)
+            subprocess.run([SYNTH, os.path.join(ROOT, "tests", "scenarios", name + ".json"), "--out",
+                            out, "--masks"], check=True, capture_output=True)
+        jobs.append((f"synthetic {name} (1280x720)", os.path.join(out, "video.mp4"),
+                     os.path.join(out, "masks.mkv")))
+    for clip in ("residential-road", "crosswalk", "overpass"):
+        path = os.path.join(SHARED, "clips", clip + ".mp4")
+        if os.path.exists(path):
+            jobs.append((f"real {clip}.mp4", path, None))
+    lines = ["| frames | crosswatch ns/pixel (median of runs) | MOG2 ns/pixel | speed ratio | "
+             "crosswatch F1 | MOG2 F1 |", "|---|---|---|---|---|---|"]
+    for label, video, masks in jobs:
+        ours, theirs = [], []
+        for i in range(max(3, runs // 2)):
+            order = [(exe, ours), ("/usr/bin/python3", theirs)]
+            if i % 2:
+                order.reverse()
+            for prog, acc in order:
+                args = [prog, video] if prog == exe else [prog, peer, video]
+                if masks:
+                    args.append(masks)
+                p = subprocess.run(args, capture_output=True, text=True)
+                if p.returncode != 0:
+                    return f"Skipped: {' '.join(args)} failed ({p.stderr.strip()[:200]})"
+                acc.append(json.loads(p.stdout))
+        o = statistics.median(r["ns_per_pixel"] for r in ours)
+        t = statistics.median(r["ns_per_pixel"] for r in theirs)
+        f1o = f"{ours[0]['f1']:.3f}" if masks else "–"
+        f1t = f"{theirs[0]['f1']:.3f}" if masks else "–"
+        lines.append(f"| {label} | {o:.2f} | {t:.2f} | **{t / o:.2f}×** | {f1o} | {f1t} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 # Reference trackers with their default parameters on the same detections, scored by TrackEval
 # (issue 4): HOTA, MOTA, IDF1, ID switches.
 REFERENCE = {
@@ -271,7 +315,7 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "eval": bench_eval}
+           "tracker": bench_tracker, "motion": bench_motion, "eval": bench_eval}
 
 
 def write_section(doc, name, command, body):

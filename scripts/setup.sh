@@ -14,6 +14,11 @@ packages=(
   gstreamer1.0-plugins-ugly
 )
 
+# scripts/setup.sh --bench adds the reference tools the benchmarks compare against
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-opencv python3-numpy)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -171,6 +171,7 @@ struct cw_source {
     int64_t next_index;
     int64_t last_error_warn_ns; /* rate limit for skipped-data warnings */
     int64_t last_drop_warn_ns;
+    int64_t last_jump_warn_ns;
 
     pthread_mutex_t lock; /* stats, and the backoff wait */
     pthread_cond_t wake;
@@ -375,8 +376,9 @@ static int make_frame(struct cw_source *src, struct cw_frame **out)
     /* An RTSP stream's clock settles once the first sender report arrives: re-anchor quietly
      * during the first second. */
     if (jumped && !(src->live && f->index < 25))
-        cw_log_warn(MOD, "input '%s': stream clock jumped at frame %lld; wall time re-anchored",
-                    name_of(src, name, sizeof(name)), (long long)f->index);
+        warn_limited(src, &src->last_jump_warn_ns,
+                     "input '%s': stream clock jumped at frame %lld; wall time re-anchored",
+                     name_of(src, name, sizeof(name)), (long long)f->index);
 
     pthread_mutex_lock(&src->lock);
     src->stats.frames++;

@@ -1,0 +1,69 @@
+/* crosswatch — the motion detector: moving and waiting road users from a fixed camera, no model.
+ *
+ * An adaptive per-pixel background on the grey analysis image: a mixture of two Gaussians per
+ * pixel in the manner of Zivkovic's MOG2 (the dominant mode is the background; a second one
+ * absorbs what alternates, such as swaying leaves), with
+ *  - shadow suppression: a pixel darker than the background by a bounded ratio whose chroma is
+ *    unchanged is a shadow, not a road user (chroma images are optional);
+ *  - quick recovery from sudden brightness changes: the global gain between the picture and the
+ *    background is measured each frame on background pixels and applied to the model;
+ *  - selective update: pixels judged foreground are not learned, so a rider waiting at a red
+ *    light stays foreground for absorb_s (120 s by default) before the background takes it in;
+ *  - an ignore mask (the scene's ignore zones), morphological opening and closing, and connected
+ *    components, reported as blobs in analysis-image pixels.
+ * Memory is allocated when the detector is made; processing a frame allocates nothing.
+ */
+#ifndef CROSSWATCH_MOTION_H
+#define CROSSWATCH_MOTION_H
+
+#include <stdint.h>
+
+#include "crosswatch/frame.h"
+#include "crosswatch/options.h"
+
+struct cw_motion_config {
+    double learn_s;       /* background time constant (how fast it adapts) */
+    double threshold;     /* a pixel matches a mode within this many standard deviations */
+    double min_sigma;     /* floor of a mode's standard deviation, grey levels */
+    double shadow_min;    /* a shadow keeps at least this fraction of the background's brightness */
+    double shadow_max;    /* … and at most this (darker than the background) */
+    double shadow_chroma; /* … with chroma within this many levels of the background's */
+    double absorb_s;      /* a still foreground pixel is learned after this long */
+    double relight;       /* global gain changes larger than this fraction are compensated */
+    int min_area;         /* blobs smaller than this (analysis pixels) are dropped */
+    int max_blobs;        /* at most this many blobs per frame (the largest) */
+};
+
+extern const struct cw_option cw_motion_options[];
+
+/* A connected region of foreground, in analysis-image pixels. */
+struct cw_blob {
+    int x0, y0, x1, y1; /* inclusive bounds */
+    int area;           /* foreground pixels */
+};
+
+/* Mask values of cw_motion_mask(). */
+enum { CW_MOTION_BG = 0, CW_MOTION_SHADOW = 127, CW_MOTION_FG = 255 };
+
+struct cw_motion;
+
+/* For analysis images of @w × @h. Logs and returns NULL on bad sizes or when memory is short. */
+struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h);
+void cw_motion_free(struct cw_motion *m);
+
+/* Pixels to ignore (non-zero), @w × @h bytes, copied; NULL clears it. */
+void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask);
+
+/* Processes one frame @dt_s after the previous one. @u and @v are the chroma planes at half the
+ * analysis size ((w+1)/2 × (h+1)/2), or NULL. Writes up to @cap blobs (largest first) and returns
+ * how many. */
+int cw_motion_process(struct cw_motion *m, const struct cw_image *grey, const struct cw_image *u,
+                      const struct cw_image *v, double dt_s, struct cw_blob *blobs, int cap);
+
+/* The last frame's mask (CW_MOTION_BG / _SHADOW / _FG), w × h bytes, rows w apart. */
+const uint8_t *cw_motion_mask(const struct cw_motion *m);
+
+/* The global gain applied to the background in the last frame (1 when none). */
+double cw_motion_gain(const struct cw_motion *m);
+
+#endif

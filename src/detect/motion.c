@@ -1,0 +1,646 @@
+/* The motion detector: two-mode per-pixel Gaussian background, shadows, relighting, selective
+ * update, morphology and connected components. See motion.h. */
+#include "crosswatch/motion.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crosswatch/log.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define MOD "motion"
+
+#define OFS(f) offsetof(struct cw_motion_config, f)
+const struct cw_option cw_motion_options[] = {
+    {"learn_s",
+     CW_OPT_DOUBLE,
+     OFS(learn_s),
+     {.d = 20},
+     0.5,
+     3600,
+     NULL,
+     "s",
+     "background time constant"},
+    {"threshold",
+     CW_OPT_DOUBLE,
+     OFS(threshold),
+     {.d = 3.0},
+     1,
+     10,
+     NULL,
+     "sigma",
+     "a pixel belongs to the background within this many standard deviations"},
+    {"min_sigma",
+     CW_OPT_DOUBLE,
+     OFS(min_sigma),
+     {.d = 4.0},
+     0.5,
+     50,
+     NULL,
+     "levels",
+     "smallest standard deviation of the background (sensor noise floor)"},
+    {"shadow_min",
+     CW_OPT_DOUBLE,
+     OFS(shadow_min),
+     {.d = 0.45},
+     0,
+     1,
+     NULL,
+     NULL,
+     "a shadow keeps at least this fraction of the background's brightness"},
+    {"shadow_max",
+     CW_OPT_DOUBLE,
+     OFS(shadow_max),
+     {.d = 0.92},
+     0,
+     1,
+     NULL,
+     NULL,
+     "and at most this fraction"},
+    {"shadow_chroma",
+     CW_OPT_DOUBLE,
+     OFS(shadow_chroma),
+     {.d = 8},
+     0,
+     128,
+     NULL,
+     "levels",
+     "a shadow's chroma is within this of the background's"},
+    {"absorb_s",
+     CW_OPT_DOUBLE,
+     OFS(absorb_s),
+     {.d = 120},
+     0,
+     86400,
+     NULL,
+     "s",
+     "a road user that stays still is taken into the background after this long"},
+    {"relight",
+     CW_OPT_DOUBLE,
+     OFS(relight),
+     {.d = 0.04},
+     0,
+     1,
+     NULL,
+     NULL,
+     "global brightness changes larger than this fraction are compensated at once"},
+    {"min_area",
+     CW_OPT_INT,
+     OFS(min_area),
+     {.i = 24},
+     1,
+     100000,
+     NULL,
+     "px",
+     "smallest blob, in analysis-image pixels"},
+    {"max_blobs",
+     CW_OPT_INT,
+     OFS(max_blobs),
+     {.i = 256},
+     1,
+     100000,
+     NULL,
+     NULL,
+     "most blobs reported per frame (the largest)"},
+    {NULL},
+};
+
+struct cw_motion {
+    struct cw_motion_config cfg;
+    int w, h, cw, ch;
+    size_t n;
+    /* the two modes, structure of arrays: mean, variance, weight (mode 0 dominant) */
+    float *m0, *v0, *w0, *m1, *v1, *w1;
+    float *bu, *bv;    /* background chroma, half size */
+    float *still;      /* frames a pixel has been foreground in a row */
+    float *fg;         /* this frame's foreground flag, 0 or 1 */
+    float *notignored; /* 1, or 0 in ignore zones */
+    bool simd;         /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
+    uint8_t *raw, *tmp, *mask, *ignore;
+    int32_t *label;      /* connected-component labels */
+    int32_t *parent;     /* union-find */
+    struct cw_blob *acc; /* per-label accumulators */
+    int acc_cap;
+    bool started;
+    double gain;
+};
+
+static void *zalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    return p;
+}
+
+struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h)
+{
+    struct cw_motion *m;
+    if (w < 8 || h < 8 || w > 8192 || h > 8192) {
+        cw_log_error(MOD, "motion detector: bad analysis size %dx%d", w, h);
+        return NULL;
+    }
+    m = zalloc(sizeof(*m));
+    if (!m)
+        goto out_nomem;
+    m->cfg = *cfg;
+    m->w = w;
+    m->h = h;
+    m->cw = (w + 1) / 2;
+    m->ch = (h + 1) / 2;
+    m->n = (size_t)w * h;
+    size_t fn = m->n * sizeof(float), cn = (size_t)m->cw * m->ch * sizeof(float);
+    m->m0 = zalloc(fn);
+    m->v0 = zalloc(fn);
+    m->w0 = zalloc(fn);
+    m->m1 = zalloc(fn);
+    m->v1 = zalloc(fn);
+    m->w1 = zalloc(fn);
+    m->bu = zalloc(cn);
+    m->bv = zalloc(cn);
+    m->still = zalloc(fn);
+    m->fg = zalloc(fn);
+    m->notignored = zalloc(fn);
+    m->simd = !getenv("CW_NO_SIMD");
+    m->raw = zalloc(m->n);
+    m->tmp = zalloc(m->n);
+    m->mask = zalloc(m->n);
+    m->ignore = zalloc(m->n);
+    m->label = zalloc(m->n * sizeof(int32_t));
+    m->acc_cap = (int)(m->n / 2 + 2);
+    m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
+    m->acc = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
+    if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
+        !m->fg || !m->notignored || !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label ||
+        !m->parent || !m->acc) {
+        cw_motion_free(m);
+        goto out_nomem;
+    }
+    for (size_t i = 0; i < m->n; i++)
+        m->notignored[i] = 1;
+    m->gain = 1;
+    return m;
+out_nomem:
+    cw_log_error(MOD, "motion detector: out of memory for %dx%d", w, h);
+    return NULL;
+}
+
+void cw_motion_free(struct cw_motion *m)
+{
+    if (!m)
+        return;
+    free(m->m0);
+    free(m->v0);
+    free(m->w0);
+    free(m->m1);
+    free(m->v1);
+    free(m->w1);
+    free(m->bu);
+    free(m->bv);
+    free(m->still);
+    free(m->fg);
+    free(m->notignored);
+    free(m->raw);
+    free(m->tmp);
+    free(m->mask);
+    free(m->ignore);
+    free(m->label);
+    free(m->parent);
+    free(m->acc);
+    free(m);
+}
+
+void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask)
+{
+    if (mask)
+        memcpy(m->ignore, mask, m->n);
+    else
+        memset(m->ignore, 0, m->n);
+    for (size_t i = 0; i < m->n; i++)
+        m->notignored[i] = m->ignore[i] ? 0.0f : 1.0f;
+}
+
+const uint8_t *cw_motion_mask(const struct cw_motion *m)
+{
+    return m->mask;
+}
+
+double cw_motion_gain(const struct cw_motion *m)
+{
+    return m->gain;
+}
+
+static void start(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
+                  const struct cw_image *v)
+{
+    float var = (float)(m->cfg.min_sigma * m->cfg.min_sigma * 4);
+    for (int y = 0; y < m->h; y++)
+        for (int x = 0; x < m->w; x++) {
+            size_t i = (size_t)y * m->w + x;
+            m->m0[i] = g->data[(size_t)y * g->stride + x];
+            m->v0[i] = var;
+            m->w0[i] = 1;
+            m->m1[i] = 0;
+            m->v1[i] = var;
+            m->w1[i] = 0;
+        }
+    for (int y = 0; y < m->ch; y++)
+        for (int x = 0; x < m->cw; x++) {
+            size_t i = (size_t)y * m->cw + x;
+            m->bu[i] = u ? u->data[(size_t)y * u->stride + x] : 128;
+            m->bv[i] = v ? v->data[(size_t)y * v->stride + x] : 128;
+        }
+    m->started = true;
+}
+
+/* The global gain between the picture and its background, from a sparse grid of background
+ * pixels (median of ratios, by histogram). */
+static double measure_gain(const struct cw_motion *m, const struct cw_image *g)
+{
+    int hist[256] = {0}, total = 0;
+    for (int y = 2; y < m->h; y += 6)
+        for (int x = 3; x < m->w; x += 6) {
+            size_t i = (size_t)y * m->w + x;
+            float b = m->m0[i];
+            if (m->mask[i] == CW_MOTION_FG || m->ignore[i] || b < 24)
+                continue;
+            double r = g->data[(size_t)y * g->stride + x] / b; /* 0 .. ~10 */
+            int k = (int)(r * 64);
+            hist[k < 0 ? 0 : k > 255 ? 255 : k]++;
+            total++;
+        }
+    if (total < 50)
+        return 1;
+    for (int k = 0, c = 0; k < 256; k++) {
+        c += hist[k];
+        if (2 * c >= total)
+            return (k + 0.5) / 64;
+    }
+    return 1;
+}
+
+/* 3×3 erosion (@dilate false: and) or dilation (or) of a 0/255 mask, separable; the loops are
+ * kept free of branches so the compiler vectorises them. */
+static void morph_rows(uint8_t *restrict t, const uint8_t *restrict s, int w, bool dilate)
+{
+    if (dilate) {
+        t[0] = s[0] | s[1];
+        for (int x = 1; x < w - 1; x++)
+            t[x] = (uint8_t)(s[x - 1] | s[x] | s[x + 1]);
+        t[w - 1] = s[w - 2] | s[w - 1];
+    } else {
+        t[0] = s[0] & s[1];
+        for (int x = 1; x < w - 1; x++)
+            t[x] = (uint8_t)(s[x - 1] & s[x] & s[x + 1]);
+        t[w - 1] = s[w - 2] & s[w - 1];
+    }
+}
+
+static void morph_cols(uint8_t *restrict d, const uint8_t *restrict a, const uint8_t *restrict b,
+                       const uint8_t *restrict c, int w, bool dilate)
+{
+    if (dilate)
+        for (int x = 0; x < w; x++)
+            d[x] = a[x] | b[x] | c[x];
+    else
+        for (int x = 0; x < w; x++)
+            d[x] = a[x] & b[x] & c[x];
+}
+
+static void morph(uint8_t *restrict dst, const uint8_t *restrict src, uint8_t *restrict tmp, int w,
+                  int h, bool dilate)
+{
+    for (int y = 0; y < h; y++)
+        morph_rows(tmp + (size_t)y * w, src + (size_t)y * w, w, dilate);
+    for (int y = 0; y < h; y++)
+        morph_cols(dst + (size_t)y * w, tmp + (size_t)(y > 0 ? y - 1 : y) * w, tmp + (size_t)y * w,
+                   tmp + (size_t)(y < h - 1 ? y + 1 : y) * w, w, dilate);
+}
+
+static int32_t find(int32_t *p, int32_t x)
+{
+    while (p[x] != x) {
+        p[x] = p[p[x]];
+        x = p[x];
+    }
+    return x;
+}
+
+static int cmp_area_desc(const void *a, const void *b)
+{
+    int x = ((const struct cw_blob *)a)->area, y = ((const struct cw_blob *)b)->area;
+    return (x < y) - (x > y);
+}
+
+/* Connected components (8-connected) of the foreground in m->tmp, into blobs. */
+static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
+{
+    int32_t next = 1;
+    const int w = m->w, h = m->h;
+    m->parent[0] = 0;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = fg + (size_t)y * w;
+        int32_t *lab = m->label + (size_t)y * w, *up = y ? lab - w : NULL;
+        for (int x = 0; x < w; x++) {
+            if (!row[x]) {
+                /* most of the picture is background: step over it eight pixels at a time */
+                uint64_t word;
+                if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0)) {
+                    memset(lab + x, 0, 8 * sizeof(*lab));
+                    x += 7;
+                    continue;
+                }
+                lab[x] = 0;
+                continue;
+            }
+            int32_t n[4] = {x ? lab[x - 1] : 0, up && x ? up[x - 1] : 0, up ? up[x] : 0,
+                            up && x < w - 1 ? up[x + 1] : 0};
+            int32_t best = 0;
+            for (int k = 0; k < 4; k++)
+                if (n[k] && (!best || n[k] < best))
+                    best = n[k];
+            if (!best) {
+                if (next >= m->acc_cap)
+                    best = next - 1; /* cannot happen: labels are at most n/2 */
+                else {
+                    m->parent[next] = next;
+                    best = next++;
+                }
+            }
+            lab[x] = best;
+            for (int k = 0; k < 4; k++)
+                if (n[k] && n[k] != best) {
+                    int32_t a = find(m->parent, n[k]), b = find(m->parent, best);
+                    if (a != b)
+                        m->parent[a > b ? a : b] = a < b ? a : b;
+                }
+        }
+    }
+    for (int32_t l = 1; l < next; l++)
+        m->acc[l] = (struct cw_blob){w, h, -1, -1, 0};
+    for (int y = 0; y < h; y++) {
+        int32_t *lab = m->label + (size_t)y * w;
+        const uint8_t *row = fg + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            uint64_t word;
+            if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0)) {
+                x += 7;
+                continue;
+            }
+            if (!lab[x])
+                continue;
+            struct cw_blob *b = &m->acc[find(m->parent, lab[x])];
+            if (x < b->x0)
+                b->x0 = x;
+            if (x > b->x1)
+                b->x1 = x;
+            if (y < b->y0)
+                b->y0 = y;
+            if (y > b->y1)
+                b->y1 = y;
+            b->area++;
+        }
+    }
+    int n = 0;
+    for (int32_t l = 1; l < next; l++)
+        if (m->parent[l] == l && m->acc[l].area >= m->cfg.min_area)
+            m->acc[n++] = m->acc[l];
+    qsort(m->acc, (size_t)n, sizeof(*m->acc), cmp_area_desc);
+    if (n > cap)
+        n = cap;
+    if (n > m->cfg.max_blobs)
+        n = m->cfg.max_blobs;
+    memcpy(out, m->acc, sizeof(*out) * (size_t)n);
+    return n;
+}
+
+/* The per-pixel model over one row, in float arithmetic without branches (flags are 0/1 floats
+ * and choices are blends) so that the compiler runs it on vectors: classify against the two
+ * modes, then learn — unless the pixel is a road user that has not yet stood still for absorb —
+ * keeping the dominant mode first. */
+static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t row, int x0,
+                        float alpha, float tg, float vmin, float vmax, float absorb)
+{
+    float *restrict m0 = m->m0 + row, *restrict v0 = m->v0 + row, *restrict w0 = m->w0 + row;
+    float *restrict m1 = m->m1 + row, *restrict v1 = m->v1 + row, *restrict w1 = m->w1 + row;
+    float *restrict still = m->still + row, *restrict fgo = m->fg + row;
+    const float *restrict keepf = m->notignored + row;
+    const int w = m->w;
+    for (int x = x0; x < w; x++) {
+        float xv = px[x], a0 = m0[x], b0 = v0[x], c0 = w0[x], a1 = m1[x], b1 = v1[x], c1 = w1[x];
+        float d0 = xv - a0, d1 = xv - a1, e0 = d0 * d0, e1 = d1 * d1;
+        float match0 = e0 < tg * b0 ? 1.0f : 0.0f;
+        float near1 = e1 < tg * b1 ? 1.0f : 0.0f;
+        float alive1 = c1 > 0 ? 1.0f : 0.0f;
+        float match1 = (1 - match0) * alive1 * near1;
+        float strong1 = c1 > 0.3f ? 1.0f : 0.0f;
+        float bg = match0 + match1 * strong1; /* 0 or 1 */
+        float fg = (1 - bg) * keepf[x];
+        float st = fg * (still[x] + 1);
+        float learn = 1 - fg * (st < absorb ? 1.0f : 0.0f);
+        float k0 = learn * match0, k1 = learn * match1, k2 = learn * (1 - match0) * (1 - match1);
+        /* alpha / weight, never above 1 */
+        float r0 = alpha / (c0 > alpha ? c0 : alpha), r1 = alpha / (c1 > alpha ? c1 : alpha);
+        float nv0 = b0 + r0 * (e0 - b0), nv1 = b1 + r1 * (e1 - b1);
+        nv0 = nv0 < vmin ? vmin : (nv0 > vmax ? vmax : nv0);
+        nv1 = nv1 < vmin ? vmin : (nv1 > vmax ? vmax : nv1);
+        a0 += k0 * r0 * d0;
+        b0 += k0 * (nv0 - b0);
+        c0 += k0 * alpha * (1 - c0) - (k1 + k2) * alpha * c0;
+        a1 += k1 * r1 * d1 + k2 * (xv - a1);
+        b1 += k1 * (nv1 - b1) + k2 * (vmin * 4 - b1);
+        c1 += k1 * alpha * (1 - c1) + k2 * (alpha - c1) - k0 * alpha * c1;
+        float sw = c1 > c0 ? 1.0f : 0.0f;
+        m0[x] = a0 + sw * (a1 - a0);
+        m1[x] = a1 + sw * (a0 - a1);
+        v0[x] = b0 + sw * (b1 - b0);
+        v1[x] = b1 + sw * (b0 - b1);
+        w0[x] = c0 + sw * (c1 - c0);
+        w1[x] = c1 + sw * (c0 - c1);
+        still[x] = st;
+        fgo[x] = fg;
+    }
+}
+
+#ifdef __SSE2__
+/* The same arithmetic as model_row_c, four pixels at a time (SSE2 is part of every x86-64), so
+ * results are bit for bit the same; test_motion checks it. Returns the pixels done. */
+static int model_row_sse2(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
+                          float tg, float vmin, float vmax, float absorb)
+{
+    float *restrict m0 = m->m0 + row, *restrict v0 = m->v0 + row, *restrict w0 = m->w0 + row;
+    float *restrict m1 = m->m1 + row, *restrict v1 = m->v1 + row, *restrict w1 = m->w1 + row;
+    float *restrict still = m->still + row, *restrict fgo = m->fg + row;
+    const float *restrict keepf = m->notignored + row;
+    const __m128 one = _mm_set1_ps(1), zero = _mm_setzero_ps(), va = _mm_set1_ps(alpha);
+    const __m128 vtg = _mm_set1_ps(tg), vlo = _mm_set1_ps(vmin), vhi = _mm_set1_ps(vmax);
+    const __m128 v4 = _mm_set1_ps(vmin * 4), vabs = _mm_set1_ps(absorb), v03 = _mm_set1_ps(0.3f);
+    const __m128i zi = _mm_setzero_si128();
+    int x = 0;
+    for (; x + 4 <= m->w; x += 4) {
+        int32_t bytes;
+        memcpy(&bytes, px + x, 4);
+        __m128i b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(bytes), zi), zi);
+        __m128 xv = _mm_cvtepi32_ps(b);
+        __m128 a0 = _mm_loadu_ps(m0 + x), b0 = _mm_loadu_ps(v0 + x), c0 = _mm_loadu_ps(w0 + x);
+        __m128 a1 = _mm_loadu_ps(m1 + x), b1 = _mm_loadu_ps(v1 + x), c1 = _mm_loadu_ps(w1 + x);
+        __m128 d0 = _mm_sub_ps(xv, a0), d1 = _mm_sub_ps(xv, a1);
+        __m128 e0 = _mm_mul_ps(d0, d0), e1 = _mm_mul_ps(d1, d1);
+        __m128 match0 = _mm_and_ps(_mm_cmplt_ps(e0, _mm_mul_ps(vtg, b0)), one);
+        __m128 near1 = _mm_and_ps(_mm_cmplt_ps(e1, _mm_mul_ps(vtg, b1)), one);
+        __m128 alive1 = _mm_and_ps(_mm_cmpgt_ps(c1, zero), one);
+        __m128 match1 = _mm_mul_ps(_mm_mul_ps(_mm_sub_ps(one, match0), alive1), near1);
+        __m128 strong1 = _mm_and_ps(_mm_cmpgt_ps(c1, v03), one);
+        __m128 bg = _mm_add_ps(match0, _mm_mul_ps(match1, strong1));
+        __m128 fg = _mm_mul_ps(_mm_sub_ps(one, bg), _mm_loadu_ps(keepf + x));
+        __m128 st = _mm_mul_ps(fg, _mm_add_ps(_mm_loadu_ps(still + x), one));
+        __m128 learn = _mm_sub_ps(one, _mm_mul_ps(fg, _mm_and_ps(_mm_cmplt_ps(st, vabs), one)));
+        __m128 k0 = _mm_mul_ps(learn, match0), k1 = _mm_mul_ps(learn, match1);
+        __m128 k2 = _mm_mul_ps(_mm_mul_ps(learn, _mm_sub_ps(one, match0)), _mm_sub_ps(one, match1));
+        __m128 r0 = _mm_div_ps(va, _mm_max_ps(c0, va)), r1 = _mm_div_ps(va, _mm_max_ps(c1, va));
+        __m128 nv0 = _mm_add_ps(b0, _mm_mul_ps(r0, _mm_sub_ps(e0, b0)));
+        __m128 nv1 = _mm_add_ps(b1, _mm_mul_ps(r1, _mm_sub_ps(e1, b1)));
+        nv0 = _mm_min_ps(_mm_max_ps(nv0, vlo), vhi);
+        nv1 = _mm_min_ps(_mm_max_ps(nv1, vlo), vhi);
+        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_mul_ps(k0, r0), d0));
+        b0 = _mm_add_ps(b0, _mm_mul_ps(k0, _mm_sub_ps(nv0, b0)));
+        c0 = _mm_sub_ps(_mm_add_ps(c0, _mm_mul_ps(_mm_mul_ps(k0, va), _mm_sub_ps(one, c0))),
+                        _mm_mul_ps(_mm_mul_ps(_mm_add_ps(k1, k2), va), c0));
+        a1 = _mm_add_ps(_mm_add_ps(a1, _mm_mul_ps(_mm_mul_ps(k1, r1), d1)),
+                        _mm_mul_ps(k2, _mm_sub_ps(xv, a1)));
+        b1 = _mm_add_ps(_mm_add_ps(b1, _mm_mul_ps(k1, _mm_sub_ps(nv1, b1))),
+                        _mm_mul_ps(k2, _mm_sub_ps(v4, b1)));
+        c1 = _mm_sub_ps(
+            _mm_add_ps(_mm_add_ps(c1, _mm_mul_ps(_mm_mul_ps(k1, va), _mm_sub_ps(one, c1))),
+                       _mm_mul_ps(k2, _mm_sub_ps(va, c1))),
+            _mm_mul_ps(_mm_mul_ps(k0, va), c1));
+        __m128 sw = _mm_and_ps(_mm_cmpgt_ps(c1, c0), one);
+        _mm_storeu_ps(m0 + x, _mm_add_ps(a0, _mm_mul_ps(sw, _mm_sub_ps(a1, a0))));
+        _mm_storeu_ps(m1 + x, _mm_add_ps(a1, _mm_mul_ps(sw, _mm_sub_ps(a0, a1))));
+        _mm_storeu_ps(v0 + x, _mm_add_ps(b0, _mm_mul_ps(sw, _mm_sub_ps(b1, b0))));
+        _mm_storeu_ps(v1 + x, _mm_add_ps(b1, _mm_mul_ps(sw, _mm_sub_ps(b0, b1))));
+        _mm_storeu_ps(w0 + x, _mm_add_ps(c0, _mm_mul_ps(sw, _mm_sub_ps(c1, c0))));
+        _mm_storeu_ps(w1 + x, _mm_add_ps(c1, _mm_mul_ps(sw, _mm_sub_ps(c0, c1))));
+        _mm_storeu_ps(still + x, st);
+        _mm_storeu_ps(fgo + x, fg);
+    }
+    return x;
+}
+#endif
+
+static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
+                      float tg, float vmin, float vmax, float absorb)
+{
+    int x0 = 0;
+#ifdef __SSE2__
+    if (m->simd)
+        x0 = model_row_sse2(m, px, row, alpha, tg, vmin, vmax, absorb);
+#endif
+    model_row_c(m, px, row, x0, alpha, tg, vmin, vmax, absorb);
+    uint8_t *restrict raw = m->raw + row;
+    const float *restrict fgo = m->fg + row;
+    const int w = m->w;
+    for (int x = 0; x < w; x++)
+        raw[x] = fgo[x] > 0.5f ? CW_MOTION_FG : CW_MOTION_BG;
+}
+
+int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
+                      const struct cw_image *v, double dt_s, struct cw_blob *blobs, int cap)
+{
+    const int w = m->w, h = m->h;
+    if (g->width != w || g->height != h) {
+        cw_log_error(MOD, "motion detector: frame is %dx%d, detector was made for %dx%d", g->width,
+                     g->height, w, h);
+        return -1;
+    }
+    if (!m->started) {
+        start(m, g, u, v);
+        memset(m->mask, 0, m->n);
+        return 0;
+    }
+    if (!(dt_s > 0) || dt_s > 10)
+        dt_s = 0.04;
+    const float alpha = (float)fmin(1.0, dt_s / m->cfg.learn_s);
+    const float tg = (float)(m->cfg.threshold * m->cfg.threshold);
+    const float vmin = (float)(m->cfg.min_sigma * m->cfg.min_sigma), vmax = vmin * 25;
+    const float smin = (float)m->cfg.shadow_min, smax = (float)m->cfg.shadow_max;
+    const float sc = (float)m->cfg.shadow_chroma;
+    const float absorb = (float)fmin(1e7, m->cfg.absorb_s / dt_s);
+
+    /* relight: a camera that changes exposure (or a cloud over everything) moves the background */
+    double gain = measure_gain(m, g);
+    m->gain = 1;
+    if (fabs(gain - 1) > m->cfg.relight) {
+        float k = (float)gain;
+        for (size_t i = 0; i < m->n; i++) {
+            m->m0[i] *= k;
+            m->m1[i] *= k;
+        }
+        m->gain = gain;
+    }
+
+    for (int y = 0; y < h; y++)
+        model_row(m, g->data + (size_t)y * g->stride, (size_t)y * w, alpha, tg, vmin, vmax, absorb);
+    /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma */
+    for (int y = 0; y < h; y++) {
+        const uint8_t *px = g->data + (size_t)y * g->stride;
+        const uint8_t *pu = u ? u->data + (size_t)(y / 2) * u->stride : NULL;
+        const uint8_t *pv = v ? v->data + (size_t)(y / 2) * v->stride : NULL;
+        uint8_t *raw = m->raw + (size_t)y * w;
+        const float *mean = m->m0 + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            uint64_t word;
+            if (!(x & 7) && x + 8 <= w && (memcpy(&word, raw + x, 8), word == 0)) {
+                x += 7; /* eight background pixels */
+                continue;
+            }
+            if (raw[x] != CW_MOTION_FG)
+                continue;
+            float ratio = px[x] / (mean[x] + 1e-3f);
+            if (ratio < smin || ratio > smax)
+                continue;
+            size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+            if (!pu || (fabsf(pu[x / 2] - m->bu[ci]) < sc && fabsf(pv[x / 2] - m->bv[ci]) < sc))
+                raw[x] = CW_MOTION_SHADOW;
+        }
+    }
+    /* background chroma, learned where the picture is background */
+    if (u && v) {
+        const int cw = m->cw, ch = m->ch;
+        const float a4 = alpha * 4;
+        for (int y = 0; y < ch; y++) {
+            const uint8_t *raw = m->raw + (size_t)(2 * y < h ? 2 * y : h - 1) * w;
+            const uint8_t *ur = u->data + (size_t)y * u->stride,
+                          *vr = v->data + (size_t)y * v->stride;
+            float *bu = m->bu + (size_t)y * cw, *bv = m->bv + (size_t)y * cw;
+            for (int x = 0; x < cw && 2 * x < w; x++) {
+                float k = raw[2 * x] == CW_MOTION_BG ? a4 : 0;
+                bu[x] += k * (ur[x] - bu[x]);
+                bv[x] += k * (vr[x] - bv[x]);
+            }
+        }
+    }
+    /* clean-up on the road-user mask: open (noise), then close (holes) */
+    {
+        uint8_t *restrict mk = m->mask;
+        const uint8_t *restrict raw = m->raw;
+        const size_t n = m->n;
+        for (size_t i = 0; i < n; i++)
+            mk[i] = raw[i] == CW_MOTION_FG ? 255 : 0;
+    }
+    morph(m->tmp, m->mask, (uint8_t *)m->label, w, h, false);
+    morph(m->mask, m->tmp, (uint8_t *)m->label, w, h, true);
+    morph(m->tmp, m->mask, (uint8_t *)m->label, w, h, true);
+    morph(m->mask, m->tmp, (uint8_t *)m->label, w, h, false);
+    int n = components(m, m->mask, blobs, cap);
+    {
+        uint8_t *restrict mk = m->mask;
+        const uint8_t *restrict raw = m->raw;
+        const size_t np = m->n;
+        for (size_t i = 0; i < np; i++)
+            mk[i] = mk[i] ? mk[i] : (raw[i] == CW_MOTION_SHADOW ? CW_MOTION_SHADOW : 0);
+    }
+    return n;
+}

@@ -1,0 +1,231 @@
+/* Tests of the motion detector on hand-made pictures: a moving square, a waiting one, a shadow,
+ * a sudden change of exposure, an ignore zone, bad input. */
+#include "helpers.h"
+
+#include <math.h>
+
+#include "crosswatch/motion.h"
+
+#define W 96
+#define H 64
+
+static uint8_t pix[W * H], cu[(W / 2) * (H / 2)], cv[(W / 2) * (H / 2)];
+static struct cw_image grey = {W, H, W, pix}, U = {W / 2, H / 2, W / 2, cu},
+                       V = {W / 2, H / 2, W / 2, cv};
+
+/* A textured road, times @gain, with an optional bright square at (@sx, @sy). */
+static void paint(double gain, int sx, int sy)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            pix[y * W + x] = (uint8_t)fmin(255, (90 + ((x * 7 + y * 13) % 23)) * gain);
+    memset(cu, 128, sizeof(cu));
+    memset(cv, 128, sizeof(cv));
+    if (sx >= 0)
+        for (int y = sy; y < sy + 12 && y < H; y++)
+            for (int x = sx; x < sx + 8 && x < W; x++) {
+                pix[y * W + x] = 220;
+                cu[(y / 2) * (W / 2) + x / 2] = 90; /* a coloured coat */
+            }
+}
+
+static struct cw_motion *make(double absorb_s)
+{
+    struct cw_motion_config cfg;
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.absorb_s = absorb_s;
+    cfg.min_area = 10;
+    return cw_motion_new(&cfg, W, H);
+}
+
+static int count(const struct cw_motion *m, uint8_t value)
+{
+    int n = 0;
+    for (int i = 0; i < W * H; i++)
+        n += cw_motion_mask(m)[i] == value;
+    return n;
+}
+
+static void test_moving_square(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+    }
+    for (int f = 0; f < 20; f++) {
+        paint(1, 10 + 2 * f, 20);
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    /* the square is at x 48..55, y 20..31 in the last frame */
+    assert_int_equal(n, 1);
+    assert_true(abs(b[0].x0 - 48) <= 1 && abs(b[0].x1 - 55) <= 1);
+    assert_true(abs(b[0].y0 - 20) <= 1 && abs(b[0].y1 - 31) <= 1);
+    assert_true(b[0].area >= 80);
+    /* nothing else is foreground */
+    assert_true(count(m, CW_MOTION_FG) <= 8 * 12 + 8);
+    cw_motion_free(m);
+}
+
+static void test_waiting_rider_is_not_absorbed(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    (void)state;
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    /* stands still for 100 s (2500 frames): still foreground */
+    int n = 0;
+    for (int f = 0; f < 2500; f++) {
+        paint(1, 40, 30);
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    assert_int_equal(n, 1);
+    cw_motion_free(m);
+    /* with absorb_s = 2 s it is taken into the background after a while */
+    m = make(2);
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    for (int f = 0; f < 400; f++) {
+        paint(1, 40, 30);
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    assert_int_equal(n, 0);
+    cw_motion_free(m);
+}
+
+static void test_sudden_exposure_change(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    (void)state;
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    paint(1.3, -1, 0); /* the camera's exposure jumps by 30 % */
+    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 0);
+    assert_true(fabs(cw_motion_gain(m) - 1.3) < 0.05);
+    assert_true(count(m, CW_MOTION_FG) < W * H / 50);
+    cw_motion_free(m);
+}
+
+static void test_shadow(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    (void)state;
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    /* a region darkened to 70 % with its colour unchanged: a cast shadow */
+    paint(1, -1, 0);
+    for (int y = 10; y < 40; y++)
+        for (int x = 10; x < 50; x++)
+            pix[y * W + x] = (uint8_t)(pix[y * W + x] * 0.7);
+    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 0);
+    assert_true(count(m, CW_MOTION_SHADOW) > 30 * 40 * 9 / 10);
+    /* the same darkening with the colour changed is an object */
+    paint(1, -1, 0);
+    for (int y = 10; y < 40; y++)
+        for (int x = 10; x < 50; x++) {
+            pix[y * W + x] = (uint8_t)(pix[y * W + x] * 0.7);
+            cv[(y / 2) * (W / 2) + x / 2] = 170;
+        }
+    n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 1);
+    cw_motion_free(m);
+}
+
+static void test_ignore_zone(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    static uint8_t ignore[W * H];
+    (void)state;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W / 2; x++)
+            ignore[y * W + x] = 1; /* the left half: a tree */
+    cw_motion_set_ignore(m, ignore);
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    paint(1, 10, 10);
+    assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 0);
+    paint(1, 70, 10);
+    assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 1);
+    cw_motion_free(m);
+}
+
+/* The SSE2 kernel against the plain C one (checkasm style): same masks, frame after frame. */
+static void test_simd_matches_plain_c(void **state)
+{
+    struct cw_motion *fast = make(2), *plain;
+    struct cw_blob b[8];
+    unsigned seed = 99;
+    (void)state;
+    setenv("CW_NO_SIMD", "1", 1);
+    plain = make(2);
+    unsetenv("CW_NO_SIMD");
+    for (int f = 0; f < 120; f++) {
+        paint(f > 60 && f < 70 ? 1.2 : 1, f > 20 ? (f * 3) % 80 : -1, (f * 7) % 50);
+        for (int i = 0; i < W * H; i++) {
+            seed = seed * 1103515245u + 12345u;
+            pix[i] = (uint8_t)fmin(255, pix[i] + ((seed >> 16) % 9) - 4.0);
+        }
+        int n1 = cw_motion_process(fast, &grey, &U, &V, 0.04, b, 8);
+        int n2 = cw_motion_process(plain, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(cw_motion_mask(fast), cw_motion_mask(plain), W * H);
+    }
+    cw_motion_free(fast);
+    cw_motion_free(plain);
+}
+
+static void test_bad_input(void **state)
+{
+    struct log_capture c;
+    struct cw_motion_config cfg;
+    struct cw_blob b[4];
+    (void)state;
+    cw_options_defaults(cw_motion_options, &cfg);
+    capture_start(&c);
+    assert_null(cw_motion_new(&cfg, 4, 4));
+    struct cw_motion *m = cw_motion_new(&cfg, W / 2, H);
+    assert_int_equal(cw_motion_process(m, &grey, NULL, NULL, 0.04, b, 4), -1);
+    capture_stop();
+    assert_logged(&c, "bad analysis size 4x4");
+    assert_logged(&c, "frame is 96x64, detector was made for 48x64");
+    /* without chroma, and with a silly time step, it still runs */
+    cw_motion_free(m);
+    m = cw_motion_new(&cfg, W, H);
+    paint(1, -1, 0);
+    assert_int_equal(cw_motion_process(m, &grey, NULL, NULL, NAN, b, 4), 0);
+    assert_int_equal(cw_motion_process(m, &grey, NULL, NULL, -1, b, 4), 0);
+    cw_motion_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moving_square),
+        cmocka_unit_test(test_waiting_rider_is_not_absorbed),
+        cmocka_unit_test(test_sudden_exposure_change),
+        cmocka_unit_test(test_shadow),
+        cmocka_unit_test(test_ignore_zone),
+        cmocka_unit_test(test_simd_matches_plain_c),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
