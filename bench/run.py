@@ -18,6 +18,8 @@ Benchmarks:
   motion   the motion detector on the 640-wide analysis image, one thread, against OpenCV's
            MOG2 with shadow detection on the same frames (python3-opencv): time per frame, and
            per-pixel F1 of the road-user mask on rendered scenarios with truth masks.
+  pipeline crosswatch track (motion detector + tracker) on rendered scenarios: MOTA, IDF1, HOTA
+           against the exact truth, and class accuracy per track.
   eval     crosswatch eval tracks on MOT17-04 (1050 frames, ~47,000 boxes) against a perturbed
            copy of its ground truth (needs ../shared/data).
 """
@@ -272,6 +274,63 @@ def bench_motion(runs):
     return "\n".join(lines)
 
 
+SYN_TO_CW = {"pedestrian": "pedestrian", "bicycle": "two_wheeler", "e_bike": "two_wheeler",
+             "motorcycle": "two_wheeler", "car": "car", "bus": "bus_truck", "truck": "bus_truck"}
+
+
+def class_accuracy(gt_path, res_path, classes_path, truth_path):
+    """Share of our tracks whose voted class matches the class of the actor they overlap most."""
+    import collections
+    gt, res = collections.defaultdict(list), collections.defaultdict(list)
+    for line in open(gt_path):
+        c = line.split(",")
+        gt[int(c[0])].append((int(c[1]), *map(float, c[2:6])))
+    for line in open(res_path):
+        c = line.split(",")
+        res[int(c[0])].append((int(c[1]), *map(float, c[2:6])))
+    actor_cls = {a["id"]: SYN_TO_CW[a["class"]] for a in json.load(open(truth_path))["actors"]}
+    ours = dict(l.strip().split(",") for l in open(classes_path))
+
+    def iou(a, b):
+        ix = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+        iy = min(a[2] + a[4], b[2] + b[4]) - max(a[2], b[2])
+        return 0 if ix <= 0 or iy <= 0 else ix * iy / (a[3] * a[4] + b[3] * b[4] - ix * iy)
+    votes = collections.defaultdict(collections.Counter)
+    for f, boxes in res.items():
+        for b in boxes:
+            best = max(gt.get(f, []), key=lambda g: iou(b, g), default=None)
+            if best and iou(b, best) >= 0.5:
+                votes[b[0]][best[0]] += 1
+    right = sum(1 for tid, v in votes.items()
+                if ours.get(str(tid)) == actor_cls.get(v.most_common(1)[0][0]))
+    return right, len(votes)
+
+
+def bench_pipeline(runs):
+    lines = ["| scenario | MOTA | IDF1 | HOTA | ID switches | class accuracy (tracks) | frames/s |",
+             "|---|---|---|---|---|---|---|"]
+    for name in ("red-light-ebike", "pedestrian-red", "queue-red-green", "speeding", "busy",
+                 "nuisance-noise-compression", "nuisance-night"):
+        out = os.path.join(BUILD, "bench-motion", name)
+        if not os.path.exists(os.path.join(out, "video.mp4")):
+            shutil.rmtree(out, ignore_errors=True)
+            subprocess.run([SYNTH, os.path.join(ROOT, "tests", "scenarios", name + ".json"), "--out",
+                            out, "--masks"], check=True, capture_output=True)
+        tracks, classes = os.path.join(out, "tracks.txt"), os.path.join(out, "classes.txt")
+        _, o = timed([CW, "track", os.path.join(out, "video.mp4"), "--scene",
+                      os.path.join(out, "scene.json"), "--out", tracks, "--classes", classes,
+                      "--json"])
+        fps = json.loads(o)["frames_per_s"]
+        _, o = timed([CW, "eval", "tracks", "--gt", out, "--res", tracks, "--json"])
+        m = json.loads(o)
+        right, total = class_accuracy(os.path.join(out, "gt", "gt.txt"), tracks, classes,
+                                      os.path.join(out, "truth.json"))
+        lines.append(f"| {name} | {100 * m['MOTA']:.1f} | {100 * m['IDF1']:.1f} | "
+                     f"{100 * m['HOTA']:.1f} | {m['IDSW']} | {right}/{total} | {fps:.0f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 # Reference trackers with their default parameters on the same detections, scored by TrackEval
 # (issue 4): HOTA, MOTA, IDF1, ID switches.
 REFERENCE = {
@@ -315,7 +374,8 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "motion": bench_motion, "eval": bench_eval}
+           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline,
+           "eval": bench_eval}
 
 
 def write_section(doc, name, command, body):

@@ -139,6 +139,34 @@ class Render(unittest.TestCase):
             b = hashlib.sha256(open(os.path.join(again, name), "rb").read()).hexdigest()
             self.assertEqual(a, b, name)
 
+    def test_track_the_render(self):
+        """crosswatch track end to end on the rendered scenario: it runs, writes MOTChallenge rows
+        that crosswatch eval reads, and finds the road users (quality figures: BENCHMARKS.md)."""
+        tracks = os.path.join(self.out, "tracks.txt")
+        classes = os.path.join(self.out, "classes.txt")
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--classes", classes,
+               "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        stats = json.loads(p.stdout)
+        self.assertEqual(stats["frames"], 500)
+        self.assertGreater(stats["boxes"], 500)
+        p = cw("eval", "tracks", "--gt", self.out, "--res", tracks, "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = json.loads(p.stdout)
+        self.assertGreater(m["DetRe"], 0.3)  # it sees the road users
+        with open(classes) as f:
+            names = {l.strip().split(",")[1] for l in f}
+        self.assertTrue(names & {"car", "bus_truck"}, names)
+        # bad input: a missing video and a broken scene are one line each
+        p = cw("track", os.path.join(self.out, "missing.mp4"), "--out", tracks)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("missing.mp4': cannot open", p.stderr)
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "signals.csv"), "--out", tracks)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("malformed JSON", p.stderr)
+
     @unittest.skipUnless(os.environ.get("CW_RENDER_ALL"), "CW_RENDER_ALL is not set")
     def test_render_every_scenario(self):
         for path in sorted(glob.glob(os.path.join(SCEN, "*.json"))):

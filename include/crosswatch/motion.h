@@ -32,6 +32,7 @@ struct cw_motion_config {
     double relight;       /* global gain changes larger than this fraction are compensated */
     int min_area;         /* blobs smaller than this (analysis pixels) are dropped */
     int max_blobs;        /* at most this many blobs per frame (the largest) */
+    int merge_gap;        /* blobs overlapping across and this close vertically are merged */
 };
 
 extern const struct cw_option cw_motion_options[];
@@ -65,5 +66,16 @@ const uint8_t *cw_motion_mask(const struct cw_motion *m);
 
 /* The global gain applied to the background in the last frame (1 when none). */
 double cw_motion_gain(const struct cw_motion *m);
+
+struct cw_scene;
+struct cw_detection;
+
+/* Turns blobs into detections for the tracker: boxes scaled to the full picture
+ * (@full_w × @full_h), score from how solid the blob is, and — with a @scene — the foot point
+ * (bottom centre) on the ground, the width on the ground, and a class guessed from the metric size
+ * and shape (pedestrian, two-wheeler, car, bus/truck) with a confidence. Returns @n. */
+int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs, int n,
+                         const struct cw_scene *scene, int full_w, int full_h,
+                         struct cw_detection *out);
 
 #endif

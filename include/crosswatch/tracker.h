@@ -47,6 +47,8 @@ struct cw_track_out {
     int id;            /* 1-based, stable over the track's life */
     struct cw_box box; /* filtered box, image pixels */
     float score;       /* score of the detection that updated it */
+    int cls;           /* enum cw_class: the class voted over the track's life */
+    float cls_conf;    /* share of the votes the class has, 0..1 */
 };
 
 struct cw_tracker;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosswatch/detection.h"
 #include "crosswatch/log.h"
+#include "crosswatch/scene.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -46,7 +48,7 @@ const struct cw_option cw_motion_options[] = {
     {"shadow_min",
      CW_OPT_DOUBLE,
      OFS(shadow_min),
-     {.d = 0.45},
+     {.d = 0.6},
      0,
      1,
      NULL,
@@ -106,6 +108,15 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      NULL,
      "most blobs reported per frame (the largest)"},
+    {"merge_gap",
+     CW_OPT_INT,
+     OFS(merge_gap),
+     {.i = 10},
+     0,
+     100,
+     NULL,
+     "px",
+     "blobs overlapping across and this close up and down are one road user"},
     {NULL},
 };
 
@@ -405,8 +416,35 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
     }
     int n = 0;
     for (int32_t l = 1; l < next; l++)
-        if (m->parent[l] == l && m->acc[l].area >= m->cfg.min_area)
+        if (m->parent[l] == l)
             m->acc[n++] = m->acc[l];
+    /* One road user often falls apart into stacked pieces (a bus's dark windows match the
+     * asphalt): merge blobs that overlap across and nearly touch up and down. */
+    for (bool merged = true; merged;) {
+        merged = false;
+        for (int a = 0; a < n && !merged; a++)
+            for (int b = a + 1; b < n; b++) {
+                struct cw_blob *p = &m->acc[a], *q = &m->acc[b];
+                int ox = (p->x1 < q->x1 ? p->x1 : q->x1) - (p->x0 > q->x0 ? p->x0 : q->x0) + 1;
+                int narrow = p->x1 - p->x0 < q->x1 - q->x0 ? p->x1 - p->x0 + 1 : q->x1 - q->x0 + 1;
+                int gap = (p->y0 > q->y1 ? p->y0 - q->y1 : q->y0 > p->y1 ? q->y0 - p->y1 : 0);
+                if (ox * 2 < narrow || gap > m->cfg.merge_gap)
+                    continue;
+                p->x0 = p->x0 < q->x0 ? p->x0 : q->x0;
+                p->y0 = p->y0 < q->y0 ? p->y0 : q->y0;
+                p->x1 = p->x1 > q->x1 ? p->x1 : q->x1;
+                p->y1 = p->y1 > q->y1 ? p->y1 : q->y1;
+                p->area += q->area;
+                m->acc[b] = m->acc[--n];
+                merged = true;
+                break;
+            }
+    }
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (m->acc[i].area >= m->cfg.min_area)
+            m->acc[kept++] = m->acc[i];
+    n = kept;
     qsort(m->acc, (size_t)n, sizeof(*m->acc), cmp_area_desc);
     if (n > cap)
         n = cap;
@@ -641,6 +679,62 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         const size_t np = m->n;
         for (size_t i = 0; i < np; i++)
             mk[i] = mk[i] ? mk[i] : (raw[i] == CW_MOTION_SHADOW ? CW_MOTION_SHADOW : 0);
+    }
+    return n;
+}
+
+/* A class from the width on the ground and the box's shape: people are narrow and tall,
+ * two-wheelers narrow and about as tall as long, cars wide and low, buses and trucks wider and
+ * big. Confidence falls off near the borders between the classes. */
+static void classify(double width_m, double aspect, int *cls, float *conf)
+{
+    if (width_m <= 0) {
+        *cls = CW_CLASS_UNKNOWN;
+        *conf = 0;
+        return;
+    }
+    if (width_m < 1.0 && aspect > 1.8) {
+        *cls = CW_CLASS_PEDESTRIAN;
+        *conf = (float)fmin(1, (aspect - 1.8) / 0.8 + 0.5);
+    } else if (width_m < 1.4) {
+        *cls = CW_CLASS_TWO_WHEELER;
+        *conf = (float)fmin(1, (1.4 - width_m) / 0.4 + 0.4);
+    } else if (width_m < 2.6) {
+        *cls = CW_CLASS_CAR;
+        *conf = (float)fmin(1, fmin(width_m - 1.4, 2.6 - width_m) / 0.3 + 0.4);
+    } else {
+        *cls = CW_CLASS_BUS_TRUCK;
+        *conf = (float)fmin(1, (width_m - 2.6) / 0.4 + 0.5);
+    }
+}
+
+int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs, int n,
+                         const struct cw_scene *scene, int full_w, int full_h,
+                         struct cw_detection *out)
+{
+    double sx = (double)full_w / m->w, sy = (double)full_h / m->h;
+    for (int i = 0; i < n; i++) {
+        const struct cw_blob *b = &blobs[i];
+        struct cw_detection *d = &out[i];
+        double bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
+        memset(d, 0, sizeof(*d));
+        for (int k = 0; k < CW_ATTR_COUNT; k++)
+            d->attr[k] = -1;
+        d->box = (struct cw_box){b->x0 * sx, b->y0 * sy, bw * sx, bh * sy};
+        /* solid blobs are surer than ragged ones */
+        d->score = (float)fmin(1, 0.5 + 0.5 * b->area / (bw * bh));
+        d->cls = CW_CLASS_UNKNOWN;
+        if (!scene)
+            continue;
+        struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
+        struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
+        if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
+            continue;
+        d->has_ground = true;
+        if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
+            cw_homography_apply(&scene->img_to_ground, right, &gr))
+            d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
+        classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);
     }
     return n;
 }

@@ -167,7 +167,8 @@ struct track {
     int obs_frame;
     int hits;
     float score;
-    bool updated; /* matched in the current frame */
+    bool updated;                /* matched in the current frame */
+    float votes[CW_CLASS_COUNT]; /* class votes, weighted by the detector's confidence */
 };
 
 struct cw_tracker {
@@ -365,6 +366,8 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     tr->score = d->score;
     tr->hits++;
     tr->updated = true;
+    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
+        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
     if (tr->state == LOST)
         tr->state = TRACKED;
 }
@@ -433,6 +436,8 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     tr->score = d->score;
     tr->hits = 1;
     tr->updated = true;
+    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
+        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
     /* tracks seen in the first frame are trusted at once, as ByteTrack does */
     tr->state = t->frame == 1 || t->cfg.confirm_hits <= 1 ? TRACKED : TENTATIVE;
     return 0;
@@ -554,8 +559,17 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                         (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
             if (!tr->id)
                 tr->id = t->next_id++;
-            if (show && nout < cap)
-                out[nout++] = (struct cw_track_out){tr->id, b, tr->score};
+            if (show && nout < cap) {
+                int best = CW_CLASS_UNKNOWN;
+                float total = 0;
+                for (int c = 1; c < CW_CLASS_COUNT; c++) {
+                    total += tr->votes[c];
+                    if (tr->votes[c] > tr->votes[best])
+                        best = c;
+                }
+                out[nout++] = (struct cw_track_out){tr->id, b, tr->score, best,
+                                                    total > 0 ? tr->votes[best] / total : 0};
+            }
         }
         t->tr[kept++] = *tr;
     }

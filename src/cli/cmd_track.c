@@ -1,0 +1,322 @@
+/* crosswatch track: video in, tracks out — the input path, the motion detector and the tracker,
+ * writing MOTChallenge rows (and each track's class) for crosswatch eval. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "crosswatch/clock.h"
+#include "crosswatch/detection.h"
+#include "crosswatch/error.h"
+#include "crosswatch/log.h"
+#include "crosswatch/motion.h"
+#include "crosswatch/resample.h"
+#include "crosswatch/scene.h"
+#include "crosswatch/source.h"
+#include "crosswatch/tracker.h"
+
+struct track_opts {
+    struct cw_tracker_config trk;
+    struct cw_motion_config mot;
+    char *scene;
+    char *out;
+    char *classes;
+    int analysis_width;
+    int dump_frame;
+    char *dump;
+    bool json;
+};
+
+static struct cw_option track_options[64];
+
+static const struct cw_option own_options[] = {
+    {"scene",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, scene),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "scene file: ground plane for sizes and classes, ignore zones"},
+    {"out",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, out),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "where to write the tracks (MOTChallenge rows)",
+     CW_OPT_REQUIRED},
+    {"classes",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, classes),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "where to write each track's class (id,class per line)"},
+    {"analysis_width",
+     CW_OPT_INT,
+     offsetof(struct track_opts, analysis_width),
+     {.i = 640},
+     16,
+     4096,
+     NULL,
+     "px",
+     "width of the grey analysis image"},
+    {"json",
+     CW_OPT_BOOL,
+     offsetof(struct track_opts, json),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "print statistics as a JSON object"},
+    {"dump",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, dump),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "write the motion mask of frame dump_frame to this PGM file (to see what it sees)"},
+    {"dump_frame",
+     CW_OPT_INT,
+     offsetof(struct track_opts, dump_frame),
+     {.i = 0},
+     0,
+     100000000,
+     NULL,
+     NULL,
+     "0-based frame for dump"},
+    {NULL},
+};
+
+const struct cw_command cw__cmd_track_desc = {
+    "track", "<input> --out tracks.txt",
+    "detect moving road users (motion detector) and track them; MOTChallenge rows out",
+    cw__cmd_track};
+
+static void build_table(void)
+{
+    int n = 0;
+    for (const struct cw_option *o = own_options; o->name; o++)
+        track_options[n++] = *o;
+    for (const struct cw_option *o = cw_motion_options; o->name; o++) {
+        track_options[n] = *o;
+        track_options[n].offset += offsetof(struct track_opts, mot);
+        n++;
+    }
+    for (const struct cw_option *o = cw_tracker_options; o->name; o++) {
+        if (!strcmp(o->name, "fps") || !strcmp(o->name, "interpolate_s"))
+            continue; /* from the video; online */
+        track_options[n] = *o;
+        track_options[n].offset += offsetof(struct track_opts, trk);
+        n++;
+    }
+    track_options[n].name = NULL;
+}
+
+/* Rasterises what motion must not count at the analysis size: the scene's ignore zones, and the
+ * signal heads, whose lamps change by design. */
+static void ignore_mask(const struct cw_scene *s, int w, int h, double sx, double sy, uint8_t *out)
+{
+    memset(out, 0, (size_t)w * h);
+    for (int k = 0; k < s->n_signals; k++) {
+        const struct cw_box *r = &s->signals[k].region;
+        if (!s->signals[k].has_region)
+            continue;
+        for (int y = (int)(r->y / sy); y <= (int)((r->y + r->h) / sy) && y < h; y++)
+            for (int x = (int)(r->x / sx); x <= (int)((r->x + r->w) / sx) && x < w; x++)
+                if (x >= 0 && y >= 0)
+                    out[(size_t)y * w + x] = 1;
+    }
+    for (int z = 0; z < s->n_zones; z++) {
+        if (s->zones[z].kind != CW_ZONE_IGNORE)
+            continue;
+        struct cw_point poly[CW_SCENE_MAX_VERTICES];
+        for (int k = 0; k < s->zones[z].poly.n; k++)
+            poly[k] =
+                (struct cw_point){s->zones[z].poly.img[k].x / sx, s->zones[z].poly.img[k].y / sy};
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (cw_polygon_contains(poly, s->zones[z].poly.n,
+                                        (struct cw_point){x + 0.5, y + 0.5}))
+                    out[(size_t)y * w + x] = 1;
+    }
+}
+
+static const char *const class_names[] = {"unknown", "pedestrian", "two_wheeler", "car",
+                                          "bus_truck"};
+
+int cw__cmd_track(int argc, char **argv)
+{
+    struct track_opts o;
+    struct cw_source_config sc;
+    struct cw_source *src = NULL;
+    struct cw_scene *scene = NULL;
+    struct cw_motion *mot = NULL;
+    struct cw_tracker *trk = NULL;
+    struct cw_resampler *rs = NULL;
+    struct cw_image u = {0}, v = {0};
+    struct cw_blob blobs[512];
+    struct cw_detection dets[512];
+    struct cw_track_out outs[512];
+    int *cls_of = NULL, cls_cap = 0;
+    char *pos[1];
+    int n_pos, ret;
+    bool help;
+    FILE *f = NULL;
+    int64_t frames = 0, rows = 0, work_ns = 0;
+
+    build_table();
+    cw_options_defaults(track_options, &o);
+    /* the motion detector's blobs: solid ones score 1, ragged ones 0.5 */
+    o.trk.new_score = 0.75;
+    o.trk.confirm_hits = 3;
+    ret = cw__cli_parse(track_options, &o, argc, argv, "track", pos, 1, &n_pos, &help);
+    if (ret || help || n_pos != 1 || !o.out) {
+        if (help)
+            cw__cli_usage(&cw__cmd_track_desc, track_options);
+        else if (!ret)
+            fprintf(stderr, "usage: crosswatch track <input> --out tracks.txt; see --help\n");
+        cw_options_release(track_options, &o);
+        return help ? CW_EXIT_OK : CW_EXIT_USAGE;
+    }
+    ret = CW_EXIT_FAIL;
+    if (o.scene && cw_scene_load(o.scene, &scene))
+        goto out;
+    cw_options_defaults(cw_source_options, &sc);
+    sc.input = pos[0];
+    sc.analysis_width = o.analysis_width;
+    sc.ring_seconds = 0;
+    if (cw_source_open(&sc, &src))
+        goto out;
+    o.trk.fps = cw_source_get_info(src)->fps > 0 ? cw_source_get_info(src)->fps : 25;
+    o.trk.interpolate_s = 0;
+    trk = cw_tracker_new(&o.trk);
+    f = fopen(o.out, "w");
+    if (!trk || !f) {
+        if (!f)
+            cw_log_error("track", "%s: cannot write", o.out);
+        goto out;
+    }
+    struct cw_frame *fr;
+    int err;
+    while ((err = cw_source_read(src, &fr)) == 0) {
+        int64_t t0 = cw_clock_mono_ns();
+        if (!mot) {
+            int cw = (fr->grey.width + 1) / 2, ch = (fr->grey.height + 1) / 2;
+            mot = cw_motion_new(&o.mot, fr->grey.width, fr->grey.height);
+            rs = cw_resampler_new((fr->width + 1) / 2, (fr->height + 1) / 2, cw, ch);
+            u = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
+            v = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
+            if (!mot || !rs || !u.data || !v.data) {
+                cw_frame_unref(&fr);
+                goto out;
+            }
+            if (scene) {
+                uint8_t *mask = malloc((size_t)fr->grey.width * fr->grey.height);
+                if (mask) {
+                    ignore_mask(scene, fr->grey.width, fr->grey.height,
+                                (double)fr->width / fr->grey.width,
+                                (double)fr->height / fr->grey.height, mask);
+                    cw_motion_set_ignore(mot, mask);
+                    free(mask);
+                }
+            }
+        }
+        cw_resampler_run(rs, fr->plane[1], fr->stride[1], &u);
+        cw_resampler_run(rs, fr->plane[2], fr->stride[2], &v);
+        int nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
+        if (nb < 0) {
+            cw_frame_unref(&fr);
+            goto out;
+        }
+        cw_motion_detections(mot, blobs, nb, scene, fr->width, fr->height, dets);
+        if (o.dump && fr->index == o.dump_frame) {
+            FILE *pgm = fopen(o.dump, "wb");
+            if (pgm) {
+                fprintf(pgm, "P5\n%d %d\n255\n", fr->grey.width, fr->grey.height);
+                fwrite(cw_motion_mask(mot), 1, (size_t)fr->grey.width * fr->grey.height, pgm);
+                fclose(pgm);
+            }
+        }
+        int nt = cw_tracker_update(trk, dets, nb, outs, 512);
+        work_ns += cw_clock_mono_ns() - t0;
+        if (nt < 0) {
+            cw_frame_unref(&fr);
+            goto out;
+        }
+        for (int i = 0; i < nt; i++) {
+            fprintf(f, "%" PRId64 ",%d,%.2f,%.2f,%.2f,%.2f,%.3f,-1,-1,-1\n", fr->index + 1,
+                    outs[i].id, outs[i].box.x, outs[i].box.y, outs[i].box.w, outs[i].box.h,
+                    outs[i].score);
+            if (outs[i].id >= cls_cap) {
+                int nc = outs[i].id * 2 + 16;
+                int *c = realloc(cls_of, sizeof(int) * (size_t)nc);
+                if (!c) {
+                    cw_frame_unref(&fr);
+                    goto out;
+                }
+                for (int k = cls_cap; k < nc; k++)
+                    c[k] = 0;
+                cls_of = c;
+                cls_cap = nc;
+            }
+            cls_of[outs[i].id] = outs[i].cls;
+            rows++;
+        }
+        frames++;
+        cw_frame_unref(&fr);
+    }
+    if (err != CW_EOF)
+        goto out;
+    if (fclose(f) != 0) {
+        f = NULL;
+        cw_log_error("track", "%s: write failed (disk full?)", o.out);
+        goto out;
+    }
+    f = NULL;
+    if (o.classes) {
+        FILE *c = fopen(o.classes, "w");
+        if (!c) {
+            cw_log_error("track", "%s: cannot write", o.classes);
+            goto out;
+        }
+        for (int id = 1; id < cls_cap; id++)
+            if (cls_of[id] || id < cls_cap)
+                fprintf(c, "%d,%s\n", id, class_names[cls_of[id]]);
+        fclose(c);
+    }
+    double secs = (double)work_ns / 1e9;
+    if (o.json)
+        printf("{\"frames\":%" PRId64 ",\"boxes\":%" PRId64 ",\"work_s\":%.3f,"
+               "\"frames_per_s\":%.1f}\n",
+               frames, rows, secs, frames / fmax(secs, 1e-9));
+    else
+        printf("tracked %" PRId64 " frames into %" PRId64 " boxes; detector and tracker %.1f "
+               "frames/s\n",
+               frames, rows, frames / fmax(secs, 1e-9));
+    ret = CW_EXIT_OK;
+out:
+    if (f)
+        fclose(f);
+    free(cls_of);
+    free(u.data);
+    free(v.data);
+    cw_resampler_free(rs);
+    cw_motion_free(mot);
+    cw_tracker_free(trk);
+    cw_source_free(src);
+    cw_scene_free(scene);
+    cw_options_release(track_options, &o);
+    return ret;
+}
