@@ -117,6 +117,41 @@ static void test_tentative_tracks(void **state)
     cw_tracker_free(t);
 }
 
+static void test_ground_plane(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    struct cw_point traj[64];
+    int frames[64], n = 0;
+    (void)state;
+    /* a cyclist riding north at 5 m/s, seen at 25 frames/s: 0.2 m a frame on the ground */
+    for (int f = 0; f < 50; f++) {
+        struct cw_detection d = det(300, 400 - 2 * f, 30, 60, 0.9f);
+        d.has_ground = true;
+        d.ground = (struct cw_point){3.0, 10.0 + 0.2 * f};
+        d.ground_sigma_m = 0.1f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_true(out[0].has_ground);
+    assert_true(fabs(out[0].speed - 5.0) < 0.3);
+    assert_true(fabs(out[0].vel.y - 5.0) < 0.3 && fabs(out[0].vel.x) < 0.3);
+    assert_true(fabs(out[0].ground.y - (10.0 + 0.2 * 49)) < 0.3);
+    int k = cw_tracker_trajectory(t, out[0].id, traj, frames, 64);
+    assert_int_equal(k, 50);
+    assert_int_equal(frames[49], 50);
+    assert_true(traj[49].y > traj[0].y + 9);
+    assert_int_equal(cw_tracker_trajectory(t, 999, traj, frames, 64), 0);
+    /* a box in the same place in the picture but 30 m away on the ground is someone else */
+    struct cw_detection far = det(300, 302, 30, 60, 0.9f);
+    far.has_ground = true;
+    far.ground = (struct cw_point){3.0, 50.0};
+    far.ground_sigma_m = 0.1f;
+    n = cw_tracker_update(t, &far, 1, out, 8);
+    assert_int_equal(n, 0); /* a new, tentative track; the cyclist is not updated */
+    cw_tracker_free(t);
+}
+
 static void test_bad_and_excessive_input(void **state)
 {
     struct cw_tracker *t;
@@ -155,8 +190,11 @@ static void test_bad_and_excessive_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_one_walker_keeps_its_id),     cmocka_unit_test(test_crossing_paths),
-        cmocka_unit_test(test_weak_detections_keep_tracks), cmocka_unit_test(test_tentative_tracks),
+        cmocka_unit_test(test_one_walker_keeps_its_id),
+        cmocka_unit_test(test_crossing_paths),
+        cmocka_unit_test(test_weak_detections_keep_tracks),
+        cmocka_unit_test(test_tentative_tracks),
+        cmocka_unit_test(test_ground_plane),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

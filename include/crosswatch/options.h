@@ -43,7 +43,8 @@ struct cw_option {
 /* The option must be present in JSON input (its default only fills the struct). */
 #define CW_OPT_REQUIRED 1u
 
-/* Fills every option of @obj with its default. Call before any of the setters below. */
+/* Fills every option of @obj with its default. Call before any of the setters below. Members
+ * the table does not name are left as they are: zero the struct first. */
 void cw_options_defaults(const struct cw_option *table, void *obj);
 
 /* Frees what the table's STRING options of @obj hold and sets them to NULL. */

@@ -9,8 +9,11 @@
  * (observation-centric re-update, as in OC-SORT) so that drift accumulated while unseen does not
  * carry over.
  *
- * This is the image-plane tracker (boxes in pixels), used for MOTChallenge data by
- * `crosswatch mot`. A tracker owns its tracks; one thread uses it at a time.
+ * Boxes are tracked in the image; when detections carry ground points (a scene is known), each
+ * track also runs a constant-velocity Kalman filter on the ground plane — position in metres,
+ * velocity in m/s — that gates association by ground distance and gives speed, and it keeps the
+ * recent ground trajectory for the rules. MOTChallenge data (`crosswatch mot`) has no ground.
+ * A tracker owns its tracks; one thread uses it at a time.
  */
 #ifndef CROSSWATCH_TRACKER_H
 #define CROSSWATCH_TRACKER_H
@@ -37,6 +40,7 @@ struct cw_tracker_config {
     double min_area;       /* report only boxes of at least this many square pixels */
     bool report_detection; /* report the matched detection's box rather than the filtered one */
     int max_detections; /* per frame; beyond it only the highest scores are used (bounded work) */
+    double gate_m;      /* with ground points: no match farther than this from the prediction */
 };
 
 /* The option table (defaults, ranges, help) for struct cw_tracker_config. */
@@ -44,11 +48,15 @@ extern const struct cw_option cw_tracker_options[];
 
 /* A reported track in one frame. */
 struct cw_track_out {
-    int id;            /* 1-based, stable over the track's life */
-    struct cw_box box; /* filtered box, image pixels */
-    float score;       /* score of the detection that updated it */
-    int cls;           /* enum cw_class: the class voted over the track's life */
-    float cls_conf;    /* share of the votes the class has, 0..1 */
+    int id;                 /* 1-based, stable over the track's life */
+    struct cw_box box;      /* filtered box, image pixels */
+    float score;            /* score of the detection that updated it */
+    int cls;                /* enum cw_class: the class voted over the track's life */
+    float cls_conf;         /* share of the votes the class has, 0..1 */
+    bool has_ground;        /* the detections carried ground points (a scene is known) */
+    struct cw_point ground; /* filtered foot point on the ground, metres */
+    struct cw_point vel;    /* ground velocity, m/s */
+    float speed;            /* |vel|, m/s */
 };
 
 struct cw_tracker;
@@ -70,5 +78,11 @@ uint64_t cw_tracker_bad_detections(const struct cw_tracker *t);
 
 /* Detections dropped so far because a frame had more than max_detections. */
 uint64_t cw_tracker_excess_detections(const struct cw_tracker *t);
+
+/* The last ground positions of track @id, oldest first (at most the last 64 frames it was
+ * seen); returns how many were written to @pts (capacity @cap), 0 for an unknown track. @frames
+ * gets each point's frame number (1-based, counted by cw_tracker_update) when not NULL. */
+int cw_tracker_trajectory(const struct cw_tracker *t, int id, struct cw_point *pts, int *frames,
+                          int cap);
 
 #endif

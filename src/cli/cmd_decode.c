@@ -76,7 +76,7 @@ static void *signal_thread(void *arg)
 
 int cw__cmd_decode(int argc, char **argv)
 {
-    struct decode_opts o;
+    struct decode_opts o = {0};
     struct cw_source *src;
     struct cw_source_stats st;
     struct cw_frame *f;

@@ -213,7 +213,7 @@ static int plan(const struct tracks_opts *o, struct job *jobs, int *n)
 
 static int eval_tracks(int argc, char **argv)
 {
-    struct tracks_opts o;
+    struct tracks_opts o = {0};
     struct job *jobs = NULL;
     struct cw_mot_metrics *res = NULL, all;
     char *pos[1];
@@ -341,7 +341,7 @@ static const struct cw_command events_desc = {
 
 static int eval_events(int argc, char **argv)
 {
-    struct events_opts o;
+    struct events_opts o = {0};
     struct cw_event_set truth, boxes, det;
     struct cw_event_report rep;
     struct cw_event_eval_config cfg;

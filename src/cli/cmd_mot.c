@@ -138,7 +138,7 @@ static int interpolate(struct row **rows, size_t *n, size_t *cap, int max)
 
 int cw__cmd_mot(int argc, char **argv)
 {
-    struct mot_opts o;
+    struct mot_opts o = {0};
     struct cw_mot_seqinfo info;
     struct cw_mot_file det;
     struct cw_tracker *t = NULL;

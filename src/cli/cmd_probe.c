@@ -59,7 +59,7 @@ const struct cw_command cw__cmd_probe_desc = {
 
 int cw__cmd_probe(int argc, char **argv)
 {
-    struct probe_opts o;
+    struct probe_opts o = {0};
     struct cw_probe_config pc;
     struct cw_probe_result r;
     char *pos[1];

@@ -158,7 +158,7 @@ static const char *const class_names[] = {"unknown", "pedestrian", "two_wheeler"
 
 int cw__cmd_track(int argc, char **argv)
 {
-    struct track_opts o;
+    struct track_opts o = {0};
     struct cw_source_config sc;
     struct cw_source *src = NULL;
     struct cw_scene *scene = NULL;

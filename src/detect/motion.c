@@ -734,6 +734,11 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
             cw_homography_apply(&scene->img_to_ground, right, &gr))
             d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
+        /* a blob's bottom edge is good to a few analysis pixels */
+        struct cw_point up = {foot.x, foot.y - 3 * sy}, gu;
+        d->ground_sigma_m = cw_homography_apply(&scene->img_to_ground, up, &gu)
+                                ? (float)hypot(gu.x - d->ground.x, gu.y - d->ground.y)
+                                : 10.0f;
         classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);
     }
     return n;

@@ -133,6 +133,16 @@ const struct cw_option cw_tracker_options[] = {
      NULL,
      NULL,
      "report the matched detection's box instead of the filtered box"},
+    {"gate_m",
+     CW_OPT_DOUBLE,
+     OFS(gate_m),
+     {.d = 5.0},
+     0.1,
+     1000,
+     NULL,
+     "m",
+     "with ground points: never match farther than this (plus both uncertainties) from where a "
+     "track should be"},
     {"max_detections",
      CW_OPT_INT,
      OFS(max_detections),
@@ -158,6 +168,11 @@ struct kf1 {
 
 enum { TENTATIVE, TRACKED, LOST, REMOVED };
 
+#define TRAJ 64 /* ground positions kept per track */
+/* Ground filter: road users change speed by a few m/s²; foot points are good to ~0.5 m. */
+#define G_ACCEL 3.0
+#define G_MEAS  0.5
+
 struct track {
     int id;
     int state;
@@ -169,6 +184,11 @@ struct track {
     float score;
     bool updated;                /* matched in the current frame */
     float votes[CW_CLASS_COUNT]; /* class votes, weighted by the detector's confidence */
+    bool has_g;                  /* ground filter running */
+    struct kf1 g[2];             /* ground X and Y, metres and m/s */
+    struct cw_point traj[TRAJ];  /* recent ground positions, a ring */
+    int traj_frame[TRAJ];
+    int traj_n;
 };
 
 struct cw_tracker {
@@ -245,6 +265,49 @@ static struct cw_box kf_box(const struct kf1 kf[4])
     return (struct cw_box){kf[0].x - w / 2, kf[1].x - h / 2, w, h};
 }
 
+static void g_init(struct track *tr, struct cw_point p)
+{
+    tr->g[0] = (struct kf1){p.x, 0, G_MEAS * G_MEAS, 0, 25};
+    tr->g[1] = (struct kf1){p.y, 0, G_MEAS * G_MEAS, 0, 25};
+    tr->has_g = true;
+}
+
+static void g_predict(struct track *tr, double dt)
+{
+    double qp = 0.25 * G_ACCEL * G_ACCEL * dt * dt * dt * dt, qv = G_ACCEL * G_ACCEL * dt * dt;
+    for (int d = 0; d < 2; d++) {
+        struct kf1 *k = &tr->g[d];
+        k->x += k->v * dt;
+        k->p00 += 2 * dt * k->p01 + dt * dt * k->p11 + qp;
+        k->p01 += dt * k->p11;
+        k->p11 += qv;
+    }
+}
+
+static void g_update(struct track *tr, struct cw_point p, double sigma)
+{
+    double z[2] = {p.x, p.y};
+    double r = G_MEAS * G_MEAS + sigma * sigma;
+    for (int d = 0; d < 2; d++) {
+        struct kf1 *k = &tr->g[d];
+        double s = k->p00 + r, k0 = k->p00 / s, k1 = k->p01 / s, y = z[d] - k->x;
+        k->x += k0 * y;
+        k->v += k1 * y;
+        double p00 = k->p00, p01 = k->p01;
+        k->p00 = (1 - k0) * p00;
+        k->p01 = (1 - k0) * p01;
+        k->p11 -= k1 * p01;
+    }
+}
+
+static void remember(struct track *tr, int frame)
+{
+    int i = tr->traj_n % TRAJ;
+    tr->traj[i] = (struct cw_point){tr->g[0].x, tr->g[1].x};
+    tr->traj_frame[i] = frame;
+    tr->traj_n++;
+}
+
 static double iou(const struct cw_box *a, const struct cw_box *b)
 {
     double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
@@ -304,6 +367,24 @@ uint64_t cw_tracker_bad_detections(const struct cw_tracker *t)
 uint64_t cw_tracker_excess_detections(const struct cw_tracker *t)
 {
     return t->excess;
+}
+
+int cw_tracker_trajectory(const struct cw_tracker *t, int id, struct cw_point *pts, int *frames,
+                          int cap)
+{
+    for (int i = 0; i < t->n; i++) {
+        const struct track *tr = &t->tr[i];
+        if (tr->id != id || !id)
+            continue;
+        int n = tr->traj_n < TRAJ ? tr->traj_n : TRAJ, k = 0;
+        for (int j = tr->traj_n - n; j < tr->traj_n && k < cap; j++, k++) {
+            pts[k] = tr->traj[j % TRAJ];
+            if (frames)
+                frames[k] = tr->traj_frame[j % TRAJ];
+        }
+        return k;
+    }
+    return 0;
 }
 
 static int by_score_desc(const void *a, const void *b)
@@ -368,6 +449,13 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     tr->updated = true;
     if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
         tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    if (d->has_ground) {
+        if (tr->has_g)
+            g_update(tr, d->ground, d->ground_sigma_m);
+        else
+            g_init(tr, d->ground);
+        remember(tr, t->frame);
+    }
     if (tr->state == LOST)
         tr->state = TRACKED;
 }
@@ -384,11 +472,18 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
     if (err)
         return err;
     for (int a = 0; a < nt; a++) {
-        struct cw_box pb = kf_box(t->tr[ti[a]].kf);
+        const struct track *tr = &t->tr[ti[a]];
+        struct cw_box pb = kf_box(tr->kf);
         for (int b = 0; b < nd; b++) {
-            double o = iou(&pb, &dets[di[b]].box);
-            double sim = fuse ? o * dets[di[b]].score : o;
-            t->cost[(size_t)a * nd + b] = o >= min_iou ? 1 - sim : NO_MATCH;
+            const struct cw_detection *d = &dets[di[b]];
+            double o = iou(&pb, &d->box);
+            double sim = fuse ? o * d->score : o;
+            /* the gate widens with the track's own uncertainty and the detection's */
+            double spread = sqrt(tr->g[0].p00 + tr->g[1].p00) + 2.0 * d->ground_sigma_m;
+            bool near = !tr->has_g || !d->has_ground ||
+                        hypot(d->ground.x - tr->g[0].x, d->ground.y - tr->g[1].x) <=
+                            t->cfg.gate_m + 3 * spread;
+            t->cost[(size_t)a * nd + b] = o >= min_iou && near ? 1 - sim : NO_MATCH;
         }
     }
     if (cw_assign_solve(t->as, t->cost, nt, nd, t->match) < 0)
@@ -438,6 +533,10 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     tr->updated = true;
     if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
         tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    if (d->has_ground) {
+        g_init(tr, d->ground);
+        remember(tr, t->frame);
+    }
     /* tracks seen in the first frame are trusted at once, as ByteTrack does */
     tr->state = t->frame == 1 || t->cfg.confirm_hits <= 1 ? TRACKED : TENTATIVE;
     return 0;
@@ -505,6 +604,8 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
         if (tr->state == LOST)
             tr->kf[3].v = 0; /* do not let an unseen box keep growing or shrinking */
         kf_predict(tr->kf);
+        if (tr->has_g)
+            g_predict(tr, 1 / t->cfg.fps);
         if (tr->state == TENTATIVE)
             tent[ntent++] = i;
         else {
@@ -567,8 +668,15 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                     if (tr->votes[c] > tr->votes[best])
                         best = c;
                 }
-                out[nout++] = (struct cw_track_out){tr->id, b, tr->score, best,
-                                                    total > 0 ? tr->votes[best] / total : 0};
+                struct cw_track_out *o = &out[nout++];
+                *o = (struct cw_track_out){tr->id, b, tr->score, best,
+                                           total > 0 ? tr->votes[best] / total : 0};
+                if (tr->has_g) {
+                    o->has_ground = true;
+                    o->ground = (struct cw_point){tr->g[0].x, tr->g[1].x};
+                    o->vel = (struct cw_point){tr->g[0].v, tr->g[1].v};
+                    o->speed = (float)hypot(o->vel.x, o->vel.y);
+                }
             }
         }
         t->tr[kept++] = *tr;
