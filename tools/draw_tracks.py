@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Draws tracks (MOTChallenge rows, as crosswatch track writes them) over frames of a video, with
+each track's recent path, and saves PNGs — the pictures in docs/ are made with it.
+Usage: /usr/bin/python3 tools/draw_tracks.py video tracks.txt out.png FRAME [FRAME ...]
+(FRAME is 1-based; several frames are placed side by side, scaled to 640 wide each)."""
+import collections
+import sys
+
+import cv2
+import numpy as np
+
+
+def main():
+    video, tracks, out = sys.argv[1:4]
+    frames = [int(f) for f in sys.argv[4:]]
+    rows = collections.defaultdict(list)
+    for line in open(tracks):
+        c = line.split(",")
+        rows[int(c[0])].append((int(c[1]), *map(float, c[2:6])))
+    cap = cv2.VideoCapture(video)
+    tiles = []
+    for f in frames:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, f - 1)
+        ok, img = cap.read()
+        if not ok:
+            sys.exit(f"draw_tracks: no frame {f} in {video}")
+        for tid, x, y, w, h in rows.get(f, []):
+            rnd = (tid * 2654435761) & 0xFFFFFF
+            col = (rnd & 255, (rnd >> 8) & 255, (rnd >> 16) & 255)
+            path = [(int(px + pw / 2), int(py + ph)) for g in range(max(1, f - 50), f + 1)
+                    for (t2, px, py, pw, ph) in rows.get(g, []) if t2 == tid]
+            for a, b in zip(path, path[1:]):
+                cv2.line(img, a, b, col, 2)
+            cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), col, 2)
+            cv2.putText(img, str(tid), (int(x), max(12, int(y) - 4)), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.6, col, 2)
+        scale = 640 / img.shape[1]
+        tiles.append(cv2.resize(img, (640, int(img.shape[0] * scale))))
+    h = max(t.shape[0] for t in tiles)
+    tiles = [np.vstack([t, np.zeros((h - t.shape[0], 640, 3), np.uint8)]) for t in tiles]
+    cv2.imwrite(out, np.hstack(tiles))
+
+
+if __name__ == "__main__":
+    main()
