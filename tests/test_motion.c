@@ -35,6 +35,7 @@ static struct cw_motion *make(double absorb_s)
     cw_options_defaults(cw_motion_options, &cfg);
     cfg.absorb_s = absorb_s;
     cfg.min_area = 10;
+    cfg.bootstrap_s = 0; /* these tests start from an empty road */
     return cw_motion_new(&cfg, W, H);
 }
 
@@ -98,6 +99,26 @@ static void test_waiting_rider_is_not_absorbed(void **state)
         n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
     }
     assert_int_equal(n, 0);
+    cw_motion_free(m);
+}
+
+static void test_no_ghost_after_start(void **state)
+{
+    struct cw_motion_config cfg;
+    struct cw_blob b[8];
+    int n = -1;
+    (void)state;
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.min_area = 10;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    /* a car stands there when the camera starts, and drives off after half a second */
+    for (int f = 0; f < 150; f++) {
+        paint(1, f < 12 ? 40 : -1, 30);
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    /* the road it uncovered is background by the end of the start-up period, not a ghost */
+    assert_int_equal(n, 0);
+    assert_true(count(m, CW_MOTION_FG) == 0);
     cw_motion_free(m);
 }
 
@@ -221,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_moving_square),
         cmocka_unit_test(test_waiting_rider_is_not_absorbed),
+        cmocka_unit_test(test_no_ghost_after_start),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_ignore_zone),

@@ -33,6 +33,7 @@ struct cw_motion_config {
     int min_area;         /* blobs smaller than this (analysis pixels) are dropped */
     int max_blobs;        /* at most this many blobs per frame (the largest) */
     int merge_gap;        /* blobs overlapping across and this close vertically are merged */
+    double bootstrap_s;   /* at start, learn everything for this long (no ghosts) */
 };
 
 extern const struct cw_option cw_motion_options[];

@@ -108,6 +108,15 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      NULL,
      "most blobs reported per frame (the largest)"},
+    {"bootstrap_s",
+     CW_OPT_DOUBLE,
+     OFS(bootstrap_s),
+     {.d = 4.0},
+     0,
+     3600,
+     NULL,
+     "s",
+     "at start, learn everything for this long (no ghosts of what stood in the first frame)"},
     {"merge_gap",
      CW_OPT_INT,
      OFS(merge_gap),
@@ -138,6 +147,8 @@ struct cw_motion {
     int acc_cap;
     bool started;
     double gain;
+    double elapsed_s; /* stream time seen */
+    int64_t frames_seen;
 };
 
 static void *zalloc(size_t n)
@@ -600,12 +611,20 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     }
     if (!(dt_s > 0) || dt_s > 10)
         dt_s = 0.04;
-    const float alpha = (float)fmin(1.0, dt_s / m->cfg.learn_s);
+    /* Start-up: what stood in the first frame and moves away in the first seconds must not stay
+     * foreground for absorb_s ("ghosts"), so for bootstrap_s the model learns everything, at
+     * least as fast as a running average of what it has seen. */
+    m->elapsed_s += dt_s;
+    bool boot = m->elapsed_s < m->cfg.bootstrap_s;
+    m->frames_seen++;
+    float alpha = (float)fmin(1.0, dt_s / m->cfg.learn_s);
+    if (boot && alpha < 1.0f / (float)m->frames_seen)
+        alpha = 1.0f / (float)m->frames_seen;
     const float tg = (float)(m->cfg.threshold * m->cfg.threshold);
     const float vmin = (float)(m->cfg.min_sigma * m->cfg.min_sigma), vmax = vmin * 25;
     const float smin = (float)m->cfg.shadow_min, smax = (float)m->cfg.shadow_max;
     const float sc = (float)m->cfg.shadow_chroma;
-    const float absorb = (float)fmin(1e7, m->cfg.absorb_s / dt_s);
+    const float absorb = boot ? 0 : (float)fmin(1e7, m->cfg.absorb_s / dt_s);
 
     /* relight: a camera that changes exposure (or a cloud over everything) moves the background */
     double gain = measure_gain(m, g);
