@@ -4,17 +4,7 @@
 #include <stdint.h>
 
 #include "crosswatch/event_eval.h"
-#include "crosswatch/log.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *opaque, enum cw_log_level level, const char *module, const char *msg)
-{
-    (void)opaque;
-    (void)level;
-    (void)module;
-    (void)msg;
-}
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cw_event_set truth = {truth_ev, 2}, boxes = {box_ev, 2}, det;
     struct cw_event_eval_config cfg = {2.0, 0.3};
     struct cw_event_report rep;
-    cw_log_set_sink(quiet, NULL);
+    fuzz_quiet_logs();
     if (size > 1 << 16)
         return 0;
     if (cw_event_detections_parse((const char *)data, size, "fuzz.jsonl", 25, &det) == 0) {

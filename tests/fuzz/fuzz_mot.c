@@ -3,24 +3,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crosswatch/log.h"
+#include "fuzz.h"
 #include "crosswatch/mot.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *opaque, enum cw_log_level level, const char *module, const char *msg)
-{
-    (void)opaque;
-    (void)level;
-    (void)module;
-    (void)msg;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cw_mot_file gt, res;
     struct cw_mot_metrics m;
-    cw_log_set_sink(quiet, NULL);
+    fuzz_quiet_logs();
     if (size > 1 << 16)
         return 0;
     if (cw_mot_parse((const char *)data, size, "fuzz.txt", 50, true, &gt) == 0) {

@@ -4,23 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crosswatch/log.h"
+#include "fuzz.h"
 #include "crosswatch/scene.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *opaque, enum cw_log_level level, const char *module, const char *msg)
-{
-    (void)opaque;
-    (void)level;
-    (void)module;
-    (void)msg;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cw_scene *scene;
-    cw_log_set_sink(quiet, NULL);
+    fuzz_quiet_logs();
     if (cw_scene_parse((const char *)data, size, "fuzz.json", &scene) == 0)
         cw_scene_free(scene);
     return 0;
