@@ -490,8 +490,10 @@ static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t 
         float st = fg * (still[x] + 1);
         float learn = 1 - fg * (st < absorb ? 1.0f : 0.0f);
         float k0 = learn * match0, k1 = learn * match1, k2 = learn * (1 - match0) * (1 - match1);
-        /* alpha / weight, never above 1 */
-        float r0 = alpha / (c0 > alpha ? c0 : alpha), r1 = alpha / (c1 > alpha ? c1 : alpha);
+        /* alpha / weight, never above 1; one division for both modes */
+        float q0 = c0 > alpha ? c0 : alpha, q1 = c1 > alpha ? c1 : alpha;
+        float inv = alpha / (q0 * q1);
+        float r0 = inv * q1, r1 = inv * q0;
         float nv0 = b0 + r0 * (e0 - b0), nv1 = b1 + r1 * (e1 - b1);
         nv0 = nv0 < vmin ? vmin : (nv0 > vmax ? vmax : nv0);
         nv1 = nv1 < vmin ? vmin : (nv1 > vmax ? vmax : nv1);
@@ -548,7 +550,9 @@ static int model_row_sse2(struct cw_motion *m, const uint8_t *restrict px, size_
         __m128 learn = _mm_sub_ps(one, _mm_mul_ps(fg, _mm_and_ps(_mm_cmplt_ps(st, vabs), one)));
         __m128 k0 = _mm_mul_ps(learn, match0), k1 = _mm_mul_ps(learn, match1);
         __m128 k2 = _mm_mul_ps(_mm_mul_ps(learn, _mm_sub_ps(one, match0)), _mm_sub_ps(one, match1));
-        __m128 r0 = _mm_div_ps(va, _mm_max_ps(c0, va)), r1 = _mm_div_ps(va, _mm_max_ps(c1, va));
+        __m128 q0 = _mm_max_ps(c0, va), q1 = _mm_max_ps(c1, va);
+        __m128 inv = _mm_div_ps(va, _mm_mul_ps(q0, q1));
+        __m128 r0 = _mm_mul_ps(inv, q1), r1 = _mm_mul_ps(inv, q0);
         __m128 nv0 = _mm_add_ps(b0, _mm_mul_ps(r0, _mm_sub_ps(e0, b0)));
         __m128 nv1 = _mm_add_ps(b1, _mm_mul_ps(r1, _mm_sub_ps(e1, b1)));
         nv0 = _mm_min_ps(_mm_max_ps(nv0, vlo), vhi);
@@ -696,8 +700,12 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         uint8_t *restrict mk = m->mask;
         const uint8_t *restrict raw = m->raw;
         const size_t np = m->n;
-        for (size_t i = 0; i < np; i++)
-            mk[i] = mk[i] ? mk[i] : (raw[i] == CW_MOTION_SHADOW ? CW_MOTION_SHADOW : 0);
+        /* road users stay 255; shadows become 127 where nothing else is (bit operations, so
+         * the loop runs on vectors) */
+        for (size_t i = 0; i < np; i++) {
+            uint8_t shadow = (uint8_t)(-(raw[i] == CW_MOTION_SHADOW) & CW_MOTION_SHADOW);
+            mk[i] = (uint8_t)(mk[i] | (shadow & (uint8_t)~mk[i]));
+        }
     }
     return n;
 }
