@@ -628,6 +628,7 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     const float vmin = (float)(m->cfg.min_sigma * m->cfg.min_sigma), vmax = vmin * 25;
     const float smin = (float)m->cfg.shadow_min, smax = (float)m->cfg.shadow_max;
     const float sc = (float)m->cfg.shadow_chroma;
+    const float texture = (float)(2 * m->cfg.min_sigma); /* gradients above the noise */
     const float absorb = boot ? 0 : (float)fmin(1e7, m->cfg.absorb_s / dt_s);
 
     /* relight: a camera that changes exposure (or a cloud over everything) moves the background */
@@ -663,8 +664,19 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             if (ratio < smin || ratio > smax)
                 continue;
             size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
-            if (!pu || (fabsf(pu[x / 2] - m->bu[ci]) < sc && fabsf(pv[x / 2] - m->bv[ci]) < sc))
-                raw[x] = CW_MOTION_SHADOW;
+            if (pu && (fabsf(pu[x / 2] - m->bu[ci]) >= sc || fabsf(pv[x / 2] - m->bv[ci]) >= sc))
+                continue;
+            /* A shadow keeps the texture of the road under it, dimmed; a dark coat does not.
+             * Where the background has texture, the picture's must be there too. */
+            if (x > 0 && x < w - 1 && y > 0 && y < h - 1) {
+                const uint8_t *pa = px - g->stride, *pb = px + g->stride;
+                const float *ma = mean - w, *mb = mean + w;
+                float gi = fabsf((float)px[x + 1] - px[x - 1]) + fabsf((float)pb[x] - pa[x]);
+                float gb = fabsf(mean[x + 1] - mean[x - 1]) + fabsf(mb[x] - ma[x]);
+                if (gb * ratio > texture && gi < 0.35f * ratio * gb)
+                    continue;
+            }
+            raw[x] = CW_MOTION_SHADOW;
         }
     }
     /* background chroma, learned where the picture is background */
