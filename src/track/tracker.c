@@ -229,16 +229,33 @@ static void kf_init(struct kf1 kf[4], const struct cw_box *b)
     }
 }
 
+/* One coordinate's constant-velocity step of @dt with process noise variances @qp, @qv. */
+static void kf1_predict(struct kf1 *k, double dt, double qp, double qv)
+{
+    k->x += k->v * dt;
+    k->p00 += 2 * dt * k->p01 + dt * dt * k->p11 + qp;
+    k->p01 += dt * k->p11;
+    k->p11 += qv;
+}
+
+/* One coordinate's update with measurement @z of variance @r2. */
+static void kf1_update(struct kf1 *k, double z, double r2)
+{
+    double s = k->p00 + r2, k0 = k->p00 / s, k1 = k->p01 / s, y = z - k->x;
+    k->x += k0 * y;
+    k->v += k1 * y;
+    double p00 = k->p00, p01 = k->p01;
+    k->p00 = (1 - k0) * p00;
+    k->p01 = (1 - k0) * p01;
+    k->p11 -= k1 * p01;
+}
+
 static void kf_predict(struct kf1 kf[4])
 {
     double h = kf[3].x;
     for (int d = 0; d < 4; d++) {
-        struct kf1 *k = &kf[d];
         double qp = pos_std(h, d), qv = vel_std(h, d);
-        k->x += k->v;
-        k->p00 += 2 * k->p01 + k->p11 + qp * qp;
-        k->p01 += k->p11;
-        k->p11 += qv * qv;
+        kf1_predict(&kf[d], 1, qp * qp, qv * qv);
     }
 }
 
@@ -247,15 +264,8 @@ static void kf_update(struct kf1 kf[4], const struct cw_box *b)
     double z[4] = {b->x + b->w / 2, b->y + b->h / 2, b->w / b->h, b->h};
     double h = kf[3].x;
     for (int d = 0; d < 4; d++) {
-        struct kf1 *k = &kf[d];
         double r = d == 2 ? 1e-1 : STD_POS * h;
-        double s = k->p00 + r * r, k0 = k->p00 / s, k1 = k->p01 / s, y = z[d] - k->x;
-        k->x += k0 * y;
-        k->v += k1 * y;
-        double p00 = k->p00, p01 = k->p01;
-        k->p00 = (1 - k0) * p00;
-        k->p01 = (1 - k0) * p01;
-        k->p11 -= k1 * p01;
+        kf1_update(&kf[d], z[d], r * r);
     }
 }
 
@@ -275,29 +285,15 @@ static void g_init(struct track *tr, struct cw_point p)
 static void g_predict(struct track *tr, double dt)
 {
     double qp = 0.25 * G_ACCEL * G_ACCEL * dt * dt * dt * dt, qv = G_ACCEL * G_ACCEL * dt * dt;
-    for (int d = 0; d < 2; d++) {
-        struct kf1 *k = &tr->g[d];
-        k->x += k->v * dt;
-        k->p00 += 2 * dt * k->p01 + dt * dt * k->p11 + qp;
-        k->p01 += dt * k->p11;
-        k->p11 += qv;
-    }
+    kf1_predict(&tr->g[0], dt, qp, qv);
+    kf1_predict(&tr->g[1], dt, qp, qv);
 }
 
 static void g_update(struct track *tr, struct cw_point p, double sigma)
 {
-    double z[2] = {p.x, p.y};
-    double r = G_MEAS * G_MEAS + sigma * sigma;
-    for (int d = 0; d < 2; d++) {
-        struct kf1 *k = &tr->g[d];
-        double s = k->p00 + r, k0 = k->p00 / s, k1 = k->p01 / s, y = z[d] - k->x;
-        k->x += k0 * y;
-        k->v += k1 * y;
-        double p00 = k->p00, p01 = k->p01;
-        k->p00 = (1 - k0) * p00;
-        k->p01 = (1 - k0) * p01;
-        k->p11 -= k1 * p01;
-    }
+    double r2 = G_MEAS * G_MEAS + sigma * sigma;
+    kf1_update(&tr->g[0], p.x, r2);
+    kf1_update(&tr->g[1], p.y, r2);
 }
 
 static void remember(struct track *tr, int frame)
