@@ -68,6 +68,10 @@ const uint8_t *cw_motion_mask(const struct cw_motion *m);
 /* The global gain applied to the background in the last frame (1 when none). */
 double cw_motion_gain(const struct cw_motion *m);
 
+/* A hash (FNV-1a) of the whole background model, so that tests can tell two kernels kept the same
+ * state bit for bit, not only the same mask. */
+uint64_t cw_motion_model_hash(const struct cw_motion *m);
+
 struct cw_scene;
 struct cw_detection;
 

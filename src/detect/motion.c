@@ -135,11 +135,9 @@ struct cw_motion {
     size_t n;
     /* the two modes, structure of arrays: mean, variance, weight (mode 0 dominant) */
     float *m0, *v0, *w0, *m1, *v1, *w1;
-    float *bu, *bv;    /* background chroma, half size */
-    float *still;      /* frames a pixel has been foreground in a row */
-    float *fg;         /* this frame's foreground flag, 0 or 1 */
-    float *notignored; /* 1, or 0 in ignore zones */
-    bool simd;         /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
+    float *bu, *bv; /* background chroma, half size */
+    float *still;   /* frames a pixel has been foreground in a row */
+    bool simd;      /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
     uint8_t *raw, *tmp, *mask, *ignore;
     int32_t *label;      /* connected-component labels */
     int32_t *parent;     /* union-find */
@@ -183,8 +181,6 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->bu = zalloc(cn);
     m->bv = zalloc(cn);
     m->still = zalloc(fn);
-    m->fg = zalloc(fn);
-    m->notignored = zalloc(fn);
     m->simd = !getenv("CW_NO_SIMD");
     m->raw = zalloc(m->n);
     m->tmp = zalloc(m->n);
@@ -195,13 +191,10 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
     m->acc = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        !m->fg || !m->notignored || !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label ||
-        !m->parent || !m->acc) {
+        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label || !m->parent || !m->acc) {
         cw_motion_free(m);
         goto out_nomem;
     }
-    for (size_t i = 0; i < m->n; i++)
-        m->notignored[i] = 1;
     m->gain = 1;
     return m;
 out_nomem:
@@ -222,8 +215,6 @@ void cw_motion_free(struct cw_motion *m)
     free(m->bu);
     free(m->bv);
     free(m->still);
-    free(m->fg);
-    free(m->notignored);
     free(m->raw);
     free(m->tmp);
     free(m->mask);
@@ -240,8 +231,6 @@ void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask)
         memcpy(m->ignore, mask, m->n);
     else
         memset(m->ignore, 0, m->n);
-    for (size_t i = 0; i < m->n; i++)
-        m->notignored[i] = m->ignore[i] ? 0.0f : 1.0f;
 }
 
 const uint8_t *cw_motion_mask(const struct cw_motion *m)
@@ -252,6 +241,24 @@ const uint8_t *cw_motion_mask(const struct cw_motion *m)
 double cw_motion_gain(const struct cw_motion *m)
 {
     return m->gain;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+uint64_t cw_motion_model_hash(const struct cw_motion *m)
+{
+    const float *arrays[] = {m->m0, m->v0, m->w0, m->m1, m->v1, m->w1, m->still};
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+        h = fnv1a(h, arrays[i], m->n * sizeof(float));
+    h = fnv1a(h, m->bu, (size_t)m->cw * m->ch * sizeof(float));
+    return fnv1a(h, m->bv, (size_t)m->cw * m->ch * sizeof(float));
 }
 
 static void start(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
@@ -363,22 +370,21 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
     const int w = m->w, h = m->h;
     m->parent[0] = 0;
     for (int y = 0; y < h; y++) {
-        const uint8_t *row = fg + (size_t)y * w;
+        /* labels are written and read only where the mask is set (the rest of the array is
+         * scratch for morph), so the background costs nothing but the step over it */
+        const uint8_t *row = fg + (size_t)y * w, *urow = y ? row - w : NULL;
         int32_t *lab = m->label + (size_t)y * w, *up = y ? lab - w : NULL;
         for (int x = 0; x < w; x++) {
             if (!row[x]) {
                 /* most of the picture is background: step over it eight pixels at a time */
                 uint64_t word;
-                if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0)) {
-                    memset(lab + x, 0, 8 * sizeof(*lab));
+                if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0))
                     x += 7;
-                    continue;
-                }
-                lab[x] = 0;
                 continue;
             }
-            int32_t n[4] = {x ? lab[x - 1] : 0, up && x ? up[x - 1] : 0, up ? up[x] : 0,
-                            up && x < w - 1 ? up[x + 1] : 0};
+            int32_t n[4] = {x && row[x - 1] ? lab[x - 1] : 0,
+                            up && x && urow[x - 1] ? up[x - 1] : 0, up && urow[x] ? up[x] : 0,
+                            up && x < w - 1 && urow[x + 1] ? up[x + 1] : 0};
             int32_t best = 0;
             for (int k = 0; k < 4; k++)
                 if (n[k] && (!best || n[k] < best))
@@ -411,7 +417,7 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
                 x += 7;
                 continue;
             }
-            if (!lab[x])
+            if (!row[x])
                 continue;
             struct cw_blob *b = &m->acc[find(m->parent, lab[x])];
             if (x < b->x0)
@@ -474,8 +480,9 @@ static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t 
 {
     float *restrict m0 = m->m0 + row, *restrict v0 = m->v0 + row, *restrict w0 = m->w0 + row;
     float *restrict m1 = m->m1 + row, *restrict v1 = m->v1 + row, *restrict w1 = m->w1 + row;
-    float *restrict still = m->still + row, *restrict fgo = m->fg + row;
-    const float *restrict keepf = m->notignored + row;
+    float *restrict still = m->still + row;
+    const uint8_t *restrict ignore = m->ignore + row;
+    uint8_t *restrict raw = m->raw + row;
     const int w = m->w;
     for (int x = x0; x < w; x++) {
         float xv = px[x], a0 = m0[x], b0 = v0[x], c0 = w0[x], a1 = m1[x], b1 = v1[x], c1 = w1[x];
@@ -486,7 +493,7 @@ static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t 
         float match1 = (1 - match0) * alive1 * near1;
         float strong1 = c1 > 0.3f ? 1.0f : 0.0f;
         float bg = match0 + match1 * strong1; /* 0 or 1 */
-        float fg = (1 - bg) * keepf[x];
+        float fg = ignore[x] ? 0.0f : 1 - bg;
         float st = fg * (still[x] + 1);
         float learn = 1 - fg * (st < absorb ? 1.0f : 0.0f);
         float k0 = learn * match0, k1 = learn * match1, k2 = learn * (1 - match0) * (1 - match1);
@@ -511,7 +518,7 @@ static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t 
         w0[x] = c0 + sw * (c1 - c0);
         w1[x] = c1 + sw * (c0 - c1);
         still[x] = st;
-        fgo[x] = fg;
+        raw[x] = fg > 0.5f ? CW_MOTION_FG : CW_MOTION_BG;
     }
 }
 
@@ -523,29 +530,59 @@ static int model_row_sse2(struct cw_motion *m, const uint8_t *restrict px, size_
 {
     float *restrict m0 = m->m0 + row, *restrict v0 = m->v0 + row, *restrict w0 = m->w0 + row;
     float *restrict m1 = m->m1 + row, *restrict v1 = m->v1 + row, *restrict w1 = m->w1 + row;
-    float *restrict still = m->still + row, *restrict fgo = m->fg + row;
-    const float *restrict keepf = m->notignored + row;
+    float *restrict still = m->still + row;
+    const uint8_t *restrict ignore = m->ignore + row;
+    uint8_t *restrict raw = m->raw + row;
     const __m128 one = _mm_set1_ps(1), zero = _mm_setzero_ps(), va = _mm_set1_ps(alpha);
     const __m128 vtg = _mm_set1_ps(tg), vlo = _mm_set1_ps(vmin), vhi = _mm_set1_ps(vmax);
     const __m128 v4 = _mm_set1_ps(vmin * 4), vabs = _mm_set1_ps(absorb), v03 = _mm_set1_ps(0.3f);
     const __m128i zi = _mm_setzero_si128();
     int x = 0;
     for (; x + 4 <= m->w; x += 4) {
-        int32_t bytes;
+        int32_t bytes, ig;
         memcpy(&bytes, px + x, 4);
+        memcpy(&ig, ignore + x, 4);
         __m128i b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(bytes), zi), zi);
+        __m128i ib = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(ig), zi), zi);
+        __m128 keep = _mm_castsi128_ps(_mm_cmpeq_epi32(ib, zi)); /* all ones where watched */
         __m128 xv = _mm_cvtepi32_ps(b);
         __m128 a0 = _mm_loadu_ps(m0 + x), b0 = _mm_loadu_ps(v0 + x), c0 = _mm_loadu_ps(w0 + x);
-        __m128 a1 = _mm_loadu_ps(m1 + x), b1 = _mm_loadu_ps(v1 + x), c1 = _mm_loadu_ps(w1 + x);
-        __m128 d0 = _mm_sub_ps(xv, a0), d1 = _mm_sub_ps(xv, a1);
-        __m128 e0 = _mm_mul_ps(d0, d0), e1 = _mm_mul_ps(d1, d1);
-        __m128 match0 = _mm_and_ps(_mm_cmplt_ps(e0, _mm_mul_ps(vtg, b0)), one);
+        __m128 c1 = _mm_loadu_ps(w1 + x);
+        __m128 d0 = _mm_sub_ps(xv, a0), e0 = _mm_mul_ps(d0, d0);
+        __m128 match0m = _mm_cmplt_ps(e0, _mm_mul_ps(vtg, b0));
+        if (_mm_movemask_ps(match0m) == 0xf) {
+            /* Four background pixels (the usual case): the dominant mode learns, the other only
+             * loses weight, so its mean and variance are neither read nor written. The same
+             * operations in the same order as below with k0 = 1, k1 = k2 = 0, hence the same
+             * bits. */
+            __m128 q0 = _mm_max_ps(c0, va), q1 = _mm_max_ps(c1, va);
+            __m128 inv = _mm_div_ps(va, _mm_mul_ps(q0, q1));
+            __m128 r0 = _mm_mul_ps(inv, q1);
+            __m128 nv0 = _mm_add_ps(b0, _mm_mul_ps(r0, _mm_sub_ps(e0, b0)));
+            nv0 = _mm_min_ps(_mm_max_ps(nv0, vlo), vhi);
+            __m128 na0 = _mm_add_ps(a0, _mm_mul_ps(r0, d0));
+            __m128 nb0 = _mm_add_ps(b0, _mm_sub_ps(nv0, b0));
+            __m128 nc0 = _mm_add_ps(c0, _mm_mul_ps(va, _mm_sub_ps(one, c0)));
+            __m128 nc1 = _mm_sub_ps(c1, _mm_mul_ps(va, c1));
+            if (!_mm_movemask_ps(_mm_cmpgt_ps(nc1, nc0))) {
+                _mm_storeu_ps(m0 + x, na0);
+                _mm_storeu_ps(v0 + x, nb0);
+                _mm_storeu_ps(w0 + x, nc0);
+                _mm_storeu_ps(w1 + x, nc1);
+                _mm_storeu_ps(still + x, zero);
+                memset(raw + x, CW_MOTION_BG, 4);
+                continue;
+            }
+        }
+        __m128 a1 = _mm_loadu_ps(m1 + x), b1 = _mm_loadu_ps(v1 + x);
+        __m128 d1 = _mm_sub_ps(xv, a1), e1 = _mm_mul_ps(d1, d1);
+        __m128 match0 = _mm_and_ps(match0m, one);
         __m128 near1 = _mm_and_ps(_mm_cmplt_ps(e1, _mm_mul_ps(vtg, b1)), one);
         __m128 alive1 = _mm_and_ps(_mm_cmpgt_ps(c1, zero), one);
         __m128 match1 = _mm_mul_ps(_mm_mul_ps(_mm_sub_ps(one, match0), alive1), near1);
         __m128 strong1 = _mm_and_ps(_mm_cmpgt_ps(c1, v03), one);
         __m128 bg = _mm_add_ps(match0, _mm_mul_ps(match1, strong1));
-        __m128 fg = _mm_mul_ps(_mm_sub_ps(one, bg), _mm_loadu_ps(keepf + x));
+        __m128 fg = _mm_and_ps(_mm_sub_ps(one, bg), keep);
         __m128 st = _mm_mul_ps(fg, _mm_add_ps(_mm_loadu_ps(still + x), one));
         __m128 learn = _mm_sub_ps(one, _mm_mul_ps(fg, _mm_and_ps(_mm_cmplt_ps(st, vabs), one)));
         __m128 k0 = _mm_mul_ps(learn, match0), k1 = _mm_mul_ps(learn, match1);
@@ -577,7 +614,11 @@ static int model_row_sse2(struct cw_motion *m, const uint8_t *restrict px, size_
         _mm_storeu_ps(w0 + x, _mm_add_ps(c0, _mm_mul_ps(sw, _mm_sub_ps(c1, c0))));
         _mm_storeu_ps(w1 + x, _mm_add_ps(c1, _mm_mul_ps(sw, _mm_sub_ps(c0, c1))));
         _mm_storeu_ps(still + x, st);
-        _mm_storeu_ps(fgo + x, fg);
+        /* 0 or 1 → 0 or 255 (CW_MOTION_BG / CW_MOTION_FG), four bytes at once */
+        __m128i fgm = _mm_castps_si128(_mm_cmpgt_ps(fg, _mm_set1_ps(0.5f)));
+        __m128i packed = _mm_packs_epi16(_mm_packs_epi32(fgm, zi), zi);
+        int32_t out = _mm_cvtsi128_si32(packed);
+        memcpy(raw + x, &out, 4);
     }
     return x;
 }
@@ -592,11 +633,6 @@ static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t ro
         x0 = model_row_sse2(m, px, row, alpha, tg, vmin, vmax, absorb);
 #endif
     model_row_c(m, px, row, x0, alpha, tg, vmin, vmax, absorb);
-    uint8_t *restrict raw = m->raw + row;
-    const float *restrict fgo = m->fg + row;
-    const int w = m->w;
-    for (int x = 0; x < w; x++)
-        raw[x] = fgo[x] > 0.5f ? CW_MOTION_FG : CW_MOTION_BG;
 }
 
 int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
@@ -688,7 +724,29 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             const uint8_t *ur = u->data + (size_t)y * u->stride,
                           *vr = v->data + (size_t)y * v->stride;
             float *bu = m->bu + (size_t)y * cw, *bv = m->bv + (size_t)y * cw;
-            for (int x = 0; x < cw && 2 * x < w; x++) {
+            int x = 0;
+#ifdef __SSE2__
+            /* four chroma pixels at a time, the same arithmetic as the loop below */
+            const __m128i zi = _mm_setzero_si128(), lo16 = _mm_set1_epi32(0xffff);
+            const __m128 va4 = _mm_set1_ps(a4);
+            for (; m->simd && x + 4 <= cw && 2 * x + 8 <= w; x += 4) {
+                int64_t r8;
+                int32_t u4, v4;
+                memcpy(&r8, raw + 2 * x, 8);
+                memcpy(&u4, ur + x, 4);
+                memcpy(&v4, vr + x, 4);
+                __m128i r = _mm_and_si128(_mm_unpacklo_epi8(_mm_cvtsi64_si128(r8), zi), lo16);
+                __m128 k = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(r, zi)), va4);
+                __m128 fu = _mm_cvtepi32_ps(
+                    _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(u4), zi), zi));
+                __m128 fv = _mm_cvtepi32_ps(
+                    _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v4), zi), zi));
+                __m128 bu4 = _mm_loadu_ps(bu + x), bv4 = _mm_loadu_ps(bv + x);
+                _mm_storeu_ps(bu + x, _mm_add_ps(bu4, _mm_mul_ps(k, _mm_sub_ps(fu, bu4))));
+                _mm_storeu_ps(bv + x, _mm_add_ps(bv4, _mm_mul_ps(k, _mm_sub_ps(fv, bv4))));
+            }
+#endif
+            for (; x < cw && 2 * x < w; x++) {
                 float k = raw[2 * x] == CW_MOTION_BG ? a4 : 0;
                 bu[x] += k * (ur[x] - bu[x]);
                 bv[x] += k * (vr[x] - bv[x]);
