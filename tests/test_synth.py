@@ -3,6 +3,7 @@
 reviewed expected truth, a full render (video, scene, boxes, masks, determinism), and every
 scenario error. Run by CTest with CW_BIN, CW_SYNTH, CW_SOURCE_DIR and CW_TEST_MEDIA set;
 CW_RENDER_ALL=1 also renders every scenario (slow; the release build does it)."""
+import collections
 import glob
 import hashlib
 import json
@@ -31,6 +32,31 @@ def events_of(truth_path):
     with open(truth_path) as f:
         return [(e["type"], e["actor"], e["frame"]) for e in json.load(f)["events"]]
 
+
+
+def truth_zone_seconds(out):
+    """Seconds the rendered road users' foot points (bottom centre of the truth boxes) spent in
+    each of the scene's zones, summed per zone."""
+    with open(os.path.join(out, "scene.json")) as f:
+        zones = json.load(f).get("zones", [])
+    with open(os.path.join(out, "truth.json")) as f:
+        fps = json.load(f)["fps"]
+
+    def inside(poly, x, y):
+        c = False
+        for i in range(len(poly)):
+            (x1, y1), (x2, y2) = poly[i], poly[i - 1]
+            if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+                c = not c
+        return c
+    secs = collections.Counter()
+    with open(os.path.join(out, "gt", "gt.txt")) as f:
+        for line in f:
+            _, _, x, y, w, h = map(float, line.split(",")[:6])
+            for z in zones:
+                if inside(z["polygon"], x + w / 2, y + h):
+                    secs[z["id"]] += 1 / fps
+    return secs
 
 class ScenarioSuite(unittest.TestCase):
     def test_suite_covers_the_issue(self):
@@ -158,6 +184,30 @@ class Render(unittest.TestCase):
         with open(classes) as f:
             names = {l.strip().split(",")[1] for l in f}
         self.assertTrue(names & {"car", "bus_truck"}, names)
+        # time in zones: per zone, the tracks' total against the truth's (foot points inside)
+        zone_times = os.path.join(self.out, "zones.csv")
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--zone-times", zone_times)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        ours = collections.Counter()
+        with open(zone_times) as f:
+            self.assertEqual(f.readline().strip(), "id,zone,seconds")
+            for line in f:
+                _, zone, secs = line.strip().split(",")
+                ours[zone] += float(secs)
+        truth = truth_zone_seconds(self.out)
+        self.assertTrue(truth)
+        for zone, secs in truth.items():
+            self.assertLessEqual(abs(ours[zone] - secs), max(0.3 * secs, 0.5), (zone, ours, truth))
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks, "--zone-times",
+               zone_times)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--zone-times needs --scene", p.stderr)
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--zone-times",
+               os.path.join(self.out, "no", "such", "dir", "zones.csv"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("zones.csv: cannot write", p.stderr)
         # bad input: a missing video and a broken scene are one line each
         p = cw("track", os.path.join(self.out, "missing.mp4"), "--out", tracks)
         self.assertEqual(p.returncode, 1)

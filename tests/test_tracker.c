@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "crosswatch/error.h"
+#include "crosswatch/scene.h"
 #include "crosswatch/tracker.h"
 
 static struct cw_tracker *make(void)
@@ -152,6 +153,59 @@ static void test_ground_plane(void **state)
     cw_tracker_free(t);
 }
 
+/* A rider crosses a waiting area 4 m deep at 2.5 m/s: 1.6 s inside. One image pixel is 1 cm on the
+ * ground here, so the image and ground placements must agree. */
+static void ride_through_zone(bool ground)
+{
+    static const char scene_json[] =
+        "{\"version\": 1, \"site\": {\"id\": \"t\"},"
+        " \"camera\": {\"id\": \"c\", \"width\": 1920, \"height\": 1080},"
+        " \"ground\": {\"image_to_ground\": [0.01, 0, 0, 0, 0.01, 0, 0, 0, 1]},"
+        " \"zones\": [{\"id\": \"far\", \"kind\": \"crosswalk\","
+        "              \"polygon\": [[1500, 100], [1800, 100], [1800, 400], [1500, 400]]},"
+        "             {\"id\": \"wait\", \"kind\": \"waiting_area\","
+        "              \"polygon\": [[200, 100], [600, 100], [600, 500], [200, 500]]}]}";
+    struct cw_scene *scene;
+    struct cw_track_out out[8];
+    double stay, total;
+    assert_int_equal(cw_scene_parse(scene_json, strlen(scene_json), "zones.json", &scene), 0);
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, scene);
+    for (int f = 0; f < 70; f++) {
+        double gy = 0.1 * f; /* metres; the foot point is at image y = 100 gy */
+        struct cw_detection d = det(285, 100 * gy - 60, 30, 60, 0.9f);
+        if (ground) {
+            d.has_ground = true;
+            d.ground = (struct cw_point){3.0, gy};
+            d.ground_sigma_m = 0.05f;
+        }
+        int n = cw_tracker_update(t, &d, 1, out, 8);
+        assert_true(n <= 1);
+        if (f == 30) { /* 3 m: inside since 1 m, 0.8 s ago */
+            assert_int_equal(n, 1);
+            assert_true(out[0].zones == 2u);
+            assert_true(cw_tracker_zone_time(t, out[0].id, 1, &stay, &total));
+            assert_true(fabs(stay - 0.8) <= 0.12 && fabs(total - stay) < 1e-9);
+            assert_true(cw_tracker_zone_time(t, out[0].id, 0, &stay, &total));
+            assert_true(stay == 0 && total == 0);
+        }
+    }
+    assert_true(out[0].zones == 0); /* 6.9 m: out again */
+    assert_true(cw_tracker_zone_time(t, out[0].id, 1, &stay, &total));
+    assert_true(stay == 0 && fabs(total - 1.6) <= 0.12);
+    assert_false(cw_tracker_zone_time(t, out[0].id, 2, &stay, &total)); /* no such zone */
+    assert_false(cw_tracker_zone_time(t, 999, 1, &stay, &total));       /* no such track */
+    cw_tracker_free(t);
+    cw_scene_free(scene);
+}
+
+static void test_time_in_zones(void **state)
+{
+    (void)state;
+    ride_through_zone(true);
+    ride_through_zone(false);
+}
+
 static void test_bad_and_excessive_input(void **state)
 {
     struct cw_tracker *t;
@@ -195,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_weak_detections_keep_tracks),
         cmocka_unit_test(test_tentative_tracks),
         cmocka_unit_test(test_ground_plane),
+        cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,7 @@ struct cw_track_out {
     struct cw_point ground; /* filtered foot point on the ground, metres */
     struct cw_point vel;    /* ground velocity, m/s */
     float speed;            /* |vel|, m/s */
+    uint64_t zones;         /* bit z: inside the scene's zone z now (cw_tracker_set_zones) */
 };
 
 struct cw_tracker;
@@ -72,6 +73,21 @@ void cw_tracker_free(struct cw_tracker *t);
  * work per frame stays bounded when a lens is covered or snow fills the picture. */
 int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                       struct cw_track_out *out, int cap);
+
+/* Gives the tracker the scene's zones (borrowed: @scene must outlive the tracker, or be replaced
+ * by another call; NULL removes them). From then on every live track — from its first detection,
+ * and coasting through short gaps — is placed in the zones each frame: by its filtered ground
+ * point against the zones' ground polygons when it has one, else by the bottom centre of its box
+ * against their image polygons. cw_track_out.zones has a bit per zone and the time spent is kept
+ * per track. The first 64 zones are followed. */
+struct cw_scene;
+void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene);
+
+/* The time track @id has spent in zone @zone (an index into the scene's zones): @stay_s since it
+ * last entered (0 when outside now) and @total_s over the track's life. Returns false for an
+ * unknown track or zone. */
+bool cw_tracker_zone_time(const struct cw_tracker *t, int id, int zone, double *stay_s,
+                          double *total_s);
 
 /* Detections ignored so far because their box was not finite and positive. */
 uint64_t cw_tracker_bad_detections(const struct cw_tracker *t);

@@ -23,6 +23,7 @@ struct track_opts {
     char *scene;
     char *out;
     char *classes;
+    char *zone_times;
     int analysis_width;
     int dump_frame;
     char *dump;
@@ -60,6 +61,15 @@ static const struct cw_option own_options[] = {
      NULL,
      NULL,
      "where to write each track's class (id,class per line)"},
+    {"zone_times",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, zone_times),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "with --scene: where to write the time each track spent in each zone (id,zone,seconds)"},
     {"analysis_width",
      CW_OPT_INT,
      offsetof(struct track_opts, analysis_width),
@@ -156,6 +166,36 @@ static void ignore_mask(const struct cw_scene *s, int w, int h, double sx, doubl
 static const char *const class_names[] = {"unknown", "pedestrian", "two_wheeler", "car",
                                           "bus_truck"};
 
+/* What the command keeps of each reported track until the end. */
+struct seen {
+    bool reported;
+    int cls;
+    uint64_t zones_ever;
+    float zone_s[64]; /* total seconds in each zone (the tracker follows the first 64) */
+};
+
+/* id,zone,seconds for every track and zone it was in, in order of id then zone. */
+static int write_zone_times(const char *path, const struct cw_scene *scene, const struct seen *seen,
+                            int n)
+{
+    FILE *z = fopen(path, "w");
+    if (!z) {
+        cw_log_error("track", "%s: cannot write", path);
+        return -1;
+    }
+    fprintf(z, "id,zone,seconds\n");
+    for (int id = 1; id < n; id++)
+        for (uint64_t b = seen[id].zones_ever; b; b &= b - 1) {
+            int k = __builtin_ctzll(b);
+            fprintf(z, "%d,%s,%.2f\n", id, scene->zones[k].id, seen[id].zone_s[k]);
+        }
+    if (fclose(z) != 0) {
+        cw_log_error("track", "%s: write failed (disk full?)", path);
+        return -1;
+    }
+    return 0;
+}
+
 int cw__cmd_track(int argc, char **argv)
 {
     struct track_opts o = {0};
@@ -169,7 +209,8 @@ int cw__cmd_track(int argc, char **argv)
     struct cw_blob blobs[512];
     struct cw_detection dets[512];
     struct cw_track_out outs[512];
-    int *cls_of = NULL, cls_cap = 0;
+    struct seen *seen = NULL; /* indexed by track id */
+    int seen_cap = 0;
     char *pos[1];
     int n_pos, ret;
     bool help;
@@ -190,6 +231,11 @@ int cw__cmd_track(int argc, char **argv)
         cw_options_release(track_options, &o);
         return help ? CW_EXIT_OK : CW_EXIT_USAGE;
     }
+    if (o.zone_times && !o.scene) {
+        fprintf(stderr, "crosswatch track: --zone-times needs --scene (the zones are in it)\n");
+        cw_options_release(track_options, &o);
+        return CW_EXIT_USAGE;
+    }
     ret = CW_EXIT_FAIL;
     if (o.scene && cw_scene_load(o.scene, &scene))
         goto out;
@@ -202,6 +248,8 @@ int cw__cmd_track(int argc, char **argv)
     o.trk.fps = cw_source_get_info(src)->fps > 0 ? cw_source_get_info(src)->fps : 25;
     o.trk.interpolate_s = 0;
     trk = cw_tracker_new(&o.trk);
+    if (trk && scene)
+        cw_tracker_set_zones(trk, scene);
     f = fopen(o.out, "w");
     if (!trk || !f) {
         if (!f)
@@ -259,19 +307,29 @@ int cw__cmd_track(int argc, char **argv)
             fprintf(f, "%" PRId64 ",%d,%.2f,%.2f,%.2f,%.2f,%.3f,-1,-1,-1\n", fr->index + 1,
                     outs[i].id, outs[i].box.x, outs[i].box.y, outs[i].box.w, outs[i].box.h,
                     outs[i].score);
-            if (outs[i].id >= cls_cap) {
+            if (outs[i].id >= seen_cap) {
                 int nc = outs[i].id * 2 + 16;
-                int *c = realloc(cls_of, sizeof(int) * (size_t)nc);
+                struct seen *c = realloc(seen, sizeof(*seen) * (size_t)nc);
                 if (!c) {
                     cw_frame_unref(&fr);
                     goto out;
                 }
-                for (int k = cls_cap; k < nc; k++)
-                    c[k] = 0;
-                cls_of = c;
-                cls_cap = nc;
+                memset(c + seen_cap, 0, sizeof(*c) * (size_t)(nc - seen_cap));
+                seen = c;
+                seen_cap = nc;
             }
-            cls_of[outs[i].id] = outs[i].cls;
+            struct seen *st = &seen[outs[i].id];
+            st->reported = true;
+            st->cls = outs[i].cls;
+            /* zone times grow only while inside (or coasting inside), so the zones it has ever
+             * been in are the ones to read */
+            st->zones_ever |= outs[i].zones;
+            for (uint64_t b = st->zones_ever; b; b &= b - 1) {
+                int z = __builtin_ctzll(b);
+                double stay, total;
+                if (cw_tracker_zone_time(trk, outs[i].id, z, &stay, &total))
+                    st->zone_s[z] = (float)total;
+            }
             rows++;
         }
         frames++;
@@ -291,11 +349,16 @@ int cw__cmd_track(int argc, char **argv)
             cw_log_error("track", "%s: cannot write", o.classes);
             goto out;
         }
-        for (int id = 1; id < cls_cap; id++)
-            if (cls_of[id] || id < cls_cap)
-                fprintf(c, "%d,%s\n", id, class_names[cls_of[id]]);
-        fclose(c);
+        for (int id = 1; id < seen_cap; id++)
+            if (seen[id].reported)
+                fprintf(c, "%d,%s\n", id, class_names[seen[id].cls]);
+        if (fclose(c) != 0) {
+            cw_log_error("track", "%s: write failed (disk full?)", o.classes);
+            goto out;
+        }
     }
+    if (o.zone_times && write_zone_times(o.zone_times, scene, seen, seen_cap))
+        goto out;
     double secs = (double)work_ns / 1e9;
     if (o.json)
         printf("{\"frames\":%" PRId64 ",\"boxes\":%" PRId64 ",\"work_s\":%.3f,"
@@ -309,7 +372,7 @@ int cw__cmd_track(int argc, char **argv)
 out:
     if (f)
         fclose(f);
-    free(cls_of);
+    free(seen);
     free(u.data);
     free(v.data);
     cw_resampler_free(rs);

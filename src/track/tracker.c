@@ -9,6 +9,7 @@
 #include "crosswatch/assign.h"
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
+#include "crosswatch/scene.h"
 
 #define MOD      "track"
 #define NO_MATCH 1e6
@@ -168,7 +169,8 @@ struct kf1 {
 
 enum { TENTATIVE, TRACKED, LOST, REMOVED };
 
-#define TRAJ 64 /* ground positions kept per track */
+#define TRAJ      64 /* ground positions kept per track */
+#define MAX_ZONES 64 /* zones followed per track (bits of cw_track_out.zones) */
 /* Ground filter: road users change speed by a few m/s²; foot points are good to ~0.5 m. */
 #define G_ACCEL 3.0
 #define G_MEAS  0.5
@@ -189,6 +191,9 @@ struct track {
     struct cw_point traj[TRAJ];  /* recent ground positions, a ring */
     int traj_frame[TRAJ];
     int traj_n;
+    uint64_t zin;               /* zones it is inside now, a bit each */
+    uint32_t zstay[MAX_ZONES];  /* frames since it entered each zone it is in */
+    uint32_t ztotal[MAX_ZONES]; /* frames inside each zone over its life */
 };
 
 struct cw_tracker {
@@ -208,6 +213,9 @@ struct cw_tracker {
     int lists_cap;
     uint64_t bad, excess;
     int last_excess_warn;
+    const struct cw_scene *scene; /* zones to follow, borrowed; NULL: none */
+    int n_zones;
+    struct cw_box zbox_img[MAX_ZONES], zbox_ground[MAX_ZONES]; /* the zones' bounding boxes */
 };
 
 static double pos_std(double h, int dim)
@@ -381,6 +389,83 @@ int cw_tracker_trajectory(const struct cw_tracker *t, int id, struct cw_point *p
         return k;
     }
     return 0;
+}
+
+static struct cw_box bounds(const struct cw_point *p, int n)
+{
+    double x0 = p[0].x, y0 = p[0].y, x1 = x0, y1 = y0;
+    for (int i = 1; i < n; i++) {
+        x0 = fmin(x0, p[i].x);
+        y0 = fmin(y0, p[i].y);
+        x1 = fmax(x1, p[i].x);
+        y1 = fmax(y1, p[i].y);
+    }
+    return (struct cw_box){x0, y0, x1 - x0, y1 - y0};
+}
+
+void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene)
+{
+    t->scene = scene;
+    t->n_zones = scene ? (scene->n_zones < MAX_ZONES ? scene->n_zones : MAX_ZONES) : 0;
+    for (int z = 0; z < t->n_zones; z++) {
+        const struct cw_scene_polygon *p = &scene->zones[z].poly;
+        t->zbox_img[z] = bounds(p->img, p->n);
+        t->zbox_ground[z] = bounds(p->ground, p->n);
+    }
+    for (int i = 0; i < t->n; i++) {
+        t->tr[i].zin = 0;
+        memset(t->tr[i].zstay, 0, sizeof(t->tr[i].zstay));
+        memset(t->tr[i].ztotal, 0, sizeof(t->tr[i].ztotal));
+    }
+}
+
+bool cw_tracker_zone_time(const struct cw_tracker *t, int id, int zone, double *stay_s,
+                          double *total_s)
+{
+    if (zone < 0 || zone >= t->n_zones || !id)
+        return false;
+    for (int i = 0; i < t->n; i++) {
+        const struct track *tr = &t->tr[i];
+        if (tr->id != id)
+            continue;
+        *stay_s = tr->zstay[zone] / t->cfg.fps;
+        *total_s = tr->ztotal[zone] / t->cfg.fps;
+        return true;
+    }
+    return false;
+}
+
+static bool in_box(const struct cw_box *b, struct cw_point p)
+{
+    return p.x >= b->x && p.x <= b->x + b->w && p.y >= b->y && p.y <= b->y + b->h;
+}
+
+/* Places a live track in the zones for this frame. */
+static void place(struct cw_tracker *t, struct track *tr)
+{
+    struct cw_point p;
+    const struct cw_box *boxes;
+    bool ground = tr->has_g;
+    if (ground) {
+        p = (struct cw_point){tr->g[0].x, tr->g[1].x};
+        boxes = t->zbox_ground;
+    } else {
+        struct cw_box b = kf_box(tr->kf);
+        p = (struct cw_point){b.x + b.w / 2, b.y + b.h};
+        boxes = t->zbox_img;
+    }
+    uint64_t in = 0;
+    for (int z = 0; z < t->n_zones; z++) {
+        const struct cw_scene_polygon *poly = &t->scene->zones[z].poly;
+        if (in_box(&boxes[z], p) &&
+            cw_polygon_contains(ground ? poly->ground : poly->img, poly->n, p)) {
+            in |= 1ull << z;
+            tr->zstay[z]++;
+            tr->ztotal[z]++;
+        } else
+            tr->zstay[z] = 0;
+    }
+    tr->zin = in;
 }
 
 static int by_score_desc(const void *a, const void *b)
@@ -650,6 +735,8 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
             tr->state = REMOVED;
         if (tr->state == REMOVED)
             continue;
+        if (t->n_zones)
+            place(t, tr);
         if (tr->state == TRACKED && tr->updated) {
             struct cw_box b = t->cfg.report_detection ? tr->obs : kf_box(tr->kf);
             bool show = b.w * b.h > t->cfg.min_area &&
@@ -673,9 +760,12 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                     o->vel = (struct cw_point){tr->g[0].v, tr->g[1].v};
                     o->speed = (float)hypot(o->vel.x, o->vel.y);
                 }
+                o->zones = tr->zin;
             }
         }
-        t->tr[kept++] = *tr;
+        if (kept != i)
+            t->tr[kept] = *tr;
+        kept++;
     }
     t->n = kept;
     (void)nlost;
