@@ -29,7 +29,15 @@ $cw decode "$out/video.mp4"
 echo
 echo "== crosswatch track $out/video.mp4 --scene $out/scene.json"
 $cw track "$out/video.mp4" --scene "$out/scene.json" --out "$out/tracks.txt" \
-  --classes "$out/classes.txt"
+  --classes "$out/classes.txt" --zone-times "$out/zones.csv"
+echo "Tracks and the time each spent in the scene's zones ($out/zones.csv):"
+python3 -c "
+import sys
+cls = dict(l.strip().split(',') for l in open(sys.argv[1]))
+for line in list(open(sys.argv[2]))[1:]:
+    i, zone, secs = line.strip().split(',')
+    print(f'   track {i:>3} ({cls.get(i, \"?\")}): {secs:>6} s in {zone}')
+" "$out/classes.txt" "$out/zones.csv"
 echo
 echo "== crosswatch eval tracks --gt $out --res $out/tracks.txt"
 $cw eval tracks --gt "$out" --res "$out/tracks.txt"
