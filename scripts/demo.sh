@@ -4,19 +4,24 @@
 # crosswatch on it: probe the video, check the scene file that came with it, decode it, detect and
 # track the road users, and score the tracks against the exact truth.
 # Usage: scripts/demo.sh [scenario.json]   (default: tests/scenarios/red-light-ebike.json)
+# The test suite runs it on binaries it has built: CW_BIN and CW_SYNTH name them (no set-up or
+# build then) and CW_DEMO_OUT the output directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh release
-cw=build/crosswatch
+if [ -z "${CW_BIN:-}" ]; then
+  scripts/setup.sh
+  scripts/build.sh release
+fi
+cw=${CW_BIN:-build/crosswatch}
+synth=${CW_SYNTH:-build/tools/crosswatch-synth}
 
 scenario=${1:-tests/scenarios/red-light-ebike.json}
 name=$(basename "$scenario" .json)
-out=out/demo/$name
+out=${CW_DEMO_OUT:-out/demo}/$name
 echo
 echo "== crosswatch-synth $scenario --out $out"
 rm -rf "$out"
-build/tools/crosswatch-synth "$scenario" --out "$out"
+"$synth" "$scenario" --out "$out"
 echo
 echo "== crosswatch probe $out/video.mp4"
 $cw probe "$out/video.mp4"

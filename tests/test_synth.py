@@ -217,6 +217,19 @@ class Render(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("malformed JSON", p.stderr)
 
+    def test_demo(self):
+        """scripts/demo.sh, the README's first command, on the binaries under test: every step
+        runs and the report has its parts."""
+        env = dict(os.environ, CW_BIN=os.path.abspath(BIN), CW_SYNTH=os.path.abspath(SYNTH),
+                   CW_DEMO_OUT=os.path.abspath(os.path.join(WORK, "demo")))
+        p = subprocess.run(["bash", os.path.join(SRC, "scripts", "demo.sh")], env=env,
+                           capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-2000:])
+        for part in ("== crosswatch probe", ": valid (format version 1)", "decoded 500 frames",
+                     "tracked 500 frames", "s in crosswalk", "red-light-ebike ",
+                     "red_light by e_bike 2 at 14.12 s"):
+            self.assertIn(part, p.stdout)
+
     @unittest.skipUnless(os.environ.get("CW_RENDER_ALL"), "CW_RENDER_ALL is not set")
     def test_render_every_scenario(self):
         for path in sorted(glob.glob(os.path.join(SCEN, "*.json"))):
