@@ -223,6 +223,37 @@ static void test_simd_matches_plain_c(void **state)
     cw_motion_free(plain);
 }
 
+/* Labelling: two squares that meet only corner to corner are one road user (8-connected); a
+ * third one clear of them, side by side, is another. Areas and boxes are exact. */
+static void test_components(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+    }
+    paint(1, -1, 0);
+    for (int y = 0; y < 40; y++)
+        for (int x = 0; x < W; x++) {
+            bool first = x >= 10 && x < 20 && y >= 10 && y < 20;
+            bool corner = x >= 20 && x < 30 && y >= 20 && y < 30; /* touches first at (19,19) */
+            bool apart = x >= 60 && x < 72 && y >= 12 && y < 36;
+            if (first || corner || apart)
+                pix[y * W + x] = 230;
+        }
+    n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 2);
+    /* largest first: the lone one (12 × 24 = 288 pixels), then the pair (2 × 10 × 10) */
+    assert_int_equal(b[0].area, 288);
+    assert_true(b[0].x0 == 60 && b[0].x1 == 71 && b[0].y0 == 12 && b[0].y1 == 35);
+    assert_int_equal(b[1].area, 200);
+    assert_true(b[1].x0 == 10 && b[1].x1 == 29 && b[1].y0 == 10 && b[1].y1 == 29);
+    cw_motion_free(m);
+}
+
 static void test_bad_input(void **state)
 {
     struct log_capture c;
@@ -256,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
+        cmocka_unit_test(test_components),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

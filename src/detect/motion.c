@@ -129,6 +129,11 @@ const struct cw_option cw_motion_options[] = {
     {NULL},
 };
 
+/* A horizontal run of foreground pixels [x0, x1) in row y, and its provisional label. */
+struct run {
+    int32_t x0, x1, y, label;
+};
+
 struct cw_motion {
     struct cw_motion_config cfg;
     int w, h, cw, ch;
@@ -139,7 +144,9 @@ struct cw_motion {
     float *still;   /* frames a pixel has been foreground in a row */
     bool simd;      /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
     uint8_t *raw, *tmp, *mask, *ignore;
-    int32_t *label;      /* connected-component labels */
+    int32_t *label;   /* scratch for morph */
+    struct run *runs; /* one frame's runs of foreground, row by row */
+    int runs_cap;
     int32_t *parent;     /* union-find */
     struct cw_blob *acc; /* per-label accumulators */
     int acc_cap;
@@ -187,11 +194,14 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
     m->label = zalloc(m->n * sizeof(int32_t));
-    m->acc_cap = (int)(m->n / 2 + 2);
+    m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
+    m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
+    m->acc_cap = m->runs_cap + 2; /* a label per run at most */
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
     m->acc = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label || !m->parent || !m->acc) {
+        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label || !m->runs || !m->parent ||
+        !m->acc) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -220,6 +230,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->mask);
     free(m->ignore);
     free(m->label);
+    free(m->runs);
     free(m->parent);
     free(m->acc);
     free(m);
@@ -348,6 +359,25 @@ static void morph(uint8_t *restrict dst, const uint8_t *restrict src, uint8_t *r
                    tmp + (size_t)(y < h - 1 ? y + 1 : y) * w, w, dilate);
 }
 
+/* The first x' >= @x where (row[x'] != 0) == @set, or @w. Masks are mostly empty and road users
+ * solid, so runs are found sixteen bytes at a time. */
+static inline int next_edge(const uint8_t *row, int x, int w, bool set)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    const int want = set ? 0xffff : 0; /* the zero-byte mask of a stretch with no edge */
+    for (; x + 16 <= w; x += 16) {
+        int zeros = _mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(row + x)), zero));
+        if (zeros != want)
+            return x + __builtin_ctz((unsigned)(zeros ^ want));
+    }
+#endif
+    while (x < w && (row[x] != 0) != set)
+        x++;
+    return x;
+}
+
 static int32_t find(int32_t *p, int32_t x)
 {
     while (p[x] != x) {
@@ -363,73 +393,58 @@ static int cmp_area_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Connected components (8-connected) of the foreground in m->tmp, into blobs. */
+/* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
+ * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
+ * background costs only the search for the next run. */
 static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
 {
     int32_t next = 1;
     const int w = m->w, h = m->h;
+    int nr = 0, prev = 0, prev_end = 0; /* the row above's runs are [prev, prev_end) */
     m->parent[0] = 0;
     for (int y = 0; y < h; y++) {
-        /* labels are written and read only where the mask is set (the rest of the array is
-         * scratch for morph), so the background costs nothing but the step over it */
-        const uint8_t *row = fg + (size_t)y * w, *urow = y ? row - w : NULL;
-        int32_t *lab = m->label + (size_t)y * w, *up = y ? lab - w : NULL;
-        for (int x = 0; x < w; x++) {
-            if (!row[x]) {
-                /* most of the picture is background: step over it eight pixels at a time */
-                uint64_t word;
-                if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0))
-                    x += 7;
-                continue;
-            }
-            int32_t n[4] = {x && row[x - 1] ? lab[x - 1] : 0,
-                            up && x && urow[x - 1] ? up[x - 1] : 0, up && urow[x] ? up[x] : 0,
-                            up && x < w - 1 && urow[x + 1] ? up[x + 1] : 0};
-            int32_t best = 0;
-            for (int k = 0; k < 4; k++)
-                if (n[k] && (!best || n[k] < best))
-                    best = n[k];
-            if (!best) {
-                if (next >= m->acc_cap)
-                    best = next - 1; /* cannot happen: labels are at most n/2 */
+        const uint8_t *row = fg + (size_t)y * w;
+        int j = prev, start = nr;
+        for (int x = next_edge(row, 0, w, true); x < w; x = next_edge(row, x, w, true)) {
+            int x1 = next_edge(row, x, w, false);
+            struct run *r = &m->runs[nr++];
+            *r = (struct run){x, x1, y, 0};
+            /* runs above that end left of this one (diagonal included) touch none from here on */
+            while (j < prev_end && m->runs[j].x1 < x)
+                j++;
+            for (int k = j; k < prev_end && m->runs[k].x0 <= x1; k++) {
+                int32_t a = find(m->parent, m->runs[k].label);
+                if (!r->label)
+                    r->label = a;
                 else {
-                    m->parent[next] = next;
-                    best = next++;
-                }
-            }
-            lab[x] = best;
-            for (int k = 0; k < 4; k++)
-                if (n[k] && n[k] != best) {
-                    int32_t a = find(m->parent, n[k]), b = find(m->parent, best);
+                    int32_t b = find(m->parent, r->label);
                     if (a != b)
                         m->parent[a > b ? a : b] = a < b ? a : b;
                 }
+            }
+            if (!r->label) {
+                m->parent[next] = next;
+                r->label = next++;
+            }
+            x = x1;
         }
+        prev = start;
+        prev_end = nr;
     }
     for (int32_t l = 1; l < next; l++)
         m->acc[l] = (struct cw_blob){w, h, -1, -1, 0};
-    for (int y = 0; y < h; y++) {
-        int32_t *lab = m->label + (size_t)y * w;
-        const uint8_t *row = fg + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            uint64_t word;
-            if (!(x & 7) && x + 8 <= w && (memcpy(&word, row + x, 8), word == 0)) {
-                x += 7;
-                continue;
-            }
-            if (!row[x])
-                continue;
-            struct cw_blob *b = &m->acc[find(m->parent, lab[x])];
-            if (x < b->x0)
-                b->x0 = x;
-            if (x > b->x1)
-                b->x1 = x;
-            if (y < b->y0)
-                b->y0 = y;
-            if (y > b->y1)
-                b->y1 = y;
-            b->area++;
-        }
+    for (int i = 0; i < nr; i++) {
+        const struct run *r = &m->runs[i];
+        struct cw_blob *b = &m->acc[find(m->parent, r->label)];
+        if (r->x0 < b->x0)
+            b->x0 = r->x0;
+        if (r->x1 - 1 > b->x1)
+            b->x1 = r->x1 - 1;
+        if (r->y < b->y0)
+            b->y0 = r->y;
+        if (r->y > b->y1)
+            b->y1 = r->y;
+        b->area += r->x1 - r->x0;
     }
     int n = 0;
     for (int32_t l = 1; l < next; l++)
