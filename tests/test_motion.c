@@ -39,6 +39,16 @@ static struct cw_motion *make(double absorb_s)
     return cw_motion_new(&cfg, W, H);
 }
 
+/* Thirty frames (1.2 s) of the empty road, for the model to learn it. */
+static void learn_empty_road(struct cw_motion *m)
+{
+    struct cw_blob b[8];
+    for (int f = 0; f < 30; f++) {
+        paint(1, -1, 0);
+        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+    }
+}
+
 static int count(const struct cw_motion *m, uint8_t value)
 {
     int n = 0;
@@ -53,10 +63,7 @@ static void test_moving_square(void **state)
     struct cw_blob b[8];
     int n = 0;
     (void)state;
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
-    }
+    learn_empty_road(m);
     for (int f = 0; f < 20; f++) {
         paint(1, 10 + 2 * f, 20);
         n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
@@ -76,10 +83,7 @@ static void test_waiting_rider_is_not_absorbed(void **state)
     struct cw_motion *m = make(120);
     struct cw_blob b[8];
     (void)state;
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    }
+    learn_empty_road(m);
     /* stands still for 100 s (2500 frames): still foreground */
     int n = 0;
     for (int f = 0; f < 2500; f++) {
@@ -90,10 +94,7 @@ static void test_waiting_rider_is_not_absorbed(void **state)
     cw_motion_free(m);
     /* with absorb_s = 2 s it is taken into the background after a while */
     m = make(2);
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    }
+    learn_empty_road(m);
     for (int f = 0; f < 400; f++) {
         paint(1, 40, 30);
         n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
@@ -127,10 +128,7 @@ static void test_sudden_exposure_change(void **state)
     struct cw_motion *m = make(120);
     struct cw_blob b[8];
     (void)state;
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    }
+    learn_empty_road(m);
     paint(1.3, -1, 0); /* the camera's exposure jumps by 30 % */
     int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
     assert_int_equal(n, 0);
@@ -144,10 +142,7 @@ static void test_shadow(void **state)
     struct cw_motion *m = make(120);
     struct cw_blob b[8];
     (void)state;
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    }
+    learn_empty_road(m);
     /* a region darkened to 70 % with its colour unchanged: a cast shadow */
     paint(1, -1, 0);
     for (int y = 10; y < 40; y++)
@@ -178,10 +173,7 @@ static void test_ignore_zone(void **state)
         for (int x = 0; x < W / 2; x++)
             ignore[y * W + x] = 1; /* the left half: a tree */
     cw_motion_set_ignore(m, ignore);
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    }
+    learn_empty_road(m);
     paint(1, 10, 10);
     assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 0);
     paint(1, 70, 10);
@@ -231,10 +223,7 @@ static void test_components(void **state)
     struct cw_blob b[8];
     int n = 0;
     (void)state;
-    for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
-        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
-    }
+    learn_empty_road(m);
     paint(1, -1, 0);
     for (int y = 0; y < 40; y++)
         for (int x = 0; x < W; x++) {
