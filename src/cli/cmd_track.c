@@ -171,7 +171,7 @@ struct seen {
     bool reported;
     int cls;
     uint64_t zones_ever;
-    float zone_s[64]; /* total seconds in each zone (the tracker follows the first 64) */
+    float zone_s[CW_SCENE_MAX_ITEMS]; /* total seconds in each zone */
 };
 
 /* id,zone,seconds for every track and zone it was in, in order of id then zone. */

@@ -144,7 +144,7 @@ struct cw_motion {
     float *still;   /* frames a pixel has been foreground in a row */
     bool simd;      /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
     uint8_t *raw, *tmp, *mask, *ignore;
-    int32_t *label;   /* scratch for morph */
+    uint8_t *scratch; /* morph's row pass */
     struct run *runs; /* one frame's runs of foreground, row by row */
     int runs_cap;
     int32_t *parent;     /* union-find */
@@ -193,14 +193,14 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->tmp = zalloc(m->n);
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
-    m->label = zalloc(m->n * sizeof(int32_t));
+    m->scratch = zalloc(m->n);
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
     m->acc = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->label || !m->runs || !m->parent ||
+        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->scratch || !m->runs || !m->parent ||
         !m->acc) {
         cw_motion_free(m);
         goto out_nomem;
@@ -229,7 +229,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->tmp);
     free(m->mask);
     free(m->ignore);
-    free(m->label);
+    free(m->scratch);
     free(m->runs);
     free(m->parent);
     free(m->acc);
@@ -776,10 +776,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         for (size_t i = 0; i < n; i++)
             mk[i] = raw[i] == CW_MOTION_FG ? 255 : 0;
     }
-    morph(m->tmp, m->mask, (uint8_t *)m->label, w, h, false);
-    morph(m->mask, m->tmp, (uint8_t *)m->label, w, h, true);
-    morph(m->tmp, m->mask, (uint8_t *)m->label, w, h, true);
-    morph(m->mask, m->tmp, (uint8_t *)m->label, w, h, false);
+    morph(m->tmp, m->mask, m->scratch, w, h, false);
+    morph(m->mask, m->tmp, m->scratch, w, h, true);
+    morph(m->tmp, m->mask, m->scratch, w, h, true);
+    morph(m->mask, m->tmp, m->scratch, w, h, false);
     int n = components(m, m->mask, blobs, cap);
     {
         uint8_t *restrict mk = m->mask;
