@@ -27,16 +27,22 @@ struct cw_assign *cw_assign_new(void)
     return a;
 }
 
-void cw_assign_free(struct cw_assign *a)
+/* The per-size work arrays, which reserve() replaces when a bigger problem comes. */
+static void free_work(struct cw_assign *a)
 {
-    if (!a)
-        return;
     free(a->u);
     free(a->v);
     free(a->minv);
     free(a->p);
     free(a->way);
     free(a->used);
+}
+
+void cw_assign_free(struct cw_assign *a)
+{
+    if (!a)
+        return;
+    free_work(a);
     free(a->t);
     free(a->col_to_row);
     free(a);
@@ -50,12 +56,7 @@ static int reserve(struct cw_assign *a, int n, int m)
         n = a->cap_n;
     if (m < a->cap_m)
         m = a->cap_m;
-    free(a->u);
-    free(a->v);
-    free(a->minv);
-    free(a->p);
-    free(a->way);
-    free(a->used);
+    free_work(a);
     a->u = malloc(sizeof(double) * (size_t)(n + 1));
     a->v = malloc(sizeof(double) * (size_t)(m + 1));
     a->minv = malloc(sizeof(double) * (size_t)(m + 1));
