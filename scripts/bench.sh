@@ -3,6 +3,6 @@
 # Usage: scripts/bench.sh [bench/run.py options, e.g. --runs 9 --only decode]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --bench
+scripts/setup.sh
 scripts/build.sh release
 exec /usr/bin/python3 bench/run.py "$@"

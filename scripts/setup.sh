@@ -12,12 +12,9 @@ packages=(
   libcmocka-dev ffmpeg python3 clang-format cppcheck
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
+  # the reference the DNN engine is checked (and benchmarked) against: OpenCV's DNN module
+  python3-opencv python3-numpy
 )
-
-# scripts/setup.sh --bench adds the reference tools the benchmarks compare against
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(python3-opencv python3-numpy)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
