@@ -23,7 +23,7 @@
 #define MAX_DIM           8192
 #define MAX_CFG_BYTES     (4u << 20)
 #define MAX_WEIGHTS_BYTES (1u << 30)
-#define MAX_NET_FLOATS (1u << 29) /* 2 GB of weights and activations */
+#define MAX_NET_FLOATS    (1u << 29) /* 2 GB of weights and activations */
 
 struct kv {
     const char *key, *val;
@@ -642,7 +642,8 @@ static int check_weights(const struct cw_dnn *net, const char *name, const uint8
     }
     size_t need = header_len(data) + params_len(net);
     if (len != need) {
-        cw_log_error(MOD, "%s: %zu bytes, but the cfg's convolutions need %zu (%s); the weights "
+        cw_log_error(MOD,
+                     "%s: %zu bytes, but the cfg's convolutions need %zu (%s); the weights "
                      "belong to a different cfg%s",
                      name, len, need, len < need ? "file is short" : "file is too long",
                      len < need ? " or the file is truncated" : "");
@@ -733,7 +734,8 @@ static int allocate(struct cw_dnn *net, int threads)
     /* each buffer below is rounded up to 16 floats (64 bytes): up to 5 per layer, 3 more */
     size_t total = floats + scratch + work * (size_t)threads + 16 * (5 * (size_t)net->nlayers + 3);
     if (total > MAX_NET_FLOATS) {
-        cw_log_error(MOD, "the network needs %zu MB of buffers, more than crosswatch allows (%u MB); "
+        cw_log_error(MOD,
+                     "the network needs %zu MB of buffers, more than crosswatch allows (%u MB); "
                      "use a smaller input size",
                      total >> 18, MAX_NET_FLOATS >> 18);
         return CW_EINVAL;
