@@ -2,7 +2,9 @@
  * given an input blob, writes every yolo layer's decoded output so a test can compare it with
  * OpenCV's. Usage:
  *   bench_dnn model.cfg model.weights [--runs N] [--threads T] [--blob in.f32] [--out out.f32]
- *             [--boxes conf nms]
+ *             [--boxes conf nms] [--random-weights]
+ * --random-weights makes pseudo-random weights that fit the cfg and writes them to the weights
+ * path (for timing models whose trained weights are not at hand; OpenCV can then load the same).
  * The blob is c×h×w float32 (what cv2.dnn.blobFromImage makes); without one the input is a fixed
  * pseudo-random pattern. The output file holds, per yolo layer, rows×cols float32 in order.
  * Prints one JSON line: median and min milliseconds, memory, FLOPs. */
@@ -10,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "crosswatch/clock.h"
 #include "crosswatch/dnn.h"
+#include "dnn/net.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -25,6 +29,7 @@ int main(int argc, char **argv)
     int runs = 20, threads = 1;
     const char *blob = NULL, *out = NULL;
     float conf = -1, nms = 0.45f;
+    int random_weights = 0;
     if (argc < 3) {
         fprintf(stderr, "usage: bench_dnn model.cfg model.weights [--runs N] [--threads T] "
                         "[--blob in.f32] [--out out.f32] [--boxes conf nms]\n");
@@ -42,6 +47,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--boxes") && i + 2 < argc) {
             conf = (float)atof(argv[++i]);
             nms = (float)atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--random-weights")) {
+            random_weights = 1;
         } else {
             fprintf(stderr, "bench_dnn: unknown argument '%s'\n", argv[i]);
             return 2;
@@ -49,7 +56,38 @@ int main(int argc, char **argv)
     }
     if (runs < 1)
         runs = 1;
-    struct cw_dnn *net = cw_dnn_load(argv[1], argv[2], threads);
+    struct cw_dnn *net;
+    if (random_weights) {
+        FILE *f = fopen(argv[1], "rb");
+        static char cfg[1 << 20];
+        size_t n = f ? fread(cfg, 1, sizeof(cfg) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        cfg[n] = 0;
+        long need = cw__dnn_weights_bytes(cfg);
+        if (need < 20)
+            return 1;
+        uint8_t *wb = calloc(1, (size_t)need);
+        int32_t hdr[3] = {0, 2, 0};
+        memcpy(wb, hdr, sizeof(hdr));
+        uint32_t s = 99;
+        for (long i = 20; i + 4 <= need; i += 4) {
+            s = s * 1664525u + 1013904223u;
+            /* positive (batch-norm variances must be), small enough that nothing overflows */
+            float v = 0.001f + 0.02f * (float)(s >> 8) / (float)(1u << 24);
+            memcpy(wb + i, &v, 4);
+        }
+        FILE *out_w = fopen(argv[2], "wb");
+        if (!out_w || fwrite(wb, 1, (size_t)need, out_w) != (size_t)need) {
+            fprintf(stderr, "bench_dnn: cannot write %s\n", argv[2]);
+            return 1;
+        }
+        fclose(out_w);
+        free(wb);
+        net = cw_dnn_load(argv[1], argv[2], threads);
+    } else {
+        net = cw_dnn_load(argv[1], argv[2], threads);
+    }
     if (!net)
         return 1;
     int w, h, c;
@@ -95,10 +133,12 @@ int main(int argc, char **argv)
             printf("{\"box\":[%.6f,%.6f,%.6f,%.6f],\"score\":%.6f,\"class\":%d}\n", boxes[i].x,
                    boxes[i].y, boxes[i].w, boxes[i].h, boxes[i].score, boxes[i].cls);
     }
-    printf("{\"median_ms\":%.4f,\"min_ms\":%.4f,\"memory_bytes\":%zu,\"gflops\":%.4f,"
-           "\"layers\":%d,\"threads\":%d}\n",
-           ns[runs / 2] / 1e6, ns[0] / 1e6, cw_dnn_memory(net), cw_dnn_flops(net) / 1e9,
-           cw_dnn_layer_count(net), threads);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"median_ms\":%.4f,\"min_ms\":%.4f,\"memory_bytes\":%zu,\"peak_rss_kb\":%ld,"
+           "\"gflops\":%.4f,\"layers\":%d,\"threads\":%d}\n",
+           ns[runs / 2] / 1e6, ns[0] / 1e6, cw_dnn_memory(net), ru.ru_maxrss,
+           cw_dnn_flops(net) / 1e9, cw_dnn_layer_count(net), threads);
     free(ns);
     cw_dnn_free(net);
     return 0;

@@ -274,6 +274,52 @@ def bench_motion(runs):
     return "\n".join(lines)
 
 
+def bench_dnn(runs):
+    """crosswatch's darknet engine against OpenCV's DNN module, one image at a time, one thread,
+    alternating runs on the same input size; trained Yolo-Fastest weights from ../shared/data and
+    random weights for yolov3-tiny (written once, loaded by both)."""
+    exe = os.path.join(BUILD, "bench", "bench_dnn")
+    peer = os.path.join(ROOT, "bench", "dnn_peer.py")
+    models = []
+    zoo = os.path.join(SHARED, "models", "yolo-fastest-1.1")
+    for name in ("yolo-fastest-1.1", "yolo-fastest-1.1-xl"):
+        if os.path.exists(os.path.join(zoo, name + ".cfg")):
+            models.append((name + " (trained)", os.path.join(zoo, name + ".cfg"),
+                           os.path.join(zoo, name + ".weights"), False))
+    os.makedirs(os.path.join(BUILD, "bench-dnn"), exist_ok=True)
+    models.append(("yolov3-tiny (random weights)", os.path.join(ROOT, "bench", "models", "yolov3-tiny-320.cfg"),
+                   os.path.join(BUILD, "bench-dnn", "yolov3-tiny-320.weights"), True))
+    lines = ["| model, 320×320, 1 thread | GFLOP | crosswatch ms (median) | OpenCV 4.6 DNN ms (median) | "
+             "crosswatch / OpenCV latency | model + buffers | peak RSS of the run |",
+             "|---|---|---|---|---|---|---|"]
+    for label, cfg, weights, random_weights in models:
+        if random_weights:
+            subprocess.run([exe, cfg, weights, "--random-weights", "--runs", "1"], check=True,
+                           capture_output=True)
+        ours, theirs, ratios = [], [], []
+        for i in range(max(3, runs)):
+            pair = {}
+            order = ["cw", "cv"] if i % 2 == 0 else ["cv", "cw"]
+            for who in order:
+                if who == "cw":
+                    p = subprocess.run([exe, cfg, weights, "--runs", "20"], capture_output=True, text=True)
+                else:
+                    p = subprocess.run(["/usr/bin/python3", peer, cfg, weights, "20"], capture_output=True,
+                                       text=True)
+                if p.returncode != 0:
+                    return f"Skipped: {who} on {cfg} failed ({p.stderr.strip()[:200]})"
+                pair[who] = json.loads(p.stdout.strip().splitlines()[-1])
+            ours.append(pair["cw"])
+            theirs.append(pair["cv"]["median_ms"])
+            ratios.append(pair["cw"]["median_ms"] / pair["cv"]["median_ms"])
+        o = statistics.median(r["median_ms"] for r in ours)
+        lines.append(f"| {label} | {ours[0]['gflops']:.2f} | {o:.2f} | {statistics.median(theirs):.2f} | "
+                     f"**{statistics.median(ratios):.2f}×** | {ours[0]['memory_bytes'] / 2**20:.1f} MB | "
+                     f"{ours[0]['peak_rss_kb'] / 1024:.1f} MB |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 SYN_TO_CW = {"pedestrian": "pedestrian", "bicycle": "two_wheeler", "e_bike": "two_wheeler",
              "motorcycle": "two_wheeler", "car": "car", "bus": "bus_truck", "truck": "bus_truck"}
 
@@ -374,7 +420,7 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline,
+           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn,
            "eval": bench_eval}
 
 

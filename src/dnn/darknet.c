@@ -676,6 +676,15 @@ static int load_weights(struct cw_dnn *net, const char *name, const uint8_t *dat
             p += sizeof(float) * 3 * l->oc;
             scale = bn, mean = bn + l->oc, var = bn + 2 * l->oc;
         }
+        for (int f = 0; bn && f < l->oc; f++)
+            if (!(var[f] >= 0)) {
+                cw_log_error(MOD,
+                             "%s: layer %d (cfg line %d) has a batch-norm variance of %g; the "
+                             "weights are damaged or not for this cfg",
+                             name, i, l->line, var[f]);
+                free(bn);
+                return CW_EFORMAT;
+            }
         memcpy(w, p, sizeof(float) * per * l->oc);
         p += sizeof(float) * per * l->oc;
         for (int f = 0; f < l->oc; f++) {
@@ -726,7 +735,7 @@ static int allocate(struct cw_dnn *net, int threads)
             size_t wl = cw__gemm_work_len((int)per);
             work = work > wl ? work : wl;
             if (!(l->size == 1 && l->stride == 1 && l->pad == 0)) {
-                size_t col = per * l->oh * l->ow;
+                size_t col = per * l->oh * l->ow + cw__dnn_dw_work_len(l);
                 scratch = scratch > col ? scratch : col;
             }
         }

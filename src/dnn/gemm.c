@@ -59,14 +59,14 @@ static inline float act1(float v, int act)
 }
 
 /* Portable kernel: acc[MR][NR] = bias + panel × strip. */
-static void kernel_c(const float *pa, const float *bp, int k, float acc[MR][NR])
+static void kernel_c(const float *pa, const float *bp, size_t ldb, int k, float acc[MR][NR])
 {
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++)
             acc[r][j] = pa[r];
     pa += MR;
     for (int p = 0; p < k; p++) {
-        const float *b = bp + (size_t)p * NR;
+        const float *b = bp + (size_t)p * ldb;
         for (int r = 0; r < MR; r++) {
             float a = pa[(size_t)p * MR + r];
             for (int j = 0; j < NR; j++)
@@ -99,9 +99,9 @@ __attribute__((target("avx2,fma"))) static inline __m256 act8(__m256 v, int act)
 
 /* The AVX2 kernel: 12 accumulators, two strip loads and six broadcasts per step. Full tiles go
  * straight to C; edge tiles through @tmp. */
-__attribute__((target("avx2,fma"))) static void kernel_avx2(const float *pa, const float *bp, int k,
-                                                            float *c, int ldc, int mr, int nr,
-                                                            int act, float *tmp)
+__attribute__((target("avx2,fma"))) static void kernel_avx2(const float *pa, const float *bp,
+                                                            size_t ldb, int k, float *c, int ldc,
+                                                            int mr, int nr, int act, float *tmp)
 {
     __m256 c00 = _mm256_broadcast_ss(pa + 0), c01 = c00;
     __m256 c10 = _mm256_broadcast_ss(pa + 1), c11 = c10;
@@ -110,7 +110,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(const float *pa, con
     __m256 c40 = _mm256_broadcast_ss(pa + 4), c41 = c40;
     __m256 c50 = _mm256_broadcast_ss(pa + 5), c51 = c50;
     const float *a = pa + MR;
-    for (int p = 0; p < k; p++, a += MR, bp += NR) {
+    for (int p = 0; p < k; p++, a += MR, bp += ldb) {
         __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), x;
         x = _mm256_broadcast_ss(a + 0);
         c00 = _mm256_fmadd_ps(x, b0, c00);
@@ -169,13 +169,21 @@ void cw__gemm(const float *packed, int m, int k, const float *b, int ldb, float 
     int blocks = (m + MR - 1) / MR;
     for (int n = n0; n < n1; n += NR) {
         int nr = n1 - n < NR ? n1 - n : NR;
-        /* copy the strip contiguous (zero past the edge): the kernel then reads one stream */
-        for (int p = 0; p < k; p++) {
-            const float *src = b + (size_t)p * ldb + n;
-            float *d = bp + (size_t)p * NR;
-            memcpy(d, src, (size_t)nr * sizeof(float));
-            for (int j = nr; j < NR; j++)
-                d[j] = 0;
+        /* Thin products (few weight rows) read the strip where it lies; otherwise it is copied
+         * contiguous first, which pays off over many row blocks. Edge strips are always copied,
+         * zero-padded, so the kernel never reads past the matrix. */
+        const float *strip = b + n;
+        size_t ld = (size_t)ldb;
+        if (nr < NR || blocks > 2) {
+            for (int p = 0; p < k; p++) {
+                const float *src = b + (size_t)p * ldb + n;
+                float *d = bp + (size_t)p * NR;
+                memcpy(d, src, (size_t)nr * sizeof(float));
+                for (int j = nr; j < NR; j++)
+                    d[j] = 0;
+            }
+            strip = bp;
+            ld = NR;
         }
         for (int mb = 0; mb < blocks; mb++) {
             const float *pa = packed + (size_t)mb * MR * ((size_t)k + 1);
@@ -183,13 +191,13 @@ void cw__gemm(const float *packed, int m, int k, const float *b, int ldb, float 
             float *cb = c + (size_t)mb * MR * ldc + n;
 #ifdef HAVE_X86
             if (avx2) {
-                kernel_avx2(pa, bp, k, cb, ldc, mr, nr, act, tmp);
+                kernel_avx2(pa, strip, ld, k, cb, ldc, mr, nr, act, tmp);
                 continue;
             }
 #endif
             (void)avx2;
             float acc[MR][NR];
-            kernel_c(pa, bp, k, acc);
+            kernel_c(pa, strip, ld, k, acc);
             store(acc, cb, ldc, mr, nr, act);
         }
     }

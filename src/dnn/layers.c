@@ -99,41 +99,25 @@ static void gemm_task(void *ctx, int i, int thread)
              j->net->work + (size_t)thread * j->net->work_len);
 }
 
-/* Unrolls group @g of the input into the k × (oh·ow) matrix the GEMM multiplies. */
-static void im2col(const struct layer *l, const float *in, int g, float *col)
+static void dw_pad(const struct layer *l, const float *in, float *plane);
+static size_t dw_row_len(const struct layer *l);
+
+/* Unrolls group @g of the input into the k × (oh·ow) matrix the GEMM multiplies. Each channel is
+ * first copied into a zero-padded plane split by stride phase (as for depthwise), so every row
+ * of the matrix is a run of consecutive floats, whatever the stride. */
+static void im2col(const struct layer *l, const float *in, int g, float *col, float *plane)
 {
-    int cg = l->c / l->groups, k = l->size, s = l->stride, p = l->pad;
-    int hw = l->oh * l->ow;
+    int cg = l->c / l->groups, k = l->size, s = l->stride;
+    size_t hw = (size_t)l->oh * l->ow, rl = dw_row_len(l);
     for (int ch = 0; ch < cg; ch++) {
-        const float *plane = in + (size_t)(g * cg + ch) * l->h * l->w;
+        dw_pad(l, in + (size_t)(g * cg + ch) * l->h * l->w, plane);
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) {
                 float *row = col + ((size_t)(ch * k + ky) * k + kx) * hw;
-                /* the output columns whose input column falls inside the picture */
-                int lo = p - kx > 0 ? (p - kx + s - 1) / s : 0;
-                int hi = (l->w - 1 + p - kx) / s + 1;
-                if (hi > l->ow)
-                    hi = l->ow;
-                if (lo > hi)
-                    lo = hi;
-                for (int oy = 0; oy < l->oh; oy++) {
-                    float *o = row + (size_t)oy * l->ow;
-                    int iy = oy * s - p + ky;
-                    if (iy < 0 || iy >= l->h) {
-                        memset(o, 0, sizeof(float) * l->ow);
-                        continue;
-                    }
-                    const float *src = plane + (size_t)iy * l->w - p + kx;
-                    for (int ox = 0; ox < lo; ox++)
-                        o[ox] = 0;
-                    if (s == 1)
-                        memcpy(o + lo, src + lo, sizeof(float) * (hi - lo));
-                    else
-                        for (int ox = lo; ox < hi; ox++)
-                            o[ox] = src[ox * s];
-                    for (int ox = hi; ox < l->ow; ox++)
-                        o[ox] = 0;
-                }
+                const float *src = plane + (size_t)ky * s * rl + (size_t)(kx % s) * rl + kx / s;
+                for (int oy = 0; oy < l->oh; oy++)
+                    memcpy(row + (size_t)oy * l->ow, src + (size_t)oy * s * s * rl,
+                           sizeof(float) * l->ow);
             }
     }
 }
@@ -155,7 +139,7 @@ static void conv_gemm(struct cw_dnn *net, struct layer *l, const float *in)
     for (int g = 0; g < l->groups; g++) {
         const float *b = in + (size_t)g * k * n;
         if (!direct) {
-            im2col(l, in, g, net->scratch);
+            im2col(l, in, g, net->scratch, net->scratch + (size_t)k * n);
             b = net->scratch;
         }
         struct gemm_job job = {net,   l->packed + g * glen, b, l->out + (size_t)g * m * n, m, k, n,
