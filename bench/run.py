@@ -320,6 +320,48 @@ def bench_dnn(runs):
     return "\n".join(lines)
 
 
+def bench_dnn_budget(runs):
+    """The DNN on a budget: the model every Nth frame, the tracker predicting in between, on the
+    real clips. No truth comes with them, so every-N tracks are scored against the every-frame
+    tracks (same model, same tracker) — how much of what the full run tracks survives."""
+    zoo = os.path.join(SHARED, "models", "yolo-fastest-1.1")
+    cfg, weights = (os.path.join(zoo, "yolo-fastest-1.1-xl" + e) for e in (".cfg", ".weights"))
+    if not os.path.exists(cfg):
+        return "Skipped: ../shared/data/models is absent on this machine."
+    lines = ["| clip | model every | detector + tracker frames/s (median) | MOTA vs every frame | "
+             "IDF1 vs every frame |", "|---|---|---|---|---|"]
+    for clip in ("crosswalk", "residential-road", "overpass"):
+        video = os.path.join(SHARED, "clips", clip + ".mp4")
+        out = os.path.join(BUILD, "bench-dnn", clip)
+        os.makedirs(os.path.join(out, "gt"), exist_ok=True)
+        for every in (1, 2, 3, 5):
+            fps = []
+            tracks = os.path.join(out, f"every{every}.txt")
+            for _ in range(max(1, runs // 2)):
+                _, o = timed([CW, "track", video, "--detector", "dnn", "--model-cfg", cfg,
+                              "--model-weights", weights, "--every", str(every), "--out", tracks,
+                              "--json"])
+                fps.append(json.loads(o)["frames_per_s"])
+            if every == 1:
+                # the every-frame tracks become the reference
+                n = 0
+                with open(tracks) as src, open(os.path.join(out, "gt", "gt.txt"), "w") as dst:
+                    for line in src:
+                        c = line.split(",")
+                        n = max(n, int(c[0]))
+                        dst.write(",".join(c[:6]) + ",1,-1,1\n")
+                with open(os.path.join(out, "seqinfo.ini"), "w") as f:
+                    f.write(f"[Sequence]\nname={clip}\nseqLength={n}\n")
+                lines.append(f"| {clip} | 1 (reference) | {statistics.median(fps):.0f} | – | – |")
+                continue
+            _, o = timed([CW, "eval", "tracks", "--gt", out, "--res", tracks, "--json"])
+            m = json.loads(o)
+            lines.append(f"| {clip} | {every} | {statistics.median(fps):.0f} | {100 * m['MOTA']:.1f} | "
+                         f"{100 * m['IDF1']:.1f} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 SYN_TO_CW = {"pedestrian": "pedestrian", "bicycle": "two_wheeler", "e_bike": "two_wheeler",
              "motorcycle": "two_wheeler", "car": "car", "bus": "bus_truck", "truck": "bus_truck"}
 
@@ -420,7 +462,7 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn,
+           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget,
            "eval": bench_eval}
 
 

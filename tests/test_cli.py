@@ -8,6 +8,8 @@ Run by CTest with CW_BIN, CW_TEST_MEDIA, CW_SOURCE_DIR and CW_SHARED_DATA set.
 import glob
 import json
 import os
+import tempfile
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +31,11 @@ def run(*args, timeout=60):
 
 def media(name):
     return os.path.join(MEDIA, name)
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 def error_lines(stderr):
@@ -416,6 +423,76 @@ class Mot(unittest.TestCase):
             self.assertGreater(100 * m["MOTA"], mota, name)
             self.assertGreater(100 * m["IDF1"], idf1, name)
             self.assertLess(m["IDSW"], idsw, name)
+
+
+class DnnDetector(unittest.TestCase):
+    """crosswatch detect and track --detector dnn on the real clips with Yolo-Fastest."""
+
+    def setUp(self):
+        self.zoo = os.path.join(SHARED, "models", "yolo-fastest-1.1")
+        self.clip = os.path.join(SHARED, "clips", "crosswalk.mp4")
+        if not os.path.exists(os.path.join(self.zoo, "yolo-fastest-1.1.cfg")) or not os.path.exists(self.clip):
+            self.skipTest(f"{self.zoo} or {self.clip} is absent (../shared/data not available)")
+        self.model = ["--model-cfg", os.path.join(self.zoo, "yolo-fastest-1.1-xl.cfg"),
+                      "--model-weights", os.path.join(self.zoo, "yolo-fastest-1.1-xl.weights")]
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_detect_finds_pedestrians_on_the_crosswalk(self):
+        out = os.path.join(self.tmp, "dets.txt")
+        code, stdout, err = run("detect", self.clip, *self.model, "--out", out, "--json", timeout=300)
+        self.assertEqual(code, 0, err)
+        stats = json.loads(stdout)
+        self.assertEqual(stats["frames"], stats["detector_runs"])
+        rows = [line.split(",") for line in read_text(out).splitlines()]
+        self.assertEqual(stats["detections"], len(rows))
+        classes = {r[10] for r in rows}
+        self.assertLessEqual(classes, {"pedestrian", "two_wheeler", "car", "bus_truck"})
+        # people cross in every part of the clip (checked by eye): several in most frames
+        per_frame = {}
+        for r in rows:
+            if r[10] == "pedestrian":
+                per_frame[r[0]] = per_frame.get(r[0], 0) + 1
+        self.assertGreater(len(per_frame), 0.9 * stats["frames"])
+        for r in rows:
+            x, y, w, h = map(float, r[2:6])
+            self.assertTrue(0 <= x and 0 <= y and x + w <= 640.01 and y + h <= 352.01, r)
+
+    def test_track_with_the_dnn_every_other_frame(self):
+        for every in ("1", "2"):
+            out, cls = os.path.join(self.tmp, f"t{every}.txt"), os.path.join(self.tmp, f"c{every}.txt")
+            code, stdout, err = run("track", self.clip, "--detector", "dnn", *self.model, "--every", every,
+                                    "--out", out, "--classes", cls, "--json", timeout=300)
+            self.assertEqual(code, 0, err)
+            ids = {line.split(",")[1] for line in read_text(out).splitlines()}
+            self.assertGreater(len(ids), 5)
+            self.assertIn("pedestrian", read_text(cls))
+
+    def test_bad_models_and_options(self):
+        code, _, err = run("track", self.clip, "--detector", "dnn", "--out", os.path.join(self.tmp, "t"))
+        self.assertEqual(code, 2)
+        self.assertIn("--detector dnn needs --model-cfg and --model-weights", err)
+        code, _, err = run("track", self.clip, "--every", "2", "--out", os.path.join(self.tmp, "t"))
+        self.assertEqual(code, 2)
+        self.assertIn("--every is for --detector dnn", err)
+        short = os.path.join(self.tmp, "short.weights")
+        with open(os.path.join(self.zoo, "yolo-fastest-1.1.weights"), "rb") as f:
+            data = f.read()
+        with open(short, "wb") as f:
+            f.write(data[:-100])
+        code, _, err = run("detect", self.clip, "--model-cfg", os.path.join(self.zoo, "yolo-fastest-1.1.cfg"),
+                           "--model-weights", short, "--out", os.path.join(self.tmp, "d"))
+        self.assertEqual(code, 1)
+        self.assertEqual(len(error_lines(err)), 1, err)
+        self.assertIn(f"{short}: {len(data) - 100} bytes, but the cfg's convolutions need {len(data)}", err)
+        code, _, err = run("detect", self.clip, "--model-cfg", "/nonexistent.cfg", "--model-weights", short,
+                           "--out", os.path.join(self.tmp, "d"))
+        self.assertEqual(code, 1)
+        self.assertIn("/nonexistent.cfg", err)
+        code, _, err = run("detect", self.clip, "--out", os.path.join(self.tmp, "d"))
+        self.assertNotEqual(code, 0)
 
 
 class SharedClips(unittest.TestCase):

@@ -42,6 +42,18 @@ struct cw_detection {
     int8_t attr[CW_ATTR_COUNT];
 };
 
+/* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */
 const char *cw_class_name(int cls);
+
+/* The enum cw_class for one of the names above, or -1. */
+int cw_class_parse(const char *name);
+
+struct cw_scene;
+
+/* Places @d on the ground from its box through @scene's homography: the foot point
+ * (bottom-centre), the box's width on the ground at the foot, and ground_sigma_m, how far the foot
+ * point moves for @pixel_err full-resolution pixels of error up the picture. Leaves has_ground
+ * false when the foot point does not map (above the horizon). */
+void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err);
 
 #endif

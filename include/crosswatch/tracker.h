@@ -80,6 +80,11 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
  * point against the zones' ground polygons when it has one, else by the bottom centre of its box
  * against their image polygons. cw_track_out.zones has a bit per zone and the time spent is kept
  * per track. The first 64 zones are followed. */
+/* Advances one frame without detections — for frames the detector skips (a DNN run every Nth
+ * frame): every track moves as its filter predicts, and the confirmed ones are written to @out
+ * (at most @cap) without counting a miss against them. Returns how many. */
+int cw_tracker_predict(struct cw_tracker *t, struct cw_track_out *out, int cap);
+
 struct cw_scene;
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene);
 

@@ -1,5 +1,6 @@
-/* crosswatch track: video in, tracks out — the input path, the motion detector and the tracker,
- * writing MOTChallenge rows (and each track's class) for crosswatch eval. */
+/* crosswatch track: video in, tracks out — the input path, a detector (the motion model, or a
+ * darknet YOLO model with --detector dnn) and the tracker, writing MOTChallenge rows (and each
+ * track's class) for crosswatch eval. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "cli/cli.h"
 #include "crosswatch/clock.h"
 #include "crosswatch/detection.h"
+#include "crosswatch/dnn_detector.h"
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
@@ -20,6 +22,9 @@
 struct track_opts {
     struct cw_tracker_config trk;
     struct cw_motion_config mot;
+    struct cw_dnn_detector_config dnn;
+    int detector; /* DETECTOR_* */
+    int every;    /* run the DNN on every Nth frame, the tracker predicting in between */
     char *scene;
     char *out;
     char *classes;
@@ -30,9 +35,32 @@ struct track_opts {
     bool json;
 };
 
-static struct cw_option track_options[64];
+enum { DETECTOR_MOTION, DETECTOR_DNN };
+#define MOTION_NEW_SCORE 0.75 /* solid motion blobs score 1, ragged ones 0.5 */
+#define DNN_DEFAULT_CONF 0.25 /* cw_dnn_detector_options' default */
+static const char *const detector_names[] = {"motion", "dnn", NULL};
+
+static struct cw_option track_options[80];
 
 static const struct cw_option own_options[] = {
+    {"detector",
+     CW_OPT_ENUM,
+     offsetof(struct track_opts, detector),
+     {.i = DETECTOR_MOTION},
+     0,
+     0,
+     detector_names,
+     NULL,
+     "motion (model-free), or dnn (a darknet YOLO model: --model-cfg, --model-weights)"},
+    {"every",
+     CW_OPT_INT,
+     offsetof(struct track_opts, every),
+     {.i = 1},
+     1,
+     100,
+     NULL,
+     "frames",
+     "with --detector dnn: run the model on every Nth frame; the tracker predicts in between"},
     {"scene",
      CW_OPT_STRING,
      offsetof(struct track_opts, scene),
@@ -111,7 +139,7 @@ static const struct cw_option own_options[] = {
 
 const struct cw_command cw__cmd_track_desc = {
     "track", "<input> --out tracks.txt",
-    "detect moving road users (motion detector) and track them; MOTChallenge rows out",
+    "detect road users (motion detector or a DNN) and track them; MOTChallenge rows out",
     cw__cmd_track};
 
 static void build_table(void)
@@ -122,6 +150,12 @@ static void build_table(void)
     for (const struct cw_option *o = cw_motion_options; o->name; o++) {
         track_options[n] = *o;
         track_options[n].offset += offsetof(struct track_opts, mot);
+        n++;
+    }
+    for (const struct cw_option *o = cw_dnn_detector_options; o->name; o++) {
+        track_options[n] = *o;
+        track_options[n].offset += offsetof(struct track_opts, dnn);
+        track_options[n].flags &= ~CW_OPT_REQUIRED; /* only with --detector dnn */
         n++;
     }
     for (const struct cw_option *o = cw_tracker_options; o->name; o++) {
@@ -203,6 +237,7 @@ int cw__cmd_track(int argc, char **argv)
     struct cw_source *src = NULL;
     struct cw_scene *scene = NULL;
     struct cw_motion *mot = NULL;
+    struct cw_dnn_detector *dnn = NULL;
     struct cw_tracker *trk = NULL;
     struct cw_resampler *rs = NULL;
     struct cw_image u = {0}, v = {0};
@@ -220,7 +255,7 @@ int cw__cmd_track(int argc, char **argv)
     build_table();
     cw_options_defaults(track_options, &o);
     /* the motion detector's blobs: solid ones score 1, ragged ones 0.5 */
-    o.trk.new_score = 0.75;
+    o.trk.new_score = MOTION_NEW_SCORE;
     o.trk.confirm_hits = 3;
     ret = cw__cli_parse(track_options, &o, argc, argv, "track", pos, 1, &n_pos, &help);
     if (ret || help || n_pos != 1 || !o.out) {
@@ -236,9 +271,31 @@ int cw__cmd_track(int argc, char **argv)
         cw_options_release(track_options, &o);
         return CW_EXIT_USAGE;
     }
+    if (o.every > 1 && o.detector != DETECTOR_DNN) {
+        fprintf(stderr, "crosswatch track: --every is for --detector dnn (the motion model learns "
+                        "from every frame)\n");
+        cw_options_release(track_options, &o);
+        return CW_EXIT_USAGE;
+    }
+    if (o.detector == DETECTOR_DNN && (!o.dnn.model_cfg || !o.dnn.model_weights)) {
+        fprintf(stderr, "crosswatch track: --detector dnn needs --model-cfg and --model-weights\n");
+        cw_options_release(track_options, &o);
+        return CW_EXIT_USAGE;
+    }
     ret = CW_EXIT_FAIL;
     if (o.scene && cw_scene_load(o.scene, &scene))
         goto out;
+    if (o.detector == DETECTOR_DNN) {
+        /* Network scores run lower than the motion model's: unless given, start tracks from
+         * 0.5 and let weak boxes (from 0.1) keep tracks alive, as ByteTrack does. */
+        if (o.trk.new_score == MOTION_NEW_SCORE)
+            o.trk.new_score = 0.5;
+        if (o.dnn.conf == DNN_DEFAULT_CONF)
+            o.dnn.conf = 0.1;
+        dnn = cw_dnn_detector_new(&o.dnn);
+        if (!dnn)
+            goto out;
+    }
     cw_options_defaults(cw_source_options, &sc);
     sc.input = pos[0];
     sc.analysis_width = o.analysis_width;
@@ -260,6 +317,20 @@ int cw__cmd_track(int argc, char **argv)
     int err;
     while ((err = cw_source_read(src, &fr)) == 0) {
         int64_t t0 = cw_clock_mono_ns();
+        int nb, nt;
+        if (dnn && fr->index % o.every) {
+            nt = cw_tracker_predict(trk, outs, 512);
+            work_ns += cw_clock_mono_ns() - t0;
+            goto output;
+        }
+        if (dnn) {
+            nb = cw_dnn_detector_run(dnn, fr, scene, dets, 512);
+            if (nb < 0) {
+                cw_frame_unref(&fr);
+                goto out;
+            }
+            goto update;
+        }
         if (!mot) {
             int cw = (fr->grey.width + 1) / 2, ch = (fr->grey.height + 1) / 2;
             mot = cw_motion_new(&o.mot, fr->grey.width, fr->grey.height);
@@ -283,7 +354,7 @@ int cw__cmd_track(int argc, char **argv)
         }
         cw_resampler_run(rs, fr->plane[1], fr->stride[1], &u);
         cw_resampler_run(rs, fr->plane[2], fr->stride[2], &v);
-        int nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
+        nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
         if (nb < 0) {
             cw_frame_unref(&fr);
             goto out;
@@ -297,12 +368,14 @@ int cw__cmd_track(int argc, char **argv)
                 fclose(pgm);
             }
         }
-        int nt = cw_tracker_update(trk, dets, nb, outs, 512);
+    update:
+        nt = cw_tracker_update(trk, dets, nb, outs, 512);
         work_ns += cw_clock_mono_ns() - t0;
         if (nt < 0) {
             cw_frame_unref(&fr);
             goto out;
         }
+    output:
         for (int i = 0; i < nt; i++) {
             fprintf(f, "%" PRId64 ",%d,%.2f,%.2f,%.2f,%.2f,%.3f,-1,-1,-1\n", fr->index + 1,
                     outs[i].id, outs[i].box.x, outs[i].box.y, outs[i].box.w, outs[i].box.h,
@@ -377,6 +450,7 @@ out:
     free(v.data);
     cw_resampler_free(rs);
     cw_motion_free(mot);
+    cw_dnn_detector_free(dnn);
     cw_tracker_free(trk);
     cw_source_free(src);
     cw_scene_free(scene);

@@ -1,5 +1,6 @@
 #include "core/file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,4 +56,14 @@ int cw__read_file(const char *module, const char *path, size_t max, char **out, 
 out_close:
     fclose(f);
     return err;
+}
+
+char *cw__trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = 0;
+    return s;
 }

@@ -9,4 +9,7 @@
  * or not a regular file) or CW_ENOMEM; on success returns 0 and the caller frees *@out. */
 int cw__read_file(const char *module, const char *path, size_t max, char **out, size_t *len);
 
+/* Strips leading and trailing white space from @s in place; returns where the text now starts. */
+char *cw__trim(char *s);
+
 #endif

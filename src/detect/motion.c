@@ -838,19 +838,10 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
             continue;
-        struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
-        struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
-        if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
-            continue;
-        d->has_ground = true;
-        if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
-            cw_homography_apply(&scene->img_to_ground, right, &gr))
-            d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
         /* a blob's bottom edge is good to a few analysis pixels */
-        struct cw_point up = {foot.x, foot.y - 3 * sy}, gu;
-        d->ground_sigma_m = cw_homography_apply(&scene->img_to_ground, up, &gu)
-                                ? (float)hypot(gu.x - d->ground.x, gu.y - d->ground.y)
-                                : 10.0f;
+        cw_detection_locate(d, scene, 3 * sy);
+        if (!d->has_ground)
+            continue;
         classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);
     }
     return n;

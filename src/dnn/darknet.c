@@ -47,16 +47,6 @@ struct cfg {
     int nkv;
 };
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = 0;
-    return s;
-}
-
 static void cfg_release(struct cfg *c)
 {
     free(c->text);
@@ -88,7 +78,7 @@ static int cfg_parse(struct cfg *c, const char *name, const char *text)
         char *hash = strpbrk(p, "#;");
         if (hash)
             *hash = 0;
-        char *s = trim(p);
+        char *s = cw__trim(p);
         if (!*s)
             continue;
         if (*s == '[') {
@@ -100,7 +90,7 @@ static int cfg_parse(struct cfg *c, const char *name, const char *text)
             }
             *end = 0;
             struct section *sec = &c->sec[c->nsec++];
-            sec->type = trim(s + 1);
+            sec->type = cw__trim(s + 1);
             sec->line = line;
             sec->kv = &c->kv[c->nkv];
             continue;
@@ -116,8 +106,8 @@ static int cfg_parse(struct cfg *c, const char *name, const char *text)
         }
         *eq = 0;
         struct kv *kv = &c->kv[c->nkv++];
-        kv->key = trim(s);
-        kv->val = trim(eq + 1);
+        kv->key = cw__trim(s);
+        kv->val = cw__trim(eq + 1);
         kv->line = line;
         c->sec[c->nsec - 1].nkv++;
     }

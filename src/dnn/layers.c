@@ -15,11 +15,6 @@
 #define HAVE_X86 1
 #endif
 
-static inline float logistic(float x)
-{
-    return 1.f / (1.f + expf(-x));
-}
-
 /* Activations the kernels do not fold into their stores. */
 static void activate(float *x, size_t n, enum act act)
 {

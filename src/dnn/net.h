@@ -2,6 +2,7 @@
 #ifndef CW_DNN_NET_H
 #define CW_DNN_NET_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "crosswatch/dnn.h"
@@ -71,6 +72,11 @@ struct cw_dnn {
     struct cw_dnn_box *cand;
     int ncand_cap;
 };
+
+static inline float logistic(float x)
+{
+    return 1.f / (1.f + expf(-x));
+}
 
 /* Runs layer @l of @net (its input already computed). */
 void cw__dnn_layer_forward(struct cw_dnn *net, struct layer *l);

@@ -8,11 +8,6 @@
 #include "crosswatch/log.h"
 #include "dnn/net.h"
 
-static inline float logistic(float x)
-{
-    return 1.f / (1.f + expf(-x));
-}
-
 void cw__dnn_yolo_decode(const struct cw_dnn *net, struct layer *l, const float *raw)
 {
     int cols = 5 + l->classes, hw = l->oh * l->ow;

@@ -623,6 +623,57 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     return 0;
 }
 
+/* Adds @tr to the frame's output: its box (filtered, or the detection's), the class it has won
+ * most votes for, and where it stands on the ground and in the zones. */
+static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *out, int *nout,
+                   int cap)
+{
+    struct cw_box b = t->cfg.report_detection ? tr->obs : kf_box(tr->kf);
+    bool show =
+        b.w * b.h > t->cfg.min_area && (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
+    if (!tr->id)
+        tr->id = t->next_id++;
+    if (!show || *nout >= cap)
+        return;
+    int best = CW_CLASS_UNKNOWN;
+    float total = 0;
+    for (int c = 1; c < CW_CLASS_COUNT; c++) {
+        total += tr->votes[c];
+        if (tr->votes[c] > tr->votes[best])
+            best = c;
+    }
+    struct cw_track_out *o = &out[(*nout)++];
+    *o = (struct cw_track_out){tr->id, b, tr->score, best, total > 0 ? tr->votes[best] / total : 0};
+    if (tr->has_g) {
+        o->has_ground = true;
+        o->ground = (struct cw_point){tr->g[0].x, tr->g[1].x};
+        o->vel = (struct cw_point){tr->g[0].v, tr->g[1].v};
+        o->speed = (float)hypot(o->vel.x, o->vel.y);
+    }
+    o->zones = tr->zin;
+}
+
+int cw_tracker_predict(struct cw_tracker *t, struct cw_track_out *out, int cap)
+{
+    int nout = 0;
+    t->frame++;
+    for (int i = 0; i < t->n; i++) {
+        struct track *tr = &t->tr[i];
+        if (tr->state == REMOVED)
+            continue;
+        if (tr->state == LOST)
+            tr->kf[3].v = 0;
+        kf_predict(tr->kf);
+        if (tr->has_g)
+            g_predict(tr, 1 / t->cfg.fps);
+        if (t->n_zones)
+            place(t, tr);
+        if (tr->state == TRACKED && tr->id)
+            report(t, tr, out, &nout, cap);
+    }
+    return nout;
+}
+
 int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                       struct cw_track_out *out, int cap)
 {
@@ -737,32 +788,8 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
             continue;
         if (t->n_zones)
             place(t, tr);
-        if (tr->state == TRACKED && tr->updated) {
-            struct cw_box b = t->cfg.report_detection ? tr->obs : kf_box(tr->kf);
-            bool show = b.w * b.h > t->cfg.min_area &&
-                        (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
-            if (!tr->id)
-                tr->id = t->next_id++;
-            if (show && nout < cap) {
-                int best = CW_CLASS_UNKNOWN;
-                float total = 0;
-                for (int c = 1; c < CW_CLASS_COUNT; c++) {
-                    total += tr->votes[c];
-                    if (tr->votes[c] > tr->votes[best])
-                        best = c;
-                }
-                struct cw_track_out *o = &out[nout++];
-                *o = (struct cw_track_out){tr->id, b, tr->score, best,
-                                           total > 0 ? tr->votes[best] / total : 0};
-                if (tr->has_g) {
-                    o->has_ground = true;
-                    o->ground = (struct cw_point){tr->g[0].x, tr->g[1].x};
-                    o->vel = (struct cw_point){tr->g[0].v, tr->g[1].v};
-                    o->speed = (float)hypot(o->vel.x, o->vel.y);
-                }
-                o->zones = tr->zin;
-            }
-        }
+        if (tr->state == TRACKED && tr->updated)
+            report(t, tr, out, &nout, cap);
         if (kept != i)
             t->tr[kept] = *tr;
         kept++;
@@ -775,10 +802,4 @@ out_free:
 out_nomem:
     cw_log_error(MOD, "tracker: out of memory in frame %d", t->frame);
     return CW_ENOMEM;
-}
-
-const char *cw_class_name(int cls)
-{
-    static const char *const names[] = {"unknown", "pedestrian", "two_wheeler", "car", "bus_truck"};
-    return cls >= 0 && cls < CW_CLASS_COUNT ? names[cls] : "unknown";
 }

@@ -1,0 +1,40 @@
+/* The normalised detection record: class names and placing a detection on the ground, shared by
+ * every detector. */
+#include "crosswatch/detection.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "crosswatch/scene.h"
+
+static const char *const names[] = {"unknown", "pedestrian", "two_wheeler", "car", "bus_truck"};
+
+const char *cw_class_name(int cls)
+{
+    return cls >= 0 && cls < CW_CLASS_COUNT ? names[cls] : "unknown";
+}
+
+int cw_class_parse(const char *name)
+{
+    for (int i = 0; i < CW_CLASS_COUNT; i++)
+        if (!strcmp(name, names[i]))
+            return i;
+    return -1;
+}
+
+void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err)
+{
+    struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
+    struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
+    d->has_ground = false;
+    if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
+        return;
+    d->has_ground = true;
+    if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
+        cw_homography_apply(&scene->img_to_ground, right, &gr))
+        d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
+    struct cw_point up = {foot.x, foot.y - pixel_err}, gu;
+    d->ground_sigma_m = cw_homography_apply(&scene->img_to_ground, up, &gu)
+                            ? (float)hypot(gu.x - d->ground.x, gu.y - d->ground.y)
+                            : 10.0f;
+}
