@@ -64,19 +64,10 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
         cfg[n] = 0;
-        long need = cw__dnn_weights_bytes(cfg);
+        uint8_t *wb;
+        long need = cw__dnn_random_weights(cfg, 99, &wb);
         if (need < 20)
             return 1;
-        uint8_t *wb = calloc(1, (size_t)need);
-        int32_t hdr[3] = {0, 2, 0};
-        memcpy(wb, hdr, sizeof(hdr));
-        uint32_t s = 99;
-        for (long i = 20; i + 4 <= need; i += 4) {
-            s = s * 1664525u + 1013904223u;
-            /* positive (batch-norm variances must be), small enough that nothing overflows */
-            float v = 0.001f + 0.02f * (float)(s >> 8) / (float)(1u << 24);
-            memcpy(wb + i, &v, 4);
-        }
         FILE *out_w = fopen(argv[2], "wb");
         if (!out_w || fwrite(wb, 1, (size_t)need, out_w) != (size_t)need) {
             fprintf(stderr, "bench_dnn: cannot write %s\n", argv[2]);

@@ -287,8 +287,9 @@ def bench_dnn(runs):
             models.append((name + " (trained)", os.path.join(zoo, name + ".cfg"),
                            os.path.join(zoo, name + ".weights"), False))
     os.makedirs(os.path.join(BUILD, "bench-dnn"), exist_ok=True)
-    models.append(("yolov3-tiny (random weights)", os.path.join(ROOT, "bench", "models", "yolov3-tiny-320.cfg"),
-                   os.path.join(BUILD, "bench-dnn", "yolov3-tiny-320.weights"), True))
+    for name in ("yolov3-tiny", "yolov4-tiny"):
+        models.append((f"{name} (random weights)", os.path.join(ROOT, "bench", "models", f"{name}-320.cfg"),
+                       os.path.join(BUILD, "bench-dnn", f"{name}-320.weights"), True))
     lines = ["| model, 320×320, 1 thread | GFLOP | crosswatch ms (median) | OpenCV 4.6 DNN ms (median) | "
              "crosswatch / OpenCV latency | model + buffers | peak RSS of the run |",
              "|---|---|---|---|---|---|---|"]

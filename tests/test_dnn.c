@@ -453,6 +453,8 @@ static void test_bad_models(void **state)
     memcpy(w.data + w.len - 4, &nan, 4);
     assert_null(cw_dnn_load_mem("bad.cfg", cfg, w.data, w.len, 1));
     assert_logged(&c, "layer 0 (cfg line 5) has a weight that is not a number");
+    assert_null(cw_dnn_load_mem("bad.cfg", "[net]\nwidth=0\nheight=1\n", w.data, w.len, 1));
+    assert_logged(&c, "bad.cfg:2: [net] width=0: expected a whole number from 1 to 8192");
     assert_null(cw_dnn_load_mem("bad.cfg", cfg, w.data, 10, 1));
     assert_logged(&c, "10 bytes is too short for a darknet weights file");
     assert_null(cw_dnn_load("/nonexistent/m.cfg", "/nonexistent/m.weights", 1));

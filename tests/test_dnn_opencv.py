@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""crosswatch's darknet engine against OpenCV's DNN module (cv2.dnn.readNetFromDarknet) on the
-Yolo-Fastest models in ../shared/data, 20 frames of the real clips: every yolo layer's decoded
-output equal within 1e-3, and the boxes after per-class NMS matching one to one at IoU >= 0.99.
-Skips, saying why, without ../shared/data or without python3-opencv."""
+"""crosswatch's darknet engine against OpenCV's DNN module (cv2.dnn.readNetFromDarknet).
+
+Always: yolov3-tiny and yolov4-tiny (the cfgs in bench/models: dense 3x3 convolutions, stride-1
+maxpool, route groups, scale_x_y) with random weights that bench_dnn makes, on a random input —
+every decoded output equal within 1e-3 (relative, for the large box sizes random weights give).
+With ../shared/data: the trained Yolo-Fastest models on 20 frames of the real clips — outputs equal
+within 1e-3, and the boxes after per-class NMS matching one to one at IoU >= 0.99.
+Skips, saying why, without python3-opencv; the second part skips without ../shared/data."""
 import json
 import os
 import subprocess
@@ -68,15 +72,64 @@ def opencv_boxes(outs):
     return boxes
 
 
+def compare(ours, outs, label, failures):
+    """Our decoded outputs against OpenCV's; returns the largest difference seen."""
+    worst, off = 0.0, 0
+    for k, o in enumerate(outs):
+        m = ours[off:off + o.size].reshape(o.shape).copy()
+        off += o.size
+        cls = m[:, 5:]
+        near = np.abs(cls - OPENCV_CLASS_FLOOR) < 1e-3  # either side of OpenCV's cut
+        cls[cls <= OPENCV_CLASS_FLOOR] = 0
+        d = np.abs(m - o) / np.maximum(1.0, np.abs(o))
+        d[:, 5:][near] = 0
+        worst = max(worst, float(d.max()))
+        if d.max() > 1e-3:
+            i = np.unravel_index(d.argmax(), d.shape)
+            failures.append(f"{label} yolo {k}: row {i[0]} col {i[1]}: crosswatch {m[i]:.6f}, "
+                            f"OpenCV {o[i]:.6f}")
+    if off != ours.size:
+        failures.append(f"{label}: {ours.size} outputs, OpenCV {off}")
+    return worst
+
+
+def random_weight_models(tmp, failures):
+    for model in ("yolov3-tiny-320", "yolov4-tiny-320"):
+        cfg = os.path.join(HERE, "..", "bench", "models", model + ".cfg")
+        weights, blob_path, out_path = (os.path.join(tmp, model + e) for e in (".weights", ".in", ".out"))
+        r = subprocess.run([RUNNER, cfg, weights, "--random-weights", "--runs", "1"], capture_output=True,
+                           text=True)
+        if r.returncode:
+            failures.append(f"{model}: bench_dnn --random-weights failed: {r.stderr.strip()}")
+            continue
+        blob = np.random.default_rng(7).random((1, 3, 320, 320), dtype=np.float32)
+        blob.tofile(blob_path)
+        net = cv2.dnn.readNetFromDarknet(cfg, weights)
+        net.setInput(blob)
+        outs = net.forward(net.getUnconnectedOutLayersNames())
+        r = subprocess.run([RUNNER, cfg, weights, "--runs", "1", "--blob", blob_path, "--out", out_path],
+                           capture_output=True, text=True)
+        if r.returncode:
+            failures.append(f"{model}: bench_dnn failed: {r.stderr.strip()}")
+            continue
+        worst = compare(np.fromfile(out_path, np.float32), outs, model, failures)
+        print(f"{model} (random weights): largest relative output difference {worst:.2e}")
+
+
 def main():
-    model_dir = os.path.join(SHARED, "models", "yolo-fastest-1.1")
-    if not os.path.isdir(model_dir):
-        skip(f"{model_dir} is absent")
     if not RUNNER or not os.path.exists(RUNNER):
         skip("CW_BENCH_DNN does not name the bench_dnn program")
     cv2.setNumThreads(1)
-    images = frames()
     failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        random_weight_models(tmp, failures)
+    model_dir = os.path.join(SHARED, "models", "yolo-fastest-1.1")
+    if not os.path.isdir(model_dir):
+        if failures:
+            print("\n".join(failures[:40]))
+            sys.exit(1)
+        skip(f"the trained models: {model_dir} is absent")
+    images = frames()
     with tempfile.TemporaryDirectory() as tmp:
         for model in ("yolo-fastest-1.1", "yolo-fastest-1.1-xl"):
             cfg, weights = (os.path.join(model_dir, model + ext) for ext in (".cfg", ".weights"))
@@ -95,23 +148,8 @@ def main():
                 if r.returncode:
                     failures.append(f"{model} {label}: bench_dnn failed: {r.stderr.strip()}")
                     continue
-                ours = np.fromfile(out_path, np.float32)
-                off = 0
-                for k, o in enumerate(outs):
-                    m = ours[off:off + o.size].reshape(o.shape).copy()
-                    off += o.size
-                    cls = m[:, 5:]
-                    near = np.abs(cls - OPENCV_CLASS_FLOOR) < 1e-3  # either side of OpenCV's cut
-                    cls[cls <= OPENCV_CLASS_FLOOR] = 0
-                    d = np.abs(m - o)
-                    d[:, 5:][near] = 0
-                    worst = max(worst, float(d.max()))
-                    if d.max() > 1e-3:
-                        i = np.unravel_index(d.argmax(), d.shape)
-                        failures.append(f"{model} {label} yolo {k}: row {i[0]} col {i[1]}: "
-                                        f"crosswatch {m[i]:.6f}, OpenCV {o[i]:.6f}")
-                if off != ours.size:
-                    failures.append(f"{model} {label}: {ours.size} outputs, OpenCV {off}")
+                worst = max(worst, compare(np.fromfile(out_path, np.float32), outs, f"{model} {label}",
+                                           failures))
                 mine = [json.loads(line) for line in r.stdout.splitlines() if '"box"' in line]
                 theirs = opencv_boxes(outs)
                 nboxes += len(theirs)

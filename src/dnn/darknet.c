@@ -832,6 +832,53 @@ long cw__dnn_weights_bytes(const char *cfg_text)
     return n;
 }
 
+long cw__dnn_random_weights(const char *cfg_text, uint32_t seed, uint8_t **out)
+{
+    struct cfg c;
+    struct cw_dnn net = {0};
+    long n = -1;
+    *out = NULL;
+    if (cfg_parse(&c, "cfg", cfg_text) || build(&c, &net))
+        goto out;
+    n = (long)(20 + params_len(&net));
+    uint8_t *w = calloc(1, (size_t)n);
+    if (!w) {
+        n = -1;
+        goto out;
+    }
+    int32_t hdr[3] = {0, 2, 0};
+    memcpy(w, hdr, sizeof(hdr));
+    float *p = (float *)(w + 20);
+    /* uniform in [-a, a] */
+#define RND(a) ((seed = seed * 1664525u + 1013904223u), ((float)(seed >> 8) / (1 << 23) - 1) * (a))
+    for (int i = 0; i < net.nlayers; i++) {
+        const struct layer *l = &net.layers[i];
+        if (l->kind != LAYER_CONV)
+            continue;
+        int fan_in = (l->c / l->groups) * l->size * l->size;
+        for (int f = 0; f < l->oc; f++)
+            *p++ = RND(0.1f);
+        if (l->bn) {
+            for (int f = 0; f < l->oc; f++)
+                *p++ = 1 + RND(0.2f); /* scale */
+            for (int f = 0; f < l->oc; f++)
+                *p++ = RND(0.1f); /* mean */
+            for (int f = 0; f < l->oc; f++)
+                *p++ = 1 + RND(0.5f); /* variance */
+        }
+        /* He-style: keeps activations near unit size through deep stacks */
+        float a = sqrtf(6.0f / (float)fan_in);
+        for (long q = 0; q < (long)l->oc * fan_in; q++)
+            *p++ = RND(a);
+    }
+#undef RND
+    *out = w;
+out:
+    cfg_release(&c);
+    free(net.layers);
+    return n;
+}
+
 struct cw_dnn *cw_dnn_load_mem(const char *name, const char *cfg, const void *weights,
                                size_t weights_len, int threads)
 {

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crosswatch/dnn.h"
 #include "dnn/pool.h"
@@ -90,5 +91,12 @@ void cw__dnn_yolo_decode(const struct cw_dnn *net, struct layer *l, const float 
 /* Size of a version 0.2 weights file that fits @cfg_text, or -1 (logged) if the cfg is bad. For
  * the fuzzer, which makes weights to go with the cfgs it invents. */
 long cw__dnn_weights_bytes(const char *cfg_text);
+
+/* Makes a weights file (version 0.2) that fits @cfg_text, with random weights scaled so the
+ * activations stay near unit size: biases and batch-norm statistics small and positive variances,
+ * convolution weights uniform over ±sqrt(6 / fan-in). *@out is the caller's to free. Returns its
+ * size, or -1 (logged) if the cfg is bad. For benchmarks and checks on models whose trained
+ * weights are not at hand. */
+long cw__dnn_random_weights(const char *cfg_text, uint32_t seed, uint8_t **out);
 
 #endif
