@@ -832,6 +832,12 @@ long cw__dnn_weights_bytes(const char *cfg_text)
     return n;
 }
 
+static uint8_t *put_float(uint8_t *p, float v)
+{
+    memcpy(p, &v, sizeof(v));
+    return p + sizeof(v);
+}
+
 long cw__dnn_random_weights(const char *cfg_text, uint32_t seed, uint8_t **out)
 {
     struct cfg c;
@@ -848,7 +854,7 @@ long cw__dnn_random_weights(const char *cfg_text, uint32_t seed, uint8_t **out)
     }
     int32_t hdr[3] = {0, 2, 0};
     memcpy(w, hdr, sizeof(hdr));
-    float *p = (float *)(w + 20);
+    uint8_t *p = w + 20;
     /* uniform in [-a, a] */
 #define RND(a) ((seed = seed * 1664525u + 1013904223u), ((float)(seed >> 8) / (1 << 23) - 1) * (a))
     for (int i = 0; i < net.nlayers; i++) {
@@ -857,19 +863,19 @@ long cw__dnn_random_weights(const char *cfg_text, uint32_t seed, uint8_t **out)
             continue;
         int fan_in = (l->c / l->groups) * l->size * l->size;
         for (int f = 0; f < l->oc; f++)
-            *p++ = RND(0.1f);
+            p = put_float(p, RND(0.1f));
         if (l->bn) {
             for (int f = 0; f < l->oc; f++)
-                *p++ = 1 + RND(0.2f); /* scale */
+                p = put_float(p, 1 + RND(0.2f)); /* scale */
             for (int f = 0; f < l->oc; f++)
-                *p++ = RND(0.1f); /* mean */
+                p = put_float(p, RND(0.1f)); /* mean */
             for (int f = 0; f < l->oc; f++)
-                *p++ = 1 + RND(0.5f); /* variance */
+                p = put_float(p, 1 + RND(0.5f)); /* variance */
         }
         /* He-style: keeps activations near unit size through deep stacks */
         float a = sqrtf(6.0f / (float)fan_in);
         for (long q = 0; q < (long)l->oc * fan_in; q++)
-            *p++ = RND(a);
+            p = put_float(p, RND(a));
     }
 #undef RND
     *out = w;
