@@ -495,6 +495,41 @@ class DnnDetector(unittest.TestCase):
         self.assertNotEqual(code, 0)
 
 
+class SignalHeads(unittest.TestCase):
+    def test_classifier_on_the_labelled_crops(self):
+        """Issue 6: >= 98 % of ../shared/data/signals/test read right."""
+        test = os.path.join(SHARED, "signals", "test")
+        if not os.path.isdir(test):
+            self.skipTest(f"{test} is absent (../shared/data not available)")
+        code, out, err = run("signal", "eval", test, "--json", timeout=120)
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertGreater(r["crops"], 250)
+        self.assertGreaterEqual(r["accuracy"], 0.98, r)
+
+    def test_bad_input(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            junk = os.path.join(tmp, "junk.jpg")
+            with open(junk, "w") as f:
+                f.write("not a picture")
+            code, _, err = run("signal", "classify", junk)
+            self.assertEqual(code, 1)
+            self.assertIn(f"{junk}: not a JPEG picture crosswatch can read", err)
+            code, _, err = run("signal", "classify", os.path.join(tmp, "missing.jpg"))
+            self.assertEqual(code, 1)
+            self.assertIn("missing.jpg", err)
+            code, _, err = run("signal", "eval", tmp)
+            self.assertEqual(code, 1)
+            self.assertIn("eval wants", err)
+            code, _, err = run("signal", "read", media("clip.mp4"))
+            self.assertEqual(code, 2)
+            code, _, err = run("signal", "frobnicate")
+            self.assertEqual(code, 2)
+        finally:
+            shutil.rmtree(tmp)
+
+
 class SharedClips(unittest.TestCase):
     def test_probe_real_clips(self):
         clips = sorted(glob.glob(os.path.join(SHARED, "clips", "*.mp4")))

@@ -101,6 +101,18 @@ class ScenarioSuite(unittest.TestCase):
             self.assertEqual(p.returncode, 0, f"{n}: {p.stderr}")
 
 
+def signal_agreement(truth_csv, read_csv):
+    """(head, frames where crosswatch's reading equals the truth, frames) for every head."""
+    import csv
+    with open(truth_csv) as f:
+        truth = list(csv.DictReader(f))
+    with open(read_csv) as f:
+        ours = list(csv.DictReader(f))
+    assert len(truth) == len(ours), (len(truth), len(ours))
+    heads = [k for k in ours[0] if k not in ("frame", "time_s")]
+    return [(h, sum(t[h] == o[h] for t, o in zip(truth, ours)), len(ours)) for h in heads]
+
+
 class Render(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -154,6 +166,15 @@ class Render(unittest.TestCase):
         self.assertTrue(values.issubset({0, 128, 255}), values)
         self.assertIn(255, values)
         self.assertIn(128, values)
+
+    def test_read_signals_from_the_picture(self):
+        """crosswatch signal read follows both heads frame by frame as the truth has them."""
+        out = os.path.join(self.out, "signals-read.csv")
+        p = cw("signal", "read", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for head, right, total in signal_agreement(os.path.join(self.out, "signals.csv"), out):
+            self.assertGreaterEqual(right / total, 0.98, f"{head}: {right}/{total}")
 
     def test_deterministic(self):
         again = os.path.join(WORK, "render-again")
@@ -239,6 +260,13 @@ class Render(unittest.TestCase):
             self.assertEqual(p.returncode, 0, f"{n}: {p.stderr}")
             p = cw("decode", os.path.join(out, "video.mp4"), "--json")
             self.assertEqual(p.returncode, 0, f"{n}: {p.stderr}")
+            # the signal heads read from the picture, flashing pedestrian clearance included
+            read = os.path.join(out, "signals-read.csv")
+            p = cw("signal", "read", os.path.join(out, "video.mp4"), "--scene",
+                   os.path.join(out, "scene.json"), "--out", read)
+            self.assertEqual(p.returncode, 0, f"{n}: {p.stderr}")
+            for head, right, total in signal_agreement(os.path.join(out, "signals.csv"), read):
+                self.assertGreaterEqual(right / total, 0.98, f"{n} {head}: {right}/{total}")
 
 
 class EventEval(unittest.TestCase):

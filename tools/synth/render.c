@@ -565,15 +565,19 @@ static void draw_signal(struct syn_renderer *r, const struct syn_signal_head *h,
 {
     static const uint8_t housing[3] = {30, 128, 128};
     static const uint8_t pole[3] = {90, 128, 128};
-    int state = syn_phase_state(r->sc, h->phase, t, NULL);
+    double age;
+    int state = syn_phase_state(r->sc, h->phase, t, &age);
     draw_box(r, h->x + h->w / 2 + 0.1, h->y, 0, 0.15, 0.15, h->z + h->h / 2, pole, 0);
     draw_box(r, h->x, h->y, h->z - h->h / 2, h->w, 0.3, h->h, housing, 0);
     for (int k = 0; k < h->lamps; k++) {
         /* vehicle: red, yellow, green from the top; pedestrian: red over green */
         int colour = h->lamps == 3 ? k : (k == 0 ? 0 : 2);
         double z = h->z + h->h / 2 - h->h * (k + 0.5) / h->lamps;
+        /* a head without a yellow lamp (pedestrian) flashes its green through the clearance
+         * interval, half a second off, half on, as China's pedestrian heads do */
+        bool flash = h->lamps < 3 && state == SYN_YELLOW && fmod(age, 1.0) >= 0.5;
         bool lit = (colour == 0 && state == SYN_RED) || (colour == 1 && state == SYN_YELLOW) ||
-                   (colour == 2 && state == SYN_GREEN);
+                   (colour == 2 && (state == SYN_GREEN || flash));
         static const uint8_t on[3][3] = {{95, 95, 235}, {190, 30, 165}, {165, 95, 50}};
         static const uint8_t off[3][3] = {{40, 120, 140}, {45, 118, 134}, {42, 128, 122}};
         const uint8_t *c = lit ? on[colour] : off[colour];

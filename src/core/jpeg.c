@@ -1,0 +1,53 @@
+/* JPEG reading through libjpeg-turbo. */
+#include "crosswatch/jpeg.h"
+
+#include <stdlib.h>
+#include <turbojpeg.h>
+
+#include "core/file.h"
+#include "crosswatch/error.h"
+#include "crosswatch/log.h"
+
+#define MAX_JPEG_BYTES (64u << 20)
+#define MAX_PIXELS     (100000000ull)
+
+int cw_jpeg_read_rgb(const char *path, uint8_t **rgb, int *w, int *h)
+{
+    char *data;
+    size_t len;
+    int err = cw__read_file("jpeg", path, MAX_JPEG_BYTES, &data, &len);
+    *rgb = NULL;
+    if (err)
+        return err;
+    tjhandle tj = tjInitDecompress();
+    int sub, cs;
+    err = CW_EFORMAT;
+    if (!tj) {
+        cw_log_error("jpeg", "%s: cannot start the JPEG decoder: %s", path, tjGetErrorStr());
+        goto out;
+    }
+    if (tjDecompressHeader3(tj, (const unsigned char *)data, (unsigned long)len, w, h, &sub, &cs) ||
+        *w < 1 || *h < 1 || (unsigned long long)*w * (unsigned long long)*h > MAX_PIXELS) {
+        cw_log_error("jpeg", "%s: not a JPEG picture crosswatch can read (%s)", path,
+                     tjGetErrorStr2(tj));
+        goto out;
+    }
+    *rgb = malloc((size_t)*w * *h * 3);
+    if (!*rgb) {
+        err = CW_ENOMEM;
+        goto out;
+    }
+    if (tjDecompress2(tj, (const unsigned char *)data, (unsigned long)len, *rgb, *w, *w * 3, *h,
+                      TJPF_RGB, TJFLAG_ACCURATEDCT)) {
+        cw_log_error("jpeg", "%s: damaged JPEG data (%s)", path, tjGetErrorStr2(tj));
+        free(*rgb);
+        *rgb = NULL;
+        goto out;
+    }
+    err = 0;
+out:
+    if (tj)
+        tjDestroy(tj);
+    free(data);
+    return err;
+}
