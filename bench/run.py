@@ -363,6 +363,29 @@ def bench_dnn_budget(runs):
     return "\n".join(lines)
 
 
+def bench_store(runs):
+    """The event store (issue 6): sustained writes and the count per rule per hour over 10 million
+    events, SQLite on this machine's disk."""
+    exe = os.path.join(BUILD, "bench", "bench_store")
+    db = os.path.join(BUILD, "bench-store", "events.db")
+    os.makedirs(os.path.dirname(db), exist_ok=True)
+    lines = ["| events in the store | batch | written events/s (whole run) | first 100,000 events/s | "
+             "count per rule per hour over a year (rows) | query ms (median of 9) |",
+             "|---|---|---|---|---|---|"]
+    for events, batch in ((10_000_000, 100), (200_000, 10)):
+        p = subprocess.run([exe, db, str(events), str(batch)], capture_output=True, text=True)
+        if p.returncode:
+            return f"Skipped: bench_store failed ({p.stderr.strip()[:200]})"
+        r = json.loads(p.stdout)
+        lines.append(f"| {r['events']:,} | {batch} | **{r['events_per_s']:,.0f}** | "
+                     f"{r['first_100k_events_per_s']:,.0f} | {r['hourly_rows']:,} | **{r['hourly_ms']:.1f}** |")
+        print(lines[-1], flush=True)
+    for f in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(f):
+            os.remove(f)
+    return "\n".join(lines)
+
+
 SYN_TO_CW = {"pedestrian": "pedestrian", "bicycle": "two_wheeler", "e_bike": "two_wheeler",
              "motorcycle": "two_wheeler", "car": "car", "bus": "bus_truck", "truck": "bus_truck"}
 
@@ -463,7 +486,7 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget,
+           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store,
            "eval": bench_eval}
 
 

@@ -8,8 +8,8 @@ packages=(
   build-essential cmake pkg-config
   # libraries: video (FFmpeg), JSON
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libcjson-dev
-  # pictures (JPEG), for signal-head crops and evidence
-  libturbojpeg0-dev
+  # pictures (JPEG), for signal-head crops and evidence; the embedded event store
+  libturbojpeg0-dev libsqlite3-dev
   # tests: unit tests, test media, the loopback RTSP camera, lint
   libcmocka-dev ffmpeg python3 clang-format cppcheck
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -1,0 +1,68 @@
+/* crosswatch — the event store: where violations and compliance counts are kept for the
+ * dashboard and for officers.
+ *
+ * One interface, one file per backend: SQLite (src/store/sqlite.c, the default, embedded) now,
+ * PostgreSQL later. Open with a URL: a plain path or "sqlite:PATH" selects SQLite.
+ *
+ * Guarantees: cw_store_write returns 0 only once the events are committed (they survive the
+ * process being killed); on any error nothing of the batch is written and the caller still holds
+ * the events to retry. A store is used by one thread at a time.
+ */
+#ifndef CROSSWATCH_STORE_H
+#define CROSSWATCH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crosswatch/event.h"
+#include "crosswatch/options.h"
+
+struct cw_store_config {
+    int busy_timeout_ms; /* how long to wait for a lock held by another writer */
+    bool durable;        /* sync every commit to the disk (survives power loss, slower) */
+};
+
+extern const struct cw_option cw_store_options[];
+
+struct cw_store;
+
+/* Opens (creating and migrating to the current schema if needed) the store at @url. Returns
+ * NULL after logging one line that names the store and what to fix. */
+struct cw_store *cw_store_open(const char *url, const struct cw_store_config *cfg);
+void cw_store_close(struct cw_store *s);
+
+/* The schema version the store is at. */
+int cw_store_schema_version(const struct cw_store *s);
+
+/* Writes @n events in one transaction, assigning each its id, and adds them to the hourly
+ * counts. Returns 0 once committed, or a negative CW_E* code (logged; nothing written). */
+int cw_store_write(struct cw_store *s, struct cw_event *events, int n);
+
+/* Adds @n compliant passages to the hourly counts (violations are counted by cw_store_write). */
+int cw_store_add_passages(struct cw_store *s, const struct cw_passage *p, int n);
+
+/* One row of the hourly counts. */
+struct cw_hour_count {
+    const char *site, *camera; /* NULL in the counts over all sites */
+    const char *rule;
+    int64_t hour_ms; /* start of the hour, ms since 1970 (UTC) */
+    int64_t violations, compliant;
+};
+
+typedef void (*cw_hour_fn)(void *opaque, const struct cw_hour_count *row);
+
+/* The dashboard's counts per hour in [@from_ms, @to_ms), in order of hour then rule: with @site,
+ * one row per camera and rule of that site; with @site NULL, one row per rule over all sites.
+ * Read from summaries kept as events are written: never a scan of the events. Returns the number
+ * of rows, or a negative CW_E* code. */
+int cw_store_hourly(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *site,
+                    cw_hour_fn fn, void *opaque);
+
+typedef void (*cw_event_fn)(void *opaque, const struct cw_event *e);
+
+/* Calls @fn for the events that began in [@from_ms, @to_ms), newest first, optionally only of
+ * @rule and @site (NULL: any), at most @limit. Returns the count, or a negative CW_E* code. */
+int cw_store_events(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *rule,
+                    const char *site, int limit, cw_event_fn fn, void *opaque);
+
+#endif

@@ -1,0 +1,429 @@
+/* The SQLite event store: WAL journal, schema versions in PRAGMA user_version with migrations
+ * applied in order, prepared statements, one transaction per batch, and hourly summaries (per
+ * site, camera and rule; and per rule over everything) kept in the same transaction, so the
+ * dashboard's counts never scan the events. */
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crosswatch/detection.h"
+#include "crosswatch/error.h"
+#include "crosswatch/light.h"
+#include "crosswatch/log.h"
+#include "store/backend.h"
+
+#define MOD "store"
+
+/* Migration k takes the schema from version k to k + 1. Append; never edit a released one. */
+static const char *const migrations[] = {
+    /* 0 → 1: events, their indexes for the dashboard's queries, the hourly counts */
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  site TEXT NOT NULL, camera TEXT NOT NULL, rule TEXT NOT NULL,"
+    "  class TEXT NOT NULL, track INTEGER NOT NULL,"
+    "  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+    "  ground_x0 REAL, ground_y0 REAL, ground_x1 REAL, ground_y1 REAL,"
+    "  box_x REAL, box_y REAL, box_w REAL, box_h REAL,"
+    "  speed_mps REAL, signal TEXT NOT NULL, signal_age_s REAL, confidence REAL,"
+    "  evidence TEXT NOT NULL DEFAULT '',"
+    "  review TEXT NOT NULL DEFAULT 'pending');"
+    "CREATE INDEX events_time ON events(first_ms);"
+    "CREATE INDEX events_site_time ON events(site, first_ms);"
+    "CREATE INDEX events_rule_time ON events(rule, first_ms);"
+    "CREATE TABLE hourly ("
+    "  hour_ms INTEGER NOT NULL, site TEXT NOT NULL, camera TEXT NOT NULL, rule TEXT NOT NULL,"
+    "  violations INTEGER NOT NULL DEFAULT 0, compliant INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (hour_ms, site, camera, rule)) WITHOUT ROWID;"
+    "CREATE INDEX hourly_site ON hourly(site, hour_ms);"
+    "CREATE TABLE hourly_all ("
+    "  hour_ms INTEGER NOT NULL, rule TEXT NOT NULL,"
+    "  violations INTEGER NOT NULL DEFAULT 0, compliant INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (hour_ms, rule)) WITHOUT ROWID;",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
+
+struct sqlite_store {
+    struct cw_store base;
+    sqlite3 *db;
+    char *path;
+    int version;
+    sqlite3_stmt *insert, *count, *count_all, *pass, *pass_all, *hourly, *hourly_all, *events;
+};
+
+/* One line naming the store and, for the errors a user can fix, how. */
+static int fail(struct sqlite_store *s, const char *doing, int rc)
+{
+    const char *hint = "";
+    int err = CW_EIO;
+    switch (rc & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        hint = "; check that the file and its folder are writable (WAL keeps files beside it)";
+        err = CW_EPERM;
+        break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        hint = "; another process holds it locked (raise busy_timeout_ms or stop the other "
+               "writer)";
+        err = CW_EBUSY;
+        break;
+    case SQLITE_FULL:
+        hint = "; the disk is full";
+        err = CW_ENOSPC;
+        break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        hint = "; the file is not a crosswatch database or is damaged";
+        err = CW_EFORMAT;
+        break;
+    }
+    cw_log_error(MOD, "store '%s': %s: %s%s", s->path, doing,
+                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), hint);
+    return err;
+}
+
+static int exec(struct sqlite_store *s, const char *sql, const char *doing)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(s, doing, rc);
+}
+
+static void st_close(struct cw_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->count);
+    sqlite3_finalize(s->count_all);
+    sqlite3_finalize(s->pass);
+    sqlite3_finalize(s->pass_all);
+    sqlite3_finalize(s->hourly);
+    sqlite3_finalize(s->hourly_all);
+    sqlite3_finalize(s->events);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+static int migrate(struct sqlite_store *s)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, "reading the schema version", rc);
+    rc = sqlite3_step(q);
+    s->version = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return fail(s, "reading the schema version", rc);
+    if (s->version > SCHEMA_VERSION) {
+        cw_log_error(MOD,
+                     "store '%s': schema version %d was written by a newer crosswatch (this "
+                     "one knows %d); upgrade crosswatch",
+                     s->path, s->version, SCHEMA_VERSION);
+        return CW_EUNSUPPORTED;
+    }
+    if (s->version == SCHEMA_VERSION)
+        return 0;
+    int err = exec(s, "BEGIN IMMEDIATE", "starting the schema migration");
+    if (err)
+        return err;
+    for (int v = s->version; v < SCHEMA_VERSION; v++) {
+        char sql[64], doing[64];
+        snprintf(doing, sizeof(doing), "migrating the schema to version %d", v + 1);
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+        if ((err = exec(s, migrations[v], doing)) || (err = exec(s, sql, doing))) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return err;
+        }
+    }
+    if ((err = exec(s, "COMMIT", "committing the schema migration"))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return err;
+    }
+    if (s->version)
+        cw_log_info(MOD, "store '%s': schema migrated from version %d to %d", s->path, s->version,
+                    SCHEMA_VERSION);
+    s->version = SCHEMA_VERSION;
+    return 0;
+}
+
+static int prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
+{
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    return rc == SQLITE_OK ? 0 : fail(s, "preparing a statement", rc);
+}
+
+static struct cw_store *st_open(const char *path, const struct cw_store_config *cfg)
+{
+    struct sqlite_store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->base.be = &cw__store_sqlite;
+    s->path = strdup(path);
+    if (!s->path)
+        goto out_free;
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        fail(s, "cannot open", rc);
+        goto out_free;
+    }
+    sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms);
+    sqlite3_extended_result_codes(s->db, 1);
+    /* WAL: readers (the dashboard) never block the writer; check it took, since a read-only
+     * folder silently keeps the old journal */
+    sqlite3_stmt *q;
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW &&
+        strcmp((const char *)sqlite3_column_text(q, 0), "wal")) {
+        cw_log_error(MOD,
+                     "store '%s': cannot switch to WAL journal (got '%s'); check that its "
+                     "folder is writable",
+                     path, (const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        goto out_free;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW) {
+        fail(s, "cannot set up the journal", rc);
+        goto out_free;
+    }
+    if (exec(s, cfg->durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+             "setting synchronous") ||
+        migrate(s))
+        goto out_free;
+    if (prepare(s,
+                "INSERT INTO events (site, camera, rule, class, track, first_ms, last_ms, "
+                "ground_x0, ground_y0, ground_x1, ground_y1, box_x, box_y, box_w, box_h, "
+                "speed_mps, signal, signal_age_s, confidence, evidence) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                &s->insert) ||
+        prepare(s,
+                "INSERT INTO hourly (hour_ms, site, camera, rule, violations) VALUES (?,?,?,?,1) "
+                "ON CONFLICT DO UPDATE SET violations = violations + 1",
+                &s->count) ||
+        prepare(s,
+                "INSERT INTO hourly (hour_ms, site, camera, rule, compliant) VALUES (?,?,?,?,1) "
+                "ON CONFLICT DO UPDATE SET compliant = compliant + 1",
+                &s->pass) ||
+        prepare(s,
+                "INSERT INTO hourly_all (hour_ms, rule, violations) VALUES (?,?,1) "
+                "ON CONFLICT DO UPDATE SET violations = violations + 1",
+                &s->count_all) ||
+        prepare(s,
+                "INSERT INTO hourly_all (hour_ms, rule, compliant) VALUES (?,?,1) "
+                "ON CONFLICT DO UPDATE SET compliant = compliant + 1",
+                &s->pass_all) ||
+        prepare(s,
+                "SELECT site, camera, rule, hour_ms, violations, compliant FROM hourly "
+                "WHERE site = ?3 AND hour_ms >= ?1 AND hour_ms < ?2 "
+                "ORDER BY hour_ms, rule, camera",
+                &s->hourly) ||
+        prepare(s,
+                "SELECT rule, hour_ms, violations, compliant FROM hourly_all "
+                "WHERE hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms, rule",
+                &s->hourly_all) ||
+        prepare(s,
+                "SELECT id, site, camera, rule, class, track, first_ms, last_ms, ground_x0, "
+                "ground_y0, ground_x1, ground_y1, box_x, box_y, box_w, box_h, speed_mps, signal, "
+                "signal_age_s, confidence, evidence FROM events WHERE first_ms >= ?1 AND "
+                "first_ms < ?2 AND (?3 IS NULL OR rule = ?3) AND (?4 IS NULL OR site = ?4) "
+                "ORDER BY first_ms DESC LIMIT ?5",
+                &s->events))
+        goto out_free;
+    return &s->base;
+out_free:
+    st_close(&s->base);
+    return NULL;
+}
+
+static int st_version(const struct cw_store *base)
+{
+    return ((const struct sqlite_store *)base)->version;
+}
+
+static int64_t hour_of(int64_t ms)
+{
+    return ms - ((ms % 3600000) + 3600000) % 3600000;
+}
+
+static int step_done(struct sqlite_store *s, sqlite3_stmt *q, const char *doing)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, doing, rc);
+}
+
+static void bind_key(sqlite3_stmt *q, int64_t t_ms, const char *site, const char *camera,
+                     const char *rule)
+{
+    sqlite3_bind_int64(q, 1, hour_of(t_ms));
+    sqlite3_bind_text(q, 2, site, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, camera, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, rule, -1, SQLITE_STATIC);
+}
+
+static int st_write(struct cw_store *base, struct cw_event *ev, int n)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int err = exec(s, "BEGIN IMMEDIATE", "starting to write events");
+    if (err)
+        return err;
+    for (int i = 0; i < n; i++) {
+        const struct cw_event *e = &ev[i];
+        sqlite3_stmt *q = s->insert;
+        sqlite3_bind_text(q, 1, e->site, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, e->camera, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, e->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, cw_class_name(e->cls), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, e->track);
+        sqlite3_bind_int64(q, 6, e->first_ms);
+        sqlite3_bind_int64(q, 7, e->last_ms);
+        sqlite3_bind_double(q, 8, e->ground_first.x);
+        sqlite3_bind_double(q, 9, e->ground_first.y);
+        sqlite3_bind_double(q, 10, e->ground_last.x);
+        sqlite3_bind_double(q, 11, e->ground_last.y);
+        sqlite3_bind_double(q, 12, e->box.x);
+        sqlite3_bind_double(q, 13, e->box.y);
+        sqlite3_bind_double(q, 14, e->box.w);
+        sqlite3_bind_double(q, 15, e->box.h);
+        sqlite3_bind_double(q, 16, e->speed_mps);
+        sqlite3_bind_text(q, 17, cw_light_name(e->signal_state), -1, SQLITE_STATIC);
+        sqlite3_bind_double(q, 18, e->signal_age_s);
+        sqlite3_bind_double(q, 19, e->confidence);
+        sqlite3_bind_text(q, 20, e->evidence, -1, SQLITE_STATIC);
+        if ((err = step_done(s, q, "writing an event")))
+            goto out_rollback;
+        bind_key(s->count, e->first_ms, e->site, e->camera, e->rule);
+        if ((err = step_done(s, s->count, "counting an event")))
+            goto out_rollback;
+        sqlite3_bind_int64(s->count_all, 1, hour_of(e->first_ms));
+        sqlite3_bind_text(s->count_all, 2, e->rule, -1, SQLITE_STATIC);
+        if ((err = step_done(s, s->count_all, "counting an event")))
+            goto out_rollback;
+    }
+    if ((err = exec(s, "COMMIT", "committing events")))
+        goto out_rollback;
+    /* ids are consecutive within the transaction, ending at the last rowid */
+    int64_t last = sqlite3_last_insert_rowid(s->db);
+    for (int i = 0; i < n; i++)
+        ev[i].id = last - (n - 1 - i);
+    return 0;
+out_rollback:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+static int st_passages(struct cw_store *base, const struct cw_passage *p, int n)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int err = exec(s, "BEGIN IMMEDIATE", "starting to count passages");
+    if (err)
+        return err;
+    for (int i = 0; i < n; i++) {
+        bind_key(s->pass, p[i].t_ms, p[i].site, p[i].camera, p[i].rule);
+        if ((err = step_done(s, s->pass, "counting a passage")))
+            goto out_rollback;
+        sqlite3_bind_int64(s->pass_all, 1, hour_of(p[i].t_ms));
+        sqlite3_bind_text(s->pass_all, 2, p[i].rule, -1, SQLITE_STATIC);
+        if ((err = step_done(s, s->pass_all, "counting a passage")))
+            goto out_rollback;
+    }
+    if (!(err = exec(s, "COMMIT", "committing passages")))
+        return 0;
+out_rollback:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+static int st_hourly(struct cw_store *base, int64_t from_ms, int64_t to_ms, const char *site,
+                     cw_hour_fn fn, void *opaque)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *q = site ? s->hourly : s->hourly_all;
+    int rows = 0, rc;
+    sqlite3_bind_int64(q, 1, hour_of(from_ms));
+    sqlite3_bind_int64(q, 2, to_ms);
+    if (site)
+        sqlite3_bind_text(q, 3, site, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct cw_hour_count h;
+        if (site)
+            h = (struct cw_hour_count){(const char *)sqlite3_column_text(q, 0),
+                                       (const char *)sqlite3_column_text(q, 1),
+                                       (const char *)sqlite3_column_text(q, 2),
+                                       sqlite3_column_int64(q, 3),
+                                       sqlite3_column_int64(q, 4),
+                                       sqlite3_column_int64(q, 5)};
+        else
+            h = (struct cw_hour_count){NULL,
+                                       NULL,
+                                       (const char *)sqlite3_column_text(q, 0),
+                                       sqlite3_column_int64(q, 1),
+                                       sqlite3_column_int64(q, 2),
+                                       sqlite3_column_int64(q, 3)};
+        fn(opaque, &h);
+        rows++;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? rows : fail(s, "reading hourly counts", rc);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+static int st_events(struct cw_store *base, int64_t from_ms, int64_t to_ms, const char *rule,
+                     const char *site, int limit, cw_event_fn fn, void *opaque)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *q = s->events;
+    int rows = 0, rc;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    if (rule)
+        sqlite3_bind_text(q, 3, rule, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 3);
+    if (site)
+        sqlite3_bind_text(q, 4, site, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 4);
+    sqlite3_bind_int(q, 5, limit);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct cw_event e = {0};
+        e.id = sqlite3_column_int64(q, 0);
+        copy_text(e.site, sizeof(e.site), sqlite3_column_text(q, 1));
+        copy_text(e.camera, sizeof(e.camera), sqlite3_column_text(q, 2));
+        copy_text(e.rule, sizeof(e.rule), sqlite3_column_text(q, 3));
+        int cls = cw_class_parse((const char *)sqlite3_column_text(q, 4));
+        e.cls = cls < 0 ? CW_CLASS_UNKNOWN : cls;
+        e.track = sqlite3_column_int64(q, 5);
+        e.first_ms = sqlite3_column_int64(q, 6);
+        e.last_ms = sqlite3_column_int64(q, 7);
+        e.ground_first =
+            (struct cw_point){sqlite3_column_double(q, 8), sqlite3_column_double(q, 9)};
+        e.ground_last =
+            (struct cw_point){sqlite3_column_double(q, 10), sqlite3_column_double(q, 11)};
+        e.box = (struct cw_box){sqlite3_column_double(q, 12), sqlite3_column_double(q, 13),
+                                sqlite3_column_double(q, 14), sqlite3_column_double(q, 15)};
+        e.speed_mps = (float)sqlite3_column_double(q, 16);
+        int sig = cw_light_parse((const char *)sqlite3_column_text(q, 17));
+        e.signal_state = sig < 0 ? CW_LIGHT_UNKNOWN : sig;
+        e.signal_age_s = (float)sqlite3_column_double(q, 18);
+        e.confidence = (float)sqlite3_column_double(q, 19);
+        copy_text(e.evidence, sizeof(e.evidence), sqlite3_column_text(q, 20));
+        fn(opaque, &e);
+        rows++;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? rows : fail(s, "reading events", rc);
+}
+
+const struct cw_store_backend cw__store_sqlite = {
+    "sqlite", st_open, st_close, st_version, st_write, st_passages, st_hourly, st_events,
+};

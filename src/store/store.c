@@ -1,0 +1,73 @@
+/* The store interface: options, and the backend chosen by the URL. */
+#include <stddef.h>
+#include <string.h>
+
+#include "crosswatch/log.h"
+#include "store/backend.h"
+
+#define OFS(f) offsetof(struct cw_store_config, f)
+const struct cw_option cw_store_options[] = {
+    {"busy_timeout_ms",
+     CW_OPT_INT,
+     OFS(busy_timeout_ms),
+     {.i = 5000},
+     0,
+     600000,
+     NULL,
+     "ms",
+     "how long to wait for a lock held by another writer"},
+    {"durable",
+     CW_OPT_BOOL,
+     OFS(durable),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "sync every commit to the disk (survives power loss; slower)"},
+    {NULL},
+};
+
+struct cw_store *cw_store_open(const char *url, const struct cw_store_config *cfg)
+{
+    if (!strncmp(url, "sqlite:", 7))
+        return cw__store_sqlite.open(url + 7, cfg);
+    if (strstr(url, "://")) {
+        cw_log_error("store", "store '%s': unknown kind; use a file path or sqlite:PATH", url);
+        return NULL;
+    }
+    return cw__store_sqlite.open(url, cfg);
+}
+
+void cw_store_close(struct cw_store *s)
+{
+    if (s)
+        s->be->close(s);
+}
+
+int cw_store_schema_version(const struct cw_store *s)
+{
+    return s->be->schema_version(s);
+}
+
+int cw_store_write(struct cw_store *s, struct cw_event *events, int n)
+{
+    return n > 0 ? s->be->write(s, events, n) : 0;
+}
+
+int cw_store_add_passages(struct cw_store *s, const struct cw_passage *p, int n)
+{
+    return n > 0 ? s->be->add_passages(s, p, n) : 0;
+}
+
+int cw_store_hourly(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *site,
+                    cw_hour_fn fn, void *opaque)
+{
+    return s->be->hourly(s, from_ms, to_ms, site, fn, opaque);
+}
+
+int cw_store_events(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *rule,
+                    const char *site, int limit, cw_event_fn fn, void *opaque)
+{
+    return s->be->events(s, from_ms, to_ms, rule, site, limit, fn, opaque);
+}
