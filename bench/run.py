@@ -27,6 +27,7 @@ import argparse
 import datetime
 import random
 import shutil
+import glob
 import json
 import os
 import platform
@@ -386,6 +387,46 @@ def bench_store(runs):
     return "\n".join(lines)
 
 
+NUISANCE = ("nuisance-", "occlusion")
+
+
+def bench_rules(runs):
+    """crosswatch analyze (motion detector, tracker, signal state from the picture, rules) on every
+    rendered scenario, events scored with crosswatch eval events; per rule, clean and nuisance
+    scenarios apart."""
+    totals, fps = {}, []
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "scenarios", "*.json"))):
+        name = os.path.basename(path)[:-5]
+        out = os.path.join(BUILD, "bench-rules", name)
+        if not os.path.exists(os.path.join(out, "video.mp4")):
+            shutil.rmtree(out, ignore_errors=True)
+            subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
+        _, o = timed([CW, "analyze", os.path.join(out, "video.mp4"), "--scene",
+                      os.path.join(out, "scene.json"), "--out", os.path.join(out, "analysis"),
+                      "--quiet", "--json"])
+        fps.append(json.loads(o)["frames_per_s"])
+        _, o = timed([CW, "eval", "events", "--truth", os.path.join(out, "truth.json"), "--events",
+                      os.path.join(out, "analysis", "events.jsonl"), "--json"])
+        group = "nuisances" if name.startswith(NUISANCE) else "clean"
+        for line in o.splitlines():
+            r = json.loads(line)
+            if r["type"] == "all":
+                continue
+            t = totals.setdefault((r["type"], group), [0, 0, 0])
+            t[0] += r["tp"]
+            t[1] += r["fp"]
+            t[2] += r["fn"]
+    lines = ["| rule | scenarios | true positives | false positives | missed | precision | recall |",
+             "|---|---|---|---|---|---|---|"]
+    for (rule, group), (tp, fp, fn) in sorted(totals.items()):
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        lines.append(f"| {rule} | {group} | {tp} | {fp} | {fn} | {100 * p:.0f} % | {100 * r:.0f} % |")
+    lines += ["", f"analyze, whole pipeline on 1280×720 renders (decode included), one thread: "
+              f"median {statistics.median(fps):.0f} frames/s over {len(fps)} scenarios."]
+    return "\n".join(lines)
+
+
 SYN_TO_CW = {"pedestrian": "pedestrian", "bicycle": "two_wheeler", "e_bike": "two_wheeler",
              "motorcycle": "two_wheeler", "car": "car", "bus": "bus_truck", "truck": "bus_truck"}
 
@@ -486,7 +527,7 @@ def bench_tracker(runs):
 
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
-           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store,
+           "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store, "rules": bench_rules,
            "eval": bench_eval}
 
 

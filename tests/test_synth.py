@@ -269,6 +269,61 @@ class Render(unittest.TestCase):
                 self.assertGreaterEqual(right / total, 0.98, f"{n} {head}: {right}/{total}")
 
 
+class Analyze(unittest.TestCase):
+    """crosswatch analyze end to end: video, scene → events in SQLite and JSON lines, scored
+    against the truth (full figures per rule: docs/BENCHMARKS.md, section rules)."""
+
+    def analyze(self, name):
+        out = os.path.join(WORK, "analyze", name)
+        shutil.rmtree(out, ignore_errors=True)
+        p = synth(os.path.join(SCEN, name + ".json"), out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = cw("analyze", os.path.join(out, "video.mp4"), "--scene", os.path.join(out, "scene.json"),
+               "--out", os.path.join(out, "analysis"), "--json", "--quiet")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        summary = json.loads(p.stdout)
+        p = cw("eval", "events", "--truth", os.path.join(out, "truth.json"), "--events",
+               os.path.join(out, "analysis", "events.jsonl"), "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        scores = {r["type"]: r for r in map(json.loads, p.stdout.splitlines())}
+        return out, summary, scores
+
+    def test_red_lights_are_found(self):
+        out, summary, scores = self.analyze("red-light-car")
+        self.assertEqual((scores["red_light"]["tp"], scores["red_light"]["fp"],
+                          scores["red_light"]["fn"]), (2, 0, 0), scores)
+        self.assertEqual(summary["rules"]["red_light"]["violations"], 2)
+        self.assertTrue(os.path.getsize(os.path.join(out, "analysis", "events.db")) > 0)
+        import sqlite3
+        with sqlite3.connect(os.path.join(out, "analysis", "events.db")) as db:
+            rows = db.execute("SELECT rule, class, signal FROM events").fetchall()
+            hourly = db.execute("SELECT SUM(violations) FROM hourly_all").fetchone()[0]
+        self.assertEqual(len(rows), 2)
+        self.assertTrue(all(r[0] == "red_light" and r[2] == "red" for r in rows), rows)
+        self.assertEqual(hourly, 2)
+
+    def test_pedestrian_on_red_is_found(self):
+        _, summary, scores = self.analyze("pedestrian-red")
+        self.assertEqual((scores["pedestrian_red"]["tp"], scores["pedestrian_red"]["fp"],
+                          scores["pedestrian_red"]["fn"]), (1, 0, 0), scores)
+        # those who waited for green count as compliant passages
+        self.assertGreaterEqual(summary["rules"]["pedestrian_red"]["compliant"], 1)
+
+    def test_nothing_happens_nothing_is_reported(self):
+        _, summary, _ = self.analyze("empty")
+        self.assertEqual(summary["events"], 0)
+
+    def test_bad_input(self):
+        p = cw("analyze", os.path.join(WORK, "no-such.mp4"))
+        self.assertEqual(p.returncode, 2)
+        scene = os.path.join(SRC, "examples", "intersection.json")
+        p = cw("analyze", os.path.join(WORK, "no-such.mp4"), "--scene", scene, "--out",
+               os.path.join(WORK, "analyze", "bad"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no-such.mp4", p.stderr)
+        self.assertEqual(len([l for l in p.stderr.splitlines() if " error " in l]), 1, p.stderr)
+
+
 class EventEval(unittest.TestCase):
     def setUp(self):
         self.out = os.path.join(WORK, "eval")

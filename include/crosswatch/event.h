@@ -24,6 +24,8 @@ struct cw_event {
     float signal_age_s; /* how long that state had held */
     float confidence;   /* 0..1 */
     char evidence[256]; /* where its evidence is (relative to the evidence root), or "" */
+    int64_t frame;      /* the decisive frame in its source (0-based; not stored) */
+    double time_s;      /* and its stream time, seconds from the source's start */
 };
 
 /* A passage a rule judged compliant (a rider who stopped at red): with the violations, what

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "crosswatch/geom.h"
@@ -162,6 +163,12 @@ int cw_scene_load(const char *path, struct cw_scene **out);
 int cw_scene_parse(const char *text, size_t len, const char *name, struct cw_scene **out);
 
 void cw_scene_free(struct cw_scene *scene);
+
+/* Rasterises what a motion detector must not count into @out (@w × @h bytes, 1 = ignore): the
+ * ignore zones, and the signal heads, whose lamps change by design. @sx, @sy: scene pixels per
+ * @out pixel. */
+void cw_scene_ignore_mask(const struct cw_scene *s, int w, int h, double sx, double sy,
+                          uint8_t *out);
 
 /* Names for the enums, as written in scene files. */
 const char *cw_zone_kind_name(int kind);

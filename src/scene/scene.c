@@ -1199,3 +1199,33 @@ void cw_scene_print_reference(FILE *out)
         fprintf(out, "\n");
     }
 }
+
+/* Rasterises what motion must not count at the analysis size: the scene's ignore zones, and the
+ * signal heads, whose lamps change by design. */
+void cw_scene_ignore_mask(const struct cw_scene *s, int w, int h, double sx, double sy,
+                          uint8_t *out)
+{
+    memset(out, 0, (size_t)w * h);
+    for (int k = 0; k < s->n_signals; k++) {
+        const struct cw_box *r = &s->signals[k].region;
+        if (!s->signals[k].has_region)
+            continue;
+        for (int y = (int)(r->y / sy); y <= (int)((r->y + r->h) / sy) && y < h; y++)
+            for (int x = (int)(r->x / sx); x <= (int)((r->x + r->w) / sx) && x < w; x++)
+                if (x >= 0 && y >= 0)
+                    out[(size_t)y * w + x] = 1;
+    }
+    for (int z = 0; z < s->n_zones; z++) {
+        if (s->zones[z].kind != CW_ZONE_IGNORE)
+            continue;
+        struct cw_point poly[CW_SCENE_MAX_VERTICES];
+        for (int k = 0; k < s->zones[z].poly.n; k++)
+            poly[k] =
+                (struct cw_point){s->zones[z].poly.img[k].x / sx, s->zones[z].poly.img[k].y / sy};
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (cw_polygon_contains(poly, s->zones[z].poly.n,
+                                        (struct cw_point){x + 0.5, y + 0.5}))
+                    out[(size_t)y * w + x] = 1;
+    }
+}

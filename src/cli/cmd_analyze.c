@@ -1,0 +1,323 @@
+/* crosswatch analyze: the whole pipeline on a video file, as fast as it goes — decode, motion
+ * detector, tracker on the ground plane, signal state, rules — with events written to the store
+ * (SQLite) and as JSON lines, and a summary per rule. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/file.h"
+#include "crosswatch/clock.h"
+#include "crosswatch/detection.h"
+#include "crosswatch/error.h"
+#include "crosswatch/log.h"
+#include "crosswatch/motion.h"
+#include "crosswatch/resample.h"
+#include "crosswatch/rules.h"
+#include "crosswatch/scene.h"
+#include "crosswatch/signals.h"
+#include "crosswatch/source.h"
+#include "crosswatch/store.h"
+#include "crosswatch/tracker.h"
+
+struct analyze_opts {
+    struct cw_tracker_config trk;
+    struct cw_motion_config mot;
+    struct cw_signals_config sig;
+    char *scene;
+    char *out;
+    char *plan;
+    bool json;
+    bool quiet;
+};
+
+static struct cw_option analyze_options[96];
+
+static const struct cw_option own_options[] = {
+    {"scene",
+     CW_OPT_STRING,
+     offsetof(struct analyze_opts, scene),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "the scene file: ground plane, lines, lanes, zones, signal heads, rules",
+     CW_OPT_REQUIRED},
+    {"out",
+     CW_OPT_STRING,
+     offsetof(struct analyze_opts, out),
+     {.s = "analysis"},
+     0,
+     0,
+     NULL,
+     NULL,
+     "folder for events.db (SQLite), events.jsonl and summary.json"},
+    {"plan",
+     CW_OPT_STRING,
+     offsetof(struct analyze_opts, plan),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "a fixed-time signal plan (JSON) for heads the picture does not show"},
+    {"json",
+     CW_OPT_BOOL,
+     offsetof(struct analyze_opts, json),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "print the summary as JSON"},
+    {"quiet",
+     CW_OPT_BOOL,
+     offsetof(struct analyze_opts, quiet),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "do not print each event as a JSON line"},
+    {NULL},
+};
+
+const struct cw_command cw__cmd_analyze_desc = {
+    "analyze", "<video> --scene scene.json [--out DIR]",
+    "find the violations in a video: events to DIR/events.db and JSON lines, a summary per rule",
+    cw__cmd_analyze};
+
+static void build_table(void)
+{
+    int n = 0;
+    for (const struct cw_option *o = own_options; o->name; o++)
+        analyze_options[n++] = *o;
+    for (const struct cw_option *o = cw_motion_options; o->name; o++) {
+        analyze_options[n] = *o;
+        analyze_options[n++].offset += offsetof(struct analyze_opts, mot);
+    }
+    for (const struct cw_option *o = cw_signals_options; o->name; o++) {
+        analyze_options[n] = *o;
+        analyze_options[n++].offset += offsetof(struct analyze_opts, sig);
+    }
+    for (const struct cw_option *o = cw_tracker_options; o->name; o++) {
+        if (!strcmp(o->name, "fps") || !strcmp(o->name, "interpolate_s"))
+            continue;
+        analyze_options[n] = *o;
+        analyze_options[n++].offset += offsetof(struct analyze_opts, trk);
+    }
+    analyze_options[n].name = NULL;
+}
+
+/* Writes the events of a frame to the store, the JSON-lines file and stdout. */
+static int put_events(struct cw_store *store, FILE *jl, bool quiet, struct cw_event *ev, int n)
+{
+    if (!n)
+        return 0;
+    int err = cw_store_write(store, ev, n);
+    if (err)
+        return err;
+    for (int i = 0; i < n; i++) {
+        char line[2048];
+        if (cw_event_to_json(&ev[i], line, sizeof(line)) < 0)
+            continue;
+        fprintf(jl, "%s\n", line);
+        if (!quiet)
+            printf("%s\n", line);
+    }
+    return 0;
+}
+
+int cw__cmd_analyze(int argc, char **argv)
+{
+    struct analyze_opts o = {0};
+    struct cw_source_config sc;
+    struct cw_source *src = NULL;
+    struct cw_scene *scene = NULL;
+    struct cw_motion *mot = NULL;
+    struct cw_tracker *trk = NULL;
+    struct cw_resampler *rs = NULL;
+    struct cw_signals *sig = NULL;
+    struct cw_rules *rules = NULL;
+    struct cw_store *store = NULL;
+    struct cw_image u = {0}, v = {0};
+    static struct cw_blob blobs[512];
+    static struct cw_detection dets[512];
+    static struct cw_track_out outs[512];
+    static struct cw_event events[64];
+    static struct cw_passage passages[256];
+    char *pos[1], path[4096], *plan = NULL;
+    int n_pos, ret;
+    bool help;
+    FILE *jl = NULL;
+    int64_t frames = 0, nevents = 0, t_start = cw_clock_mono_ns();
+
+    build_table();
+    cw_options_defaults(analyze_options, &o);
+    o.trk.new_score = 0.75; /* motion blobs: solid ones score 1, ragged ones 0.5 */
+    ret = cw__cli_parse(analyze_options, &o, argc, argv, "analyze", pos, 1, &n_pos, &help);
+    if (ret || help || n_pos != 1 || !o.scene) {
+        if (help)
+            cw__cli_usage(&cw__cmd_analyze_desc, analyze_options);
+        else if (!ret)
+            fprintf(stderr, "usage: crosswatch analyze <video> --scene scene.json [--out DIR]; "
+                            "see --help\n");
+        cw_options_release(analyze_options, &o);
+        return help ? CW_EXIT_OK : CW_EXIT_USAGE;
+    }
+    ret = CW_EXIT_FAIL;
+    if (cw_scene_load(o.scene, &scene))
+        goto out;
+    if (mkdir(o.out, 0755) && errno != EEXIST) {
+        cw_log_error("analyze", "%s: cannot create the output folder: %s", o.out, strerror(errno));
+        goto out;
+    }
+    struct cw_store_config stc;
+    cw_options_defaults(cw_store_options, &stc);
+    snprintf(path, sizeof(path), "%s/events.db", o.out);
+    store = cw_store_open(path, &stc);
+    snprintf(path, sizeof(path), "%s/events.jsonl", o.out);
+    jl = fopen(path, "w");
+    sig = cw_signals_new(scene, &o.sig);
+    rules = cw_rules_new(scene, scene->site.id, scene->camera.id);
+    if (!store || !sig || !rules)
+        goto out;
+    if (!jl) {
+        cw_log_error("analyze", "%s: cannot write", path);
+        goto out;
+    }
+    if (o.plan) {
+        size_t len;
+        if (cw__read_file("analyze", o.plan, 1 << 20, &plan, &len) ||
+            cw_signals_load_plan(sig, plan, o.plan, 0))
+            goto out;
+    }
+    cw_options_defaults(cw_source_options, &sc);
+    sc.input = pos[0];
+    sc.ring_seconds = 0;
+    if (cw_source_open(&sc, &src))
+        goto out;
+    o.trk.fps = cw_source_get_info(src)->fps > 0 ? cw_source_get_info(src)->fps : 25;
+    o.trk.interpolate_s = 0;
+    trk = cw_tracker_new(&o.trk);
+    if (!trk)
+        goto out;
+    cw_tracker_set_zones(trk, scene);
+    struct cw_frame *fr;
+    int err;
+    while ((err = cw_source_read(src, &fr)) == 0) {
+        if (!mot) {
+            int cw = (fr->grey.width + 1) / 2, ch = (fr->grey.height + 1) / 2;
+            mot = cw_motion_new(&o.mot, fr->grey.width, fr->grey.height);
+            rs = cw_resampler_new((fr->width + 1) / 2, (fr->height + 1) / 2, cw, ch);
+            u = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
+            v = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
+            uint8_t *mask = malloc((size_t)fr->grey.width * fr->grey.height);
+            if (!mot || !rs || !u.data || !v.data || !mask) {
+                free(mask);
+                cw_frame_unref(&fr);
+                goto out;
+            }
+            cw_scene_ignore_mask(scene, fr->grey.width, fr->grey.height,
+                                 (double)fr->width / fr->grey.width,
+                                 (double)fr->height / fr->grey.height, mask);
+            cw_motion_set_ignore(mot, mask);
+            free(mask);
+        }
+        cw_resampler_run(rs, fr->plane[1], fr->stride[1], &u);
+        cw_resampler_run(rs, fr->plane[2], fr->stride[2], &v);
+        int nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
+        if (nb < 0) {
+            cw_frame_unref(&fr);
+            goto out;
+        }
+        cw_motion_detections(mot, blobs, nb, scene, fr->width, fr->height, dets);
+        int nt = cw_tracker_update(trk, dets, nb, outs, 512);
+        cw_signals_read_frame(sig, fr, fr->pts_ns);
+        struct cw_rule_input in = {outs,       nt < 0 ? 0 : nt,       sig,
+                                   fr->pts_ns, fr->wall_ns / 1000000, fr->index};
+        int np, ne = cw_rules_process(rules, &in, events, 64, passages, 256, &np);
+        cw_frame_unref(&fr);
+        if (nt < 0 || put_events(store, jl, o.quiet, events, ne) ||
+            cw_store_add_passages(store, passages, np))
+            goto out;
+        nevents += ne;
+        frames++;
+    }
+    if (err != CW_EOF)
+        goto out;
+    if (fclose(jl) != 0) {
+        jl = NULL;
+        cw_log_error("analyze", "%s/events.jsonl: write failed (disk full?)", o.out);
+        goto out;
+    }
+    jl = NULL;
+    double secs = (cw_clock_mono_ns() - t_start) / 1e9;
+    snprintf(path, sizeof(path), "%s/summary.json", o.out);
+    FILE *sf = fopen(path, "w");
+    if (!sf) {
+        cw_log_error("analyze", "%s: cannot write", path);
+        goto out;
+    }
+    fprintf(sf,
+            "{\"video\":\"%s\",\"frames\":%" PRId64 ",\"seconds\":%.2f,\"frames_per_s\":%.1f,"
+            "\"events\":%" PRId64 ",\"rules\":{",
+            pos[0], frames, secs, frames / fmax(secs, 1e-9), nevents);
+    bool first = true;
+    if (!o.json)
+        printf("analyzed %" PRId64 " frames in %.1f s (%.0f frames/s): %" PRId64 " violations\n",
+               frames, secs, frames / fmax(secs, 1e-9), nevents);
+    for (int r = 0; r < CW_RULE_COUNT; r++) {
+        const char *name = cw_rules_name(r);
+        int64_t viol, ok;
+        if (!name || !scene->rules[r].enabled)
+            continue;
+        cw_rules_counts(rules, r, &viol, &ok);
+        double rate = viol + ok ? (double)ok / (viol + ok) : 1;
+        fprintf(sf,
+                "%s\"%s\":{\"violations\":%" PRId64 ",\"compliant\":%" PRId64
+                ",\"compliance\":%.4f}",
+                first ? "" : ",", name, viol, ok, rate);
+        first = false;
+        if (!o.json)
+            printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages "
+                   "(compliance %.1f %%)\n",
+                   name, viol, ok, 100 * rate);
+    }
+    fprintf(sf, "}}\n");
+    if (fclose(sf) != 0) {
+        cw_log_error("analyze", "%s: write failed (disk full?)", path);
+        goto out;
+    }
+    if (o.json) {
+        FILE *rf = fopen(path, "r");
+        char buf[4096];
+        size_t n = rf ? fread(buf, 1, sizeof(buf) - 1, rf) : 0;
+        if (rf)
+            fclose(rf);
+        buf[n] = 0;
+        fputs(buf, stdout);
+    }
+    ret = CW_EXIT_OK;
+out:
+    if (jl)
+        fclose(jl);
+    free(plan);
+    free(u.data);
+    free(v.data);
+    cw_resampler_free(rs);
+    cw_motion_free(mot);
+    cw_tracker_free(trk);
+    cw_rules_free(rules);
+    cw_signals_free(sig);
+    cw_store_close(store);
+    cw_source_free(src);
+    cw_scene_free(scene);
+    cw_options_release(analyze_options, &o);
+    return ret;
+}

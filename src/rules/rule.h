@@ -1,0 +1,71 @@
+/* Internal: what a rule is — a descriptor with its context size and three functions — and the
+ * helpers rules share (per-track memory, line crossings, emitting events). */
+#ifndef CW_RULES_RULE_H
+#define CW_RULES_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "crosswatch/rules.h"
+#include "crosswatch/scene.h"
+
+#define RULE_MAX_TRACKS 512 /* per-track memory slots of one rule */
+
+/* Where a rule writes what it finds in a frame. */
+struct rule_out {
+    struct cw_event *events;
+    int n, cap;
+    struct cw_passage *passages;
+    int np, pcap;
+    const char *site, *camera;
+    int64_t violations, compliant; /* running totals, for reporting */
+};
+
+struct rule_desc {
+    const char *name; /* as in the scene file's "rules" */
+    int id;           /* enum cw_rule_id */
+    size_t ctx_size;
+    int (*init)(void *ctx, const struct cw_scene *scene, const struct cw_rule_settings *set);
+    void (*process)(void *ctx, const struct cw_rule_input *in, struct rule_out *out);
+};
+
+extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red;
+
+/* A rule's memory of one track; slots are found by id and recycled when a track is gone. */
+struct track_slot {
+    int id; /* 0: free */
+    int64_t last_frame;
+    bool has_prev;
+    struct cw_point prev;  /* foot point in the previous frame it was seen */
+    int side[8];           /* per line or zone: -1 before / outside, +1 past / inside, 0 unknown */
+    bool done[8];          /* already judged (counted once) */
+    bool faced_red[8];     /* was waiting while the light was red */
+    int64_t mark_frame[8]; /* when something began (a crossing, an entry) */
+    int64_t mark_ns[8];    /* its stream time */
+    int64_t mark_wall[8];  /* and wall-clock ms */
+    int count[8];          /* consecutive frames of a pending change */
+    int64_t in_lane[8];    /* last frame seen inside a lane that leads to line k (+1; 0: never) */
+    struct cw_point mark_at[8];
+    struct cw_box mark_box[8];
+    float mark_speed[8];
+    int mark_signal[8];
+    float mark_age[8];
+    bool pending[8];
+};
+
+/* The slot of track @id (a new one if it has none), or NULL when all are taken. */
+struct track_slot *cw__rule_slot(struct track_slot *slots, int id, int64_t frame);
+
+/* Signed distance of @p from the line a→b on the ground, positive on the side of @toward. */
+double cw__rule_side(const struct cw_line *l, struct cw_point p);
+
+/* Appends a violation of @rule by @t. */
+void cw__rule_emit(struct rule_out *out, const char *rule, const struct cw_track_out *t,
+                   int64_t frame, int64_t t_ns, int64_t wall_ms, int64_t last_ms,
+                   struct cw_point first, const struct cw_box *box, float speed, int signal,
+                   float signal_age);
+
+/* Counts one compliant passage of @rule. */
+void cw__rule_pass(struct rule_out *out, const char *rule, int64_t wall_ms);
+
+#endif

@@ -1,0 +1,172 @@
+/* The rule registry and what rules share: per-track memory, line sides, emitting events. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crosswatch/log.h"
+#include "rules/rule.h"
+
+/* Every rule built, in enum cw_rule_id order of their ids. */
+static const struct rule_desc *const registry[] = {
+    &cw__rule_red_light,
+    &cw__rule_pedestrian_red,
+};
+#define NRULES ((int)(sizeof(registry) / sizeof(*registry)))
+
+struct instance {
+    const struct rule_desc *desc;
+    void *ctx;
+    int64_t violations, compliant;
+};
+
+struct cw_rules {
+    struct instance inst[NRULES];
+    int n;
+    char site[CW_EVENT_ID_MAX], camera[CW_EVENT_ID_MAX];
+};
+
+const char *cw_rules_name(int rule)
+{
+    for (int i = 0; i < NRULES; i++)
+        if (registry[i]->id == rule)
+            return registry[i]->name;
+    return NULL;
+}
+
+struct cw_rules *cw_rules_new(const struct cw_scene *scene, const char *site, const char *camera)
+{
+    struct cw_rules *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    snprintf(r->site, sizeof(r->site), "%s", site ? site : "");
+    snprintf(r->camera, sizeof(r->camera), "%s", camera ? camera : "");
+    for (int i = 0; i < NRULES; i++) {
+        const struct rule_desc *d = registry[i];
+        const struct cw_rule_settings *set = &scene->rules[d->id];
+        if (!set->enabled)
+            continue;
+        struct instance *in = &r->inst[r->n];
+        in->desc = d;
+        in->ctx = calloc(1, d->ctx_size);
+        if (!in->ctx || d->init(in->ctx, scene, set)) {
+            free(in->ctx);
+            cw_rules_free(r);
+            return NULL;
+        }
+        r->n++;
+    }
+    return r;
+}
+
+void cw_rules_free(struct cw_rules *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        free(r->inst[i].ctx);
+    free(r);
+}
+
+int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct cw_event *events,
+                     int cap, struct cw_passage *passages, int pcap, int *npassages)
+{
+    struct rule_out out = {events, 0, cap, passages, 0, pcap, r->site, r->camera, 0, 0};
+    for (int i = 0; i < r->n; i++) {
+        int n0 = out.n, p0 = out.np;
+        r->inst[i].desc->process(r->inst[i].ctx, in, &out);
+        r->inst[i].violations += out.n - n0;
+        r->inst[i].compliant += out.np - p0;
+    }
+    *npassages = out.np;
+    return out.n;
+}
+
+void cw_rules_counts(const struct cw_rules *r, int rule, int64_t *violations, int64_t *compliant)
+{
+    *violations = *compliant = 0;
+    for (int i = 0; i < r->n; i++)
+        if (r->inst[i].desc->id == rule) {
+            *violations = r->inst[i].violations;
+            *compliant = r->inst[i].compliant;
+        }
+}
+
+struct track_slot *cw__rule_slot(struct track_slot *slots, int id, int64_t frame)
+{
+    struct track_slot *free_slot = NULL, *oldest = NULL;
+    for (int i = 0; i < RULE_MAX_TRACKS; i++) {
+        struct track_slot *s = &slots[i];
+        if (s->id == id) {
+            s->last_frame = frame;
+            return s;
+        }
+        if (!s->id && !free_slot)
+            free_slot = s;
+        /* a track unseen for 10 s is gone */
+        if (s->id && frame - s->last_frame > 250 && (!oldest || s->last_frame < oldest->last_frame))
+            oldest = s;
+    }
+    struct track_slot *s = free_slot ? free_slot : oldest;
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof(*s));
+    s->id = id;
+    s->last_frame = frame;
+    return s;
+}
+
+double cw__rule_side(const struct cw_line *l, struct cw_point p)
+{
+    double dx = l->ground[1].x - l->ground[0].x, dy = l->ground[1].y - l->ground[0].y;
+    double len = hypot(dx, dy);
+    if (len <= 0)
+        return 0;
+    double d = (dx * (p.y - l->ground[0].y) - dy * (p.x - l->ground[0].x)) / len;
+    double t =
+        (dx * (l->toward_ground.y - l->ground[0].y) - dy * (l->toward_ground.x - l->ground[0].x));
+    return t < 0 ? -d : d;
+}
+
+void cw__rule_emit(struct rule_out *out, const char *rule, const struct cw_track_out *t,
+                   int64_t frame, int64_t t_ns, int64_t wall_ms, int64_t last_ms,
+                   struct cw_point first, const struct cw_box *box, float speed, int signal,
+                   float signal_age)
+{
+    if (out->n >= out->cap) {
+        cw_log_warn("rules",
+                    "more violations in one frame than room for them (%d); %s by track "
+                    "%d dropped",
+                    out->cap, rule, t->id);
+        return;
+    }
+    struct cw_event *e = &out->events[out->n++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->site, sizeof(e->site), "%s", out->site);
+    snprintf(e->camera, sizeof(e->camera), "%s", out->camera);
+    snprintf(e->rule, sizeof(e->rule), "%s", rule);
+    e->cls = t->cls;
+    e->track = t->id;
+    e->first_ms = wall_ms;
+    e->last_ms = last_ms;
+    e->ground_first = first;
+    e->ground_last = t->ground;
+    e->box = *box;
+    e->speed_mps = speed;
+    e->signal_state = signal;
+    e->signal_age_s = signal_age;
+    e->confidence = t->cls_conf > 0 ? t->cls_conf : t->score;
+    e->frame = frame;
+    e->time_s = t_ns / 1e9;
+}
+
+void cw__rule_pass(struct rule_out *out, const char *rule, int64_t wall_ms)
+{
+    if (out->np >= out->pcap)
+        return;
+    struct cw_passage *p = &out->passages[out->np++];
+    snprintf(p->site, sizeof(p->site), "%s", out->site);
+    snprintf(p->camera, sizeof(p->camera), "%s", out->camera);
+    snprintf(p->rule, sizeof(p->rule), "%s", rule);
+    p->t_ms = wall_ms;
+}

@@ -1,0 +1,278 @@
+/* The rules on hand-made tracks (no video): a stop line across two lanes with a vehicle head and
+ * a crosswalk with a pedestrian head, signal states set by controller messages. Crossing on red
+ * is one event dated at the crossing; a foot point flickering on the line counts once; waiting
+ * at red and going on green is a compliant passage; turning right on red is allowed; a
+ * pedestrian stepping onto the crosswalk on red is an event, on green after waiting compliant. */
+#include <math.h>
+
+#include "crosswatch/detection.h"
+#include "crosswatch/light.h"
+#include "crosswatch/rules.h"
+#include "crosswatch/scene.h"
+#include "crosswatch/signals.h"
+#include "helpers.h"
+
+/* Ground = image / 10 (a top view): lanes x 10..17 m going +y, stop line at y 20 m, crosswalk
+ * y 22..26 m over x 5..22 m. */
+static const char *scene_json =
+    "{\"version\": 1, \"site\": {\"id\": \"s1\"}, \"camera\": {\"id\": \"c1\", \"width\": 1000, "
+    "\"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, 1]},"
+    "\"signals\": [{\"id\": \"veh\", \"kind\": \"vehicle\", \"external_id\": \"v\"},"
+    "              {\"id\": \"ped\", \"kind\": \"pedestrian\", \"external_id\": \"p\"}],"
+    "\"lines\": [{\"id\": \"stop\", \"kind\": \"stop_line\", \"points\": [[100, 200], [170, 200]], "
+    "\"toward\": [135, 300]}],"
+    "\"zones\": [{\"id\": \"walk\", \"kind\": \"crosswalk\", \"polygon\": [[50, 220], [220, 220], "
+    "[220, 260], [50, 260]]}],"
+    "\"lanes\": [{\"id\": \"l1\", \"kind\": \"motor\", \"stop_line\": \"stop\", \"signal\": "
+    "\"veh\", "
+    "\"polygon\": [[100, 0], [135, 0], [135, 200], [100, 200]], \"direction\": [[117, 50], [117, "
+    "150]]},"
+    "{\"id\": \"l2\", \"kind\": \"motor\", \"stop_line\": \"stop\", \"signal\": \"veh\", "
+    "\"polygon\": [[135, 0], [170, 0], [170, 200], [135, 200]], \"direction\": [[152, 50], [152, "
+    "150]]}],"
+    "\"rules\": {\"red_light\": {\"grace_s\": 0.5}, \"pedestrian_red\": {\"grace_s\": 1}}}";
+
+static struct cw_scene *scene;
+
+static int setup(void **state)
+{
+    (void)state;
+    return cw_scene_parse(scene_json, strlen(scene_json), "rules.json", &scene);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cw_scene_free(scene);
+    return 0;
+}
+
+struct world {
+    struct cw_signals *sig;
+    struct cw_rules *rules;
+    struct cw_event ev[64];
+    int nev;
+    int npass;
+};
+
+static void world_init(struct world *w)
+{
+    struct cw_signals_config c;
+    cw_options_defaults(cw_signals_options, &c);
+    memset(w, 0, sizeof(*w));
+    w->sig = cw_signals_new(scene, &c);
+    w->rules = cw_rules_new(scene, scene->site.id, scene->camera.id);
+    assert_non_null(w->sig);
+    assert_non_null(w->rules);
+}
+
+static void world_free(struct world *w)
+{
+    cw_rules_free(w->rules);
+    cw_signals_free(w->sig);
+}
+
+static void set(struct world *w, const char *head, const char *state, double t)
+{
+    char m[128];
+    int n = snprintf(m, sizeof(m), "{\"phase\": \"%s\", \"state\": \"%s\"}", head, state);
+    assert_int_equal(cw_signals_message(w->sig, m, (size_t)n, (int64_t)(t * 1e9)), 0);
+}
+
+static struct cw_track_out track(int id, int cls, double x, double y)
+{
+    struct cw_track_out t = {0};
+    t.id = id;
+    t.cls = cls;
+    t.cls_conf = 0.9f;
+    t.score = 0.9f;
+    t.has_ground = true;
+    t.ground = (struct cw_point){x, y};
+    t.box = (struct cw_box){x * 10 - 20, y * 10 - 40, 40, 40};
+    t.speed = 5;
+    return t;
+}
+
+/* One frame at 25 fps. */
+static void step(struct world *w, int frame, const struct cw_track_out *t, int n)
+{
+    struct cw_passage p[16];
+    int np;
+    double ts = frame / 25.0;
+    struct cw_rule_input in = {t,    n, w->sig, (int64_t)(ts * 1e9), 1764400000000 + frame * 40,
+                               frame};
+    int k = cw_rules_process(w->rules, &in, w->ev + w->nev, 64 - w->nev, p, 16, &np);
+    w->nev += k;
+    w->npass += np;
+}
+
+static void test_red_light(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    /* a car at 5 m/s from y = 10 up to y = 40, crossing the line (y = 20) at frame 50 */
+    for (int f = 0; f <= 150; f++) {
+        struct cw_track_out t = track(7, CW_CLASS_CAR, 12, 10 + f * 0.2);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 1);
+    assert_string_equal(w.ev[0].rule, "red_light");
+    assert_int_equal(w.ev[0].track, 7);
+    /* dated at the crossing: past the 0.3 m band at frame 52 */
+    assert_true(w.ev[0].frame >= 50 && w.ev[0].frame <= 53);
+    assert_int_equal(w.ev[0].signal_state, CW_LIGHT_RED);
+    assert_string_equal(w.ev[0].site, "s1");
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_RED_LIGHT, &v, &c);
+    assert_int_equal(v, 1);
+    world_free(&w);
+}
+
+static void test_flicker_counts_once_and_grace(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    int f = 0;
+    /* a foot point dancing on the line for 4 s, then going on */
+    for (; f < 100; f++) {
+        struct cw_track_out t = track(3, CW_CLASS_TWO_WHEELER, 12, 18 + (f % 2 ? 2.4 : 0));
+        step(&w, f, &t, 1);
+    }
+    for (int k = 0; k < 100; k++, f++) {
+        struct cw_track_out t = track(3, CW_CLASS_TWO_WHEELER, 12, 20.4 + k * 0.2);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 1);
+    world_free(&w);
+    /* crossing 0.2 s after red: inside the grace period, not a violation */
+    world_init(&w);
+    set(&w, "v", "green", 0);
+    set(&w, "v", "red", 1.9);
+    for (f = 0; f < 150; f++) {
+        struct cw_track_out t = track(4, CW_CLASS_CAR, 12, 10 + f * 0.2);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    world_free(&w);
+}
+
+static void test_waiting_then_green_is_compliant(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    for (int f = 0; f < 300; f++) {
+        if (f == 100)
+            set(&w, "v", "green", f / 25.0);
+        double y = f < 100 ? 18 : 18 + (f - 100) * 0.2;
+        struct cw_track_out t = track(5, CW_CLASS_CAR, 12, y);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_RED_LIGHT, &v, &c);
+    assert_int_equal(v, 0);
+    assert_int_equal(c, 1);
+    assert_int_equal(w.npass, 1);
+    world_free(&w);
+}
+
+static void test_right_turn_on_red(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    /* up the lane, over the line, then off to the right (+x) */
+    for (int f = 0; f < 200; f++) {
+        double y = fmin(10 + f * 0.2, 23), x = 16 + (f > 65 ? (f - 65) * 0.2 : 0);
+        struct cw_track_out t = track(8, CW_CLASS_CAR, x, y);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    world_free(&w);
+}
+
+static void test_pedestrian_red(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "p", "red", 0);
+    /* one walks onto the crosswalk (y 22..26) from the kerb at y = 20 on red (after the 1 s grace:
+     * at 1.6 s), at x = 8 */
+    for (int f = 0; f < 100; f++) {
+        struct cw_track_out t[2] = {track(11, CW_CLASS_PEDESTRIAN, 8, fmin(20 + f * 0.05, 25)),
+                                    track(12, CW_CLASS_PEDESTRIAN, 6, 21)};
+        step(&w, f, t, 2);
+    }
+    assert_int_equal(w.nev, 1);
+    assert_string_equal(w.ev[0].rule, "pedestrian_red");
+    assert_int_equal(w.ev[0].track, 11);
+    /* the other waited; on green it goes: compliant */
+    set(&w, "p", "green", 4);
+    for (int f = 100; f < 200; f++) {
+        struct cw_track_out t = track(12, CW_CLASS_PEDESTRIAN, 6, fmin(21 + (f - 100) * 0.05, 25));
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 1);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_PEDESTRIAN_RED, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 1);
+    world_free(&w);
+}
+
+static void test_no_signal_no_red_events(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    for (int f = 0; f < 150; f++) {
+        struct cw_track_out t = track(7, CW_CLASS_CAR, 12, 10 + f * 0.2);
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    assert_string_equal(cw_rules_name(CW_RULE_RED_LIGHT), "red_light");
+    world_free(&w);
+}
+
+static void test_stop_line_away_from_its_lane(void **state)
+{
+    (void)state;
+    /* the same scene with the stop line moved 10 m up the road, off the lanes' ends */
+    char *bad = strdup(scene_json);
+    char *p = strstr(bad, "[[100, 200], [170, 200]]");
+    assert_non_null(p);
+    memcpy(p, "[[100, 300], [170, 300]]", 24);
+    p = strstr(bad, "[135, 300]");
+    memcpy(p, "[135, 400]", 10);
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(bad, strlen(bad), "far.json", &sc), 0);
+    struct log_capture c;
+    capture_start(&c);
+    assert_null(cw_rules_new(sc, "s", "c"));
+    capture_stop();
+    assert_logged(&c, "lanes 'l1': its stop line 'stop' is 10.0 m from the lane");
+    cw_scene_free(sc);
+    free(bad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_red_light),
+        cmocka_unit_test(test_flicker_counts_once_and_grace),
+        cmocka_unit_test(test_waiting_then_green_is_compliant),
+        cmocka_unit_test(test_right_turn_on_red),
+        cmocka_unit_test(test_pedestrian_red),
+        cmocka_unit_test(test_no_signal_no_red_events),
+        cmocka_unit_test(test_stop_line_away_from_its_lane),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
