@@ -16,7 +16,7 @@
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
-#include "crosswatch/resample.h"
+#include "crosswatch/motion_stage.h"
 #include "crosswatch/rules.h"
 #include "crosswatch/scene.h"
 #include "crosswatch/signals.h"
@@ -139,14 +139,11 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_source_config sc;
     struct cw_source *src = NULL;
     struct cw_scene *scene = NULL;
-    struct cw_motion *mot = NULL;
+    struct cw_motion_stage *mot = NULL;
     struct cw_tracker *trk = NULL;
-    struct cw_resampler *rs = NULL;
     struct cw_signals *sig = NULL;
     struct cw_rules *rules = NULL;
     struct cw_store *store = NULL;
-    struct cw_image u = {0}, v = {0};
-    static struct cw_blob blobs[512];
     static struct cw_detection dets[512];
     static struct cw_track_out outs[512];
     static struct cw_event events[64];
@@ -185,7 +182,8 @@ int cw__cmd_analyze(int argc, char **argv)
     jl = fopen(path, "w");
     sig = cw_signals_new(scene, &o.sig);
     rules = cw_rules_new(scene, scene->site.id, scene->camera.id);
-    if (!store || !sig || !rules)
+    mot = cw_motion_stage_new(&o.mot, scene);
+    if (!store || !sig || !rules || !mot)
         goto out;
     if (!jl) {
         cw_log_error("analyze", "%s: cannot write", path);
@@ -211,32 +209,11 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_frame *fr;
     int err;
     while ((err = cw_source_read(src, &fr)) == 0) {
-        if (!mot) {
-            int cw = (fr->grey.width + 1) / 2, ch = (fr->grey.height + 1) / 2;
-            mot = cw_motion_new(&o.mot, fr->grey.width, fr->grey.height);
-            rs = cw_resampler_new((fr->width + 1) / 2, (fr->height + 1) / 2, cw, ch);
-            u = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
-            v = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
-            uint8_t *mask = malloc((size_t)fr->grey.width * fr->grey.height);
-            if (!mot || !rs || !u.data || !v.data || !mask) {
-                free(mask);
-                cw_frame_unref(&fr);
-                goto out;
-            }
-            cw_scene_ignore_mask(scene, fr->grey.width, fr->grey.height,
-                                 (double)fr->width / fr->grey.width,
-                                 (double)fr->height / fr->grey.height, mask);
-            cw_motion_set_ignore(mot, mask);
-            free(mask);
-        }
-        cw_resampler_run(rs, fr->plane[1], fr->stride[1], &u);
-        cw_resampler_run(rs, fr->plane[2], fr->stride[2], &v);
-        int nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
+        int nb = cw_motion_stage_run(mot, fr, 1 / o.trk.fps, dets, 512);
         if (nb < 0) {
             cw_frame_unref(&fr);
             goto out;
         }
-        cw_motion_detections(mot, blobs, nb, scene, fr->width, fr->height, dets);
         int nt = cw_tracker_update(trk, dets, nb, outs, 512);
         cw_signals_read_frame(sig, fr, fr->pts_ns);
         struct cw_rule_input in = {outs,       nt < 0 ? 0 : nt,       sig,
@@ -308,10 +285,7 @@ out:
     if (jl)
         fclose(jl);
     free(plan);
-    free(u.data);
-    free(v.data);
-    cw_resampler_free(rs);
-    cw_motion_free(mot);
+    cw_motion_stage_free(mot);
     cw_tracker_free(trk);
     cw_rules_free(rules);
     cw_signals_free(sig);

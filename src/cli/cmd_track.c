@@ -14,7 +14,7 @@
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
-#include "crosswatch/resample.h"
+#include "crosswatch/motion_stage.h"
 #include "crosswatch/scene.h"
 #include "crosswatch/source.h"
 #include "crosswatch/tracker.h"
@@ -207,12 +207,9 @@ int cw__cmd_track(int argc, char **argv)
     struct cw_source_config sc;
     struct cw_source *src = NULL;
     struct cw_scene *scene = NULL;
-    struct cw_motion *mot = NULL;
+    struct cw_motion_stage *mot = NULL;
     struct cw_dnn_detector *dnn = NULL;
     struct cw_tracker *trk = NULL;
-    struct cw_resampler *rs = NULL;
-    struct cw_image u = {0}, v = {0};
-    struct cw_blob blobs[512];
     struct cw_detection dets[512];
     struct cw_track_out outs[512];
     struct seen *seen = NULL; /* indexed by track id */
@@ -302,40 +299,21 @@ int cw__cmd_track(int argc, char **argv)
             }
             goto update;
         }
-        if (!mot) {
-            int cw = (fr->grey.width + 1) / 2, ch = (fr->grey.height + 1) / 2;
-            mot = cw_motion_new(&o.mot, fr->grey.width, fr->grey.height);
-            rs = cw_resampler_new((fr->width + 1) / 2, (fr->height + 1) / 2, cw, ch);
-            u = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
-            v = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
-            if (!mot || !rs || !u.data || !v.data) {
-                cw_frame_unref(&fr);
-                goto out;
-            }
-            if (scene) {
-                uint8_t *mask = malloc((size_t)fr->grey.width * fr->grey.height);
-                if (mask) {
-                    cw_scene_ignore_mask(scene, fr->grey.width, fr->grey.height,
-                                         (double)fr->width / fr->grey.width,
-                                         (double)fr->height / fr->grey.height, mask);
-                    cw_motion_set_ignore(mot, mask);
-                    free(mask);
-                }
-            }
+        if (!mot && !(mot = cw_motion_stage_new(&o.mot, scene))) {
+            cw_frame_unref(&fr);
+            goto out;
         }
-        cw_resampler_run(rs, fr->plane[1], fr->stride[1], &u);
-        cw_resampler_run(rs, fr->plane[2], fr->stride[2], &v);
-        nb = cw_motion_process(mot, &fr->grey, &u, &v, 1 / o.trk.fps, blobs, 512);
+        nb = cw_motion_stage_run(mot, fr, 1 / o.trk.fps, dets, 512);
         if (nb < 0) {
             cw_frame_unref(&fr);
             goto out;
         }
-        cw_motion_detections(mot, blobs, nb, scene, fr->width, fr->height, dets);
         if (o.dump && fr->index == o.dump_frame) {
             FILE *pgm = fopen(o.dump, "wb");
             if (pgm) {
                 fprintf(pgm, "P5\n%d %d\n255\n", fr->grey.width, fr->grey.height);
-                fwrite(cw_motion_mask(mot), 1, (size_t)fr->grey.width * fr->grey.height, pgm);
+                fwrite(cw_motion_mask(cw_motion_stage_model(mot)), 1,
+                       (size_t)fr->grey.width * fr->grey.height, pgm);
                 fclose(pgm);
             }
         }
@@ -417,10 +395,7 @@ out:
     if (f)
         fclose(f);
     free(seen);
-    free(u.data);
-    free(v.data);
-    cw_resampler_free(rs);
-    cw_motion_free(mot);
+    cw_motion_stage_free(mot);
     cw_dnn_detector_free(dnn);
     cw_tracker_free(trk);
     cw_source_free(src);
