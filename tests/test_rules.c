@@ -30,7 +30,10 @@ static const char *scene_json =
     "{\"id\": \"l2\", \"kind\": \"motor\", \"stop_line\": \"stop\", \"signal\": \"veh\", "
     "\"polygon\": [[135, 0], [170, 0], [170, 200], [135, 200]], \"direction\": [[152, 50], [152, "
     "150]]}],"
-    "\"rules\": {\"red_light\": {\"grace_s\": 0.5}, \"pedestrian_red\": {\"grace_s\": 1}}}";
+    "\"rules\": {\"red_light\": {\"grace_s\": 0.5}, \"pedestrian_red\": {\"grace_s\": 1},"
+    "\"wrong_way\": {\"min_distance_m\": 5}, \"motor_lane\": {\"min_duration_s\": 3, "
+    "\"min_distance_m\": 10}, \"speeding\": {\"limit_kmh\": 50, \"two_wheeler_limit_kmh\": 25, "
+    "\"tolerance_pct\": 10, \"min_distance_m\": 10}}}";
 
 static struct cw_scene *scene;
 
@@ -242,6 +245,80 @@ static void test_no_signal_no_red_events(void **state)
     world_free(&w);
 }
 
+/* Moves track @id from (x, y0) along y at @v m/s for @n frames, with the tracker's speed. */
+static void drive(struct world *w, int id, int cls, double x, double y0, double v, int f0, int n)
+{
+    for (int f = f0; f < f0 + n; f++) {
+        struct cw_track_out t = track(id, cls, x, y0 + (f - f0) * v / 25);
+        t.speed = (float)fabs(v);
+        t.vel = (struct cw_point){0, v};
+        step(w, f, &t, 1);
+    }
+}
+
+static int count_rule(const struct world *w, const char *rule)
+{
+    int n = 0;
+    for (int i = 0; i < w->nev; i++)
+        n += !strcmp(w->ev[i].rule, rule);
+    return n;
+}
+
+static void test_wrong_way(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    /* against the lane's arrow (+y) for 8 m: one event; the right way: compliant */
+    drive(&w, 21, CW_CLASS_CAR, 12, 18, -4, 0, 50);
+    drive(&w, 22, CW_CLASS_CAR, 15, 2, 4, 50, 50);
+    assert_int_equal(count_rule(&w, "wrong_way"), 1);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_WRONG_WAY, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 1);
+    /* 3 m against, then back the right way: below the distance, nothing */
+    drive(&w, 23, CW_CLASS_CAR, 12, 15, -3, 100, 25);
+    drive(&w, 23, CW_CLASS_CAR, 12, 12, 3, 125, 25);
+    assert_int_equal(count_rule(&w, "wrong_way"), 1);
+    world_free(&w);
+}
+
+static void test_two_wheeler_in_the_motor_lane(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    /* an e-bike at 5 m/s (18 km/h) up a motor lane for 3.2 s: one event */
+    drive(&w, 31, CW_CLASS_TWO_WHEELER, 12, 1, 5, 0, 80);
+    assert_int_equal(count_rule(&w, "motor_lane"), 1);
+    /* a motorcycle at 12 m/s (43 km/h) in the same lane: a motorcycle belongs there */
+    drive(&w, 32, CW_CLASS_TWO_WHEELER, 15, 1, 12, 80, 40);
+    /* a car: not judged */
+    drive(&w, 33, CW_CLASS_CAR, 12, 1, 5, 120, 80);
+    assert_int_equal(count_rule(&w, "motor_lane"), 1);
+    world_free(&w);
+}
+
+static void test_speeding(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    /* 20 m/s = 72 km/h in a 50 km/h lane (limit + 10 %: 55): an event; 12 m/s = 43 km/h: fine */
+    drive(&w, 41, CW_CLASS_CAR, 12, 0, 20, 0, 25);
+    drive(&w, 42, CW_CLASS_CAR, 15, 0, 12, 25, 40);
+    assert_int_equal(count_rule(&w, "speeding"), 1);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_SPEEDING, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 1);
+    for (int i = 0; i < w.nev; i++)
+        if (!strcmp(w.ev[i].rule, "speeding"))
+            assert_float_equal(w.ev[i].speed_mps, 20, 0.5);
+    world_free(&w);
+}
+
 static void test_stop_line_away_from_its_lane(void **state)
 {
     (void)state;
@@ -273,6 +350,9 @@ int main(void)
         cmocka_unit_test(test_pedestrian_red),
         cmocka_unit_test(test_no_signal_no_red_events),
         cmocka_unit_test(test_stop_line_away_from_its_lane),
+        cmocka_unit_test(test_wrong_way),
+        cmocka_unit_test(test_two_wheeler_in_the_motor_lane),
+        cmocka_unit_test(test_speeding),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

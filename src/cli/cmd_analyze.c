@@ -114,6 +114,24 @@ static void build_table(void)
     analyze_options[n].name = NULL;
 }
 
+/* mkdir -p: the folder and any parents missing. Returns 0 or -1 (errno set). */
+static int mkdir_p(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
 /* Writes the events of a frame to the store, the JSON-lines file and stdout. */
 static int put_events(struct cw_store *store, FILE *jl, bool quiet, struct cw_event *ev, int n)
 {
@@ -170,7 +188,7 @@ int cw__cmd_analyze(int argc, char **argv)
     ret = CW_EXIT_FAIL;
     if (cw_scene_load(o.scene, &scene))
         goto out;
-    if (mkdir(o.out, 0755) && errno != EEXIST) {
+    if (mkdir_p(o.out)) {
         cw_log_error("analyze", "%s: cannot create the output folder: %s", o.out, strerror(errno));
         goto out;
     }

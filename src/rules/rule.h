@@ -29,7 +29,11 @@ struct rule_desc {
     void (*process)(void *ctx, const struct cw_rule_input *in, struct rule_out *out);
 };
 
-extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red;
+extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red, cw__rule_wrong_way,
+    cw__rule_motor_lane, cw__rule_speeding;
+
+/* Index of the first lane of @scene whose ground polygon holds @p, or -1. */
+int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p);
 
 /* A rule's memory of one track; slots are found by id and recycled when a track is gone. */
 struct track_slot {
@@ -45,6 +49,7 @@ struct track_slot {
     int64_t mark_wall[8];  /* and wall-clock ms */
     int count[8];          /* consecutive frames of a pending change */
     int64_t in_lane[8];    /* last frame seen inside a lane that leads to line k (+1; 0: never) */
+    double acc[4];         /* running sums a rule keeps (distance, time …) */
     struct cw_point mark_at[8];
     struct cw_box mark_box[8];
     float mark_speed[8];

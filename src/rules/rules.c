@@ -4,13 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosswatch/geom.h"
 #include "crosswatch/log.h"
 #include "rules/rule.h"
 
 /* Every rule built, in enum cw_rule_id order of their ids. */
 static const struct rule_desc *const registry[] = {
-    &cw__rule_red_light,
-    &cw__rule_pedestrian_red,
+    &cw__rule_red_light,  &cw__rule_pedestrian_red, &cw__rule_wrong_way,
+    &cw__rule_motor_lane, &cw__rule_speeding,
 };
 #define NRULES ((int)(sizeof(registry) / sizeof(*registry)))
 
@@ -114,6 +115,14 @@ struct track_slot *cw__rule_slot(struct track_slot *slots, int id, int64_t frame
     s->id = id;
     s->last_frame = frame;
     return s;
+}
+
+int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p)
+{
+    for (int k = 0; k < scene->n_lanes; k++)
+        if (cw_polygon_contains(scene->lanes[k].poly.ground, scene->lanes[k].poly.n, p))
+            return k;
+    return -1;
 }
 
 double cw__rule_side(const struct cw_line *l, struct cw_point p)

@@ -1,0 +1,80 @@
+/* speeding: the average ground speed over the last min_distance_m above the limit plus
+ * tolerance_pct. The limit is the lane's speed_limit_kmh (or limit_kmh) in motor lanes and
+ * two_wheeler_limit_kmh in non-motor lanes (e-bikes: 25 km/h, GB 17761). Judged once per track;
+ * every stretch driven within the limit counts as a compliant passage (once per track). */
+#include <math.h>
+
+#include "crosswatch/detection.h"
+#include "rules/rule.h"
+
+struct ctx {
+    const struct cw_scene *scene;
+    const struct cw_rule_settings *set;
+    double min_m;
+    struct track_slot slots[RULE_MAX_TRACKS];
+};
+
+static int init(void *c, const struct cw_scene *scene, const struct cw_rule_settings *set)
+{
+    struct ctx *x = c;
+    x->scene = scene;
+    x->set = set;
+    x->min_m = set->min_distance_m > 0 ? set->min_distance_m : 10;
+    return 0;
+}
+
+static double limit_kmh(const struct ctx *x, int lane)
+{
+    const struct cw_lane *l = &x->scene->lanes[lane];
+    if (l->kind == CW_LANE_NON_MOTOR)
+        return x->set->two_wheeler_limit_kmh;
+    return l->speed_limit_kmh > 0 ? l->speed_limit_kmh : x->set->limit_kmh;
+}
+
+static void process(void *c, const struct cw_rule_input *in, struct rule_out *out)
+{
+    struct ctx *x = c;
+    for (int i = 0; i < in->ntracks; i++) {
+        const struct cw_track_out *t = &in->tracks[i];
+        if (!t->has_ground || t->cls == CW_CLASS_PEDESTRIAN || t->cls == CW_CLASS_UNKNOWN)
+            continue;
+        struct track_slot *s = cw__rule_slot(x->slots, t->id, in->frame);
+        if (!s)
+            continue;
+        int lane = cw__rule_lane_at(x->scene, t->ground);
+        if (lane < 0 || !s->has_prev || s->done[0]) {
+            /* judged only along lanes: start the stretch again */
+            s->acc[0] = s->acc[1] = 0;
+            s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame, s->mark_wall[0] = in->wall_ms;
+            s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
+        } else {
+            /* distance from the foot points; speed from the tracker's ground filter, averaged
+             * over the stretch (raw foot points jitter too much far from the camera) */
+            double dt = (in->t_ns - s->mark_ns[1]) / 1e9;
+            s->acc[0] += hypot(t->ground.x - s->prev.x, t->ground.y - s->prev.y);
+            s->acc[1] += t->speed * (dt > 0 ? dt : 0);
+            double secs = (in->t_ns - s->mark_ns[0]) / 1e9;
+            if (s->acc[0] >= x->min_m && secs > 0) {
+                double kmh = s->acc[1] / secs * 3.6, lim = limit_kmh(x, lane);
+                if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100)) {
+                    cw__rule_emit(out, "speeding", t, s->mark_frame[0], s->mark_ns[0],
+                                  s->mark_wall[0], in->wall_ms, s->mark_at[0], &s->mark_box[0],
+                                  (float)(kmh / 3.6), 0, 0);
+                    s->done[0] = true;
+                } else if (!s->done[1]) {
+                    cw__rule_pass(out, "speeding", in->wall_ms);
+                    s->done[1] = true;
+                }
+                s->acc[0] = s->acc[1] = 0;
+                s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame;
+                s->mark_wall[0] = in->wall_ms, s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
+            }
+        }
+        s->mark_ns[1] = in->t_ns; /* when this frame was, for the next one's time step */
+        s->prev = t->ground;
+        s->has_prev = true;
+    }
+}
+
+const struct rule_desc cw__rule_speeding = {"speeding", CW_RULE_SPEEDING, sizeof(struct ctx), init,
+                                            process};
