@@ -42,9 +42,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
     cw_signals_get(in->signals, x->signal, in->t_ns, &st);
     for (int i = 0; i < in->ntracks; i++) {
         const struct cw_track_out *t = &in->tracks[i];
-        if (!t->has_ground || t->cls != CW_CLASS_PEDESTRIAN)
-            continue;
-        struct track_slot *s = cw__rule_slot(x->slots, t->id, in->frame);
+        struct track_slot *s =
+            cw__rule_judged(x->slots, t, in->frame, RULE_CLASS(CW_CLASS_PEDESTRIAN));
         if (!s)
             continue;
         for (int j = 0; j < x->nwalks; j++) {

@@ -117,10 +117,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         return;
     for (int i = 0; i < in->ntracks; i++) {
         const struct cw_track_out *t = &in->tracks[i];
-        if (!t->has_ground || (t->cls != CW_CLASS_CAR && t->cls != CW_CLASS_BUS_TRUCK &&
-                               t->cls != CW_CLASS_TWO_WHEELER))
-            continue;
-        struct track_slot *s = cw__rule_slot(x->slots, t->id, in->frame);
+        struct track_slot *s = cw__rule_judged(x->slots, t, in->frame, RULE_VEHICLES);
         if (!s)
             continue;
         for (int j = 0; j < x->nlines; j++) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "crosswatch/detection.h"
 #include "crosswatch/rules.h"
 #include "crosswatch/scene.h"
 
@@ -57,6 +58,16 @@ struct track_slot {
     float mark_age[8];
     bool pending[8];
 };
+
+/* Classes as bits, for cw__rule_judged. */
+#define RULE_VEHICLES                                                                              \
+    ((1u << CW_CLASS_CAR) | (1u << CW_CLASS_BUS_TRUCK) | (1u << CW_CLASS_TWO_WHEELER))
+#define RULE_CLASS(c) (1u << (c))
+
+/* The memory of track @t if the rule judges it — placed on the ground, of a class in @classes —
+ * or NULL (not judged, or no slot left). */
+struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
+                                   int64_t frame, unsigned classes);
 
 /* The slot of track @id (a new one if it has none), or NULL when all are taken. */
 struct track_slot *cw__rule_slot(struct track_slot *slots, int id, int64_t frame);

@@ -125,6 +125,14 @@ int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p)
     return -1;
 }
 
+struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
+                                   int64_t frame, unsigned classes)
+{
+    if (!t->has_ground || t->cls < 0 || t->cls >= CW_CLASS_COUNT || !(classes & (1u << t->cls)))
+        return NULL;
+    return cw__rule_slot(slots, t->id, frame);
+}
+
 double cw__rule_side(const struct cw_line *l, struct cw_point p)
 {
     double dx = l->ground[1].x - l->ground[0].x, dy = l->ground[1].y - l->ground[0].y;

@@ -36,9 +36,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
     struct ctx *x = c;
     for (int i = 0; i < in->ntracks; i++) {
         const struct cw_track_out *t = &in->tracks[i];
-        if (!t->has_ground || t->cls == CW_CLASS_PEDESTRIAN || t->cls == CW_CLASS_UNKNOWN)
-            continue;
-        struct track_slot *s = cw__rule_slot(x->slots, t->id, in->frame);
+        struct track_slot *s = cw__rule_judged(x->slots, t, in->frame, RULE_VEHICLES);
         if (!s)
             continue;
         int lane = cw__rule_lane_at(x->scene, t->ground);
