@@ -31,7 +31,9 @@ static const char *scene_json =
     "\"polygon\": [[135, 0], [170, 0], [170, 200], [135, 200]], \"direction\": [[152, 50], [152, "
     "150]]}],"
     "\"rules\": {\"red_light\": {\"grace_s\": 0.5}, \"pedestrian_red\": {\"grace_s\": 1},"
-    "\"wrong_way\": {\"min_distance_m\": 5}, \"motor_lane\": {\"min_duration_s\": 3, "
+    "\"wrong_way\": {\"min_distance_m\": 5}, \"stop_past_line\": {\"min_duration_s\": 2, "
+    "\"past_m\": 0.5}, \"fail_to_yield\": {\"conflict_distance_m\": 3}, \"motor_lane\": "
+    "{\"min_duration_s\": 3, "
     "\"min_distance_m\": 10}, \"speeding\": {\"limit_kmh\": 50, \"two_wheeler_limit_kmh\": 25, "
     "\"tolerance_pct\": 10, \"min_distance_m\": 10}}}";
 
@@ -181,7 +183,7 @@ static void test_waiting_then_green_is_compliant(void **state)
     cw_rules_counts(w.rules, CW_RULE_RED_LIGHT, &v, &c);
     assert_int_equal(v, 0);
     assert_int_equal(c, 1);
-    assert_int_equal(w.npass, 1);
+    assert_int_equal(w.npass, 2); /* and stop_past_line counts the stop behind the line */
     world_free(&w);
 }
 
@@ -319,6 +321,57 @@ static void test_speeding(void **state)
     world_free(&w);
 }
 
+static void test_stop_past_line(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    /* the lanes run up the picture (+y, image y growing too): the camera faces the traffic, so
+     * the foot point is the front. One stops 1.5 m past the line for 3 s; one 2 m before it. */
+    drive(&w, 51, CW_CLASS_CAR, 12, 15, 5, 0, 16);  /* to y = 18.0, in the lane */
+    drive(&w, 51, CW_CLASS_CAR, 12, 18, 5, 16, 14); /* to y = 20.8 */
+    drive(&w, 51, CW_CLASS_CAR, 12, 21.5, 0, 30, 75);
+    set(&w, "v", "red", 4.2); /* the controller says it again (a head unheard for 5 s is unknown) */
+    drive(&w, 52, CW_CLASS_CAR, 15, 18, 0, 105, 75);
+    assert_int_equal(count_rule(&w, "stop_past_line"), 1);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_STOP_PAST_LINE, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 1);
+    world_free(&w);
+}
+
+static void test_fail_to_yield(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "p", "green", 0);
+    /* a pedestrian on the crosswalk (y 22..26) at x = 12.5; a car comes through at x = 12 */
+    for (int f = 0; f < 60; f++) {
+        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 24),
+                                    track(62, CW_CLASS_CAR, 12, 18 + f * 0.2)};
+        t[1].speed = 5;
+        t[1].vel = (struct cw_point){0, 5};
+        step(&w, f, t, 2);
+    }
+    assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
+    /* a car that crosses with the pedestrian 6 m to the side: yielded */
+    for (int f = 60; f < 120; f++) {
+        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 8, 24),
+                                    track(63, CW_CLASS_CAR, 15, 18 + (f - 60) * 0.2)};
+        t[1].speed = 5;
+        t[1].vel = (struct cw_point){0, 5};
+        step(&w, f, t, 2);
+    }
+    assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
+    int64_t v, c;
+    cw_rules_counts(w.rules, CW_RULE_FAIL_TO_YIELD, &v, &c);
+    assert_int_equal(c, 1);
+    world_free(&w);
+}
+
 static void test_stop_line_away_from_its_lane(void **state)
 {
     (void)state;
@@ -353,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_wrong_way),
         cmocka_unit_test(test_two_wheeler_in_the_motor_lane),
         cmocka_unit_test(test_speeding),
+        cmocka_unit_test(test_stop_past_line),
+        cmocka_unit_test(test_fail_to_yield),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -31,7 +31,7 @@ struct rule_desc {
 };
 
 extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red, cw__rule_wrong_way,
-    cw__rule_motor_lane, cw__rule_speeding;
+    cw__rule_motor_lane, cw__rule_speeding, cw__rule_stop_past_line, cw__rule_fail_to_yield;
 
 /* Index of the first lane of @scene whose ground polygon holds @p, or -1. */
 int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p);

@@ -10,8 +10,8 @@
 
 /* Every rule built, in enum cw_rule_id order of their ids. */
 static const struct rule_desc *const registry[] = {
-    &cw__rule_red_light,  &cw__rule_pedestrian_red, &cw__rule_wrong_way,
-    &cw__rule_motor_lane, &cw__rule_speeding,
+    &cw__rule_red_light, &cw__rule_pedestrian_red, &cw__rule_wrong_way,     &cw__rule_motor_lane,
+    &cw__rule_speeding,  &cw__rule_stop_past_line, &cw__rule_fail_to_yield,
 };
 #define NRULES ((int)(sizeof(registry) / sizeof(*registry)))
 

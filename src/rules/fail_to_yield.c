@@ -1,0 +1,90 @@
+/* fail_to_yield: a motor vehicle moving (faster than 1 m/s) over a crosswalk while a pedestrian
+ * with right of way (the pedestrian light not red; no pedestrian head: always) is on it, ahead of
+ * the vehicle and within conflict_distance_m of its path. Judged once per vehicle and crosswalk.
+ * A vehicle that crosses a crosswalk with no such conflict is counted compliant. Two-wheelers are
+ * left out: crosswatch's class cannot tell a motorcycle (a motor vehicle) from an e-bike. */
+#include <math.h>
+
+#include "crosswatch/detection.h"
+#include "crosswatch/light.h"
+#include "rules/rule.h"
+
+#define MAX_WALKS   8
+#define MAX_WALKERS 64
+#define MOVING_MPS  1.0
+
+struct ctx {
+    const struct cw_scene *scene;
+    double conflict_m;
+    int walks[MAX_WALKS], nwalks;
+    int signal;
+    struct track_slot slots[RULE_MAX_TRACKS];
+};
+
+static int init(void *c, const struct cw_scene *scene, const struct cw_rule_settings *set)
+{
+    struct ctx *x = c;
+    x->scene = scene;
+    x->conflict_m = set->conflict_distance_m > 0 ? set->conflict_distance_m : 3;
+    x->signal = -1;
+    for (int k = 0; k < scene->n_signals; k++)
+        if (scene->signals[k].kind == CW_SIGNAL_PEDESTRIAN && x->signal < 0)
+            x->signal = k;
+    for (int z = 0; z < scene->n_zones && x->nwalks < MAX_WALKS; z++)
+        if (scene->zones[z].kind == CW_ZONE_CROSSWALK)
+            x->walks[x->nwalks++] = z;
+    return 0;
+}
+
+static void process(void *c, const struct cw_rule_input *in, struct rule_out *out)
+{
+    struct ctx *x = c;
+    if (in->signals && x->signal >= 0) {
+        struct cw_signal_status st;
+        cw_signals_get(in->signals, x->signal, in->t_ns, &st);
+        if (st.state == CW_LIGHT_RED)
+            return; /* pedestrians on the crosswalk now have no right of way */
+    }
+    for (int j = 0; j < x->nwalks; j++) {
+        const struct cw_scene_polygon *poly = &x->scene->zones[x->walks[j]].poly;
+        struct cw_point walkers[MAX_WALKERS];
+        int nw = 0;
+        for (int i = 0; i < in->ntracks && nw < MAX_WALKERS; i++)
+            if (in->tracks[i].has_ground && in->tracks[i].cls == CW_CLASS_PEDESTRIAN &&
+                cw_polygon_contains(poly->ground, poly->n, in->tracks[i].ground))
+                walkers[nw++] = in->tracks[i].ground;
+        for (int i = 0; i < in->ntracks; i++) {
+            const struct cw_track_out *t = &in->tracks[i];
+            struct track_slot *s = cw__rule_judged(
+                x->slots, t, in->frame, RULE_CLASS(CW_CLASS_CAR) | RULE_CLASS(CW_CLASS_BUS_TRUCK));
+            if (!s)
+                continue;
+            bool on = cw_polygon_contains(poly->ground, poly->n, t->ground);
+            if (!on) {
+                if (s->side[j] == 1 && !s->done[j]) {
+                    cw__rule_pass(out, "fail_to_yield", in->wall_ms); /* crossed, yielded */
+                    s->done[j] = true;
+                }
+                s->side[j] = -1;
+                continue;
+            }
+            s->side[j] = 1;
+            if (s->done[j] || t->speed < MOVING_MPS)
+                continue;
+            double vx = t->vel.x / t->speed, vy = t->vel.y / t->speed;
+            for (int w = 0; w < nw; w++) {
+                double dx = walkers[w].x - t->ground.x, dy = walkers[w].y - t->ground.y;
+                double ahead = dx * vx + dy * vy, aside = fabs(dx * vy - dy * vx);
+                if (ahead > 0 && aside <= x->conflict_m) {
+                    cw__rule_emit(out, "fail_to_yield", t, in->frame, in->t_ns, in->wall_ms,
+                                  in->wall_ms, t->ground, &t->box, t->speed, 0, 0);
+                    s->done[j] = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+const struct rule_desc cw__rule_fail_to_yield = {"fail_to_yield", CW_RULE_FAIL_TO_YIELD,
+                                                 sizeof(struct ctx), init, process};
