@@ -9,14 +9,13 @@
 #include "crosswatch/light.h"
 #include "rules/rule.h"
 
-#define MAX_WALKS   8
 #define MAX_WALKERS 64
 #define MOVING_MPS  1.0
 
 struct ctx {
     const struct cw_scene *scene;
     double conflict_m;
-    int walks[MAX_WALKS], nwalks;
+    int walks[RULE_MAX_WALKS], nwalks;
     int signal;
     struct track_slot slots[RULE_MAX_TRACKS];
 };
@@ -26,13 +25,7 @@ static int init(void *c, const struct cw_scene *scene, const struct cw_rule_sett
     struct ctx *x = c;
     x->scene = scene;
     x->conflict_m = set->conflict_distance_m > 0 ? set->conflict_distance_m : 3;
-    x->signal = -1;
-    for (int k = 0; k < scene->n_signals; k++)
-        if (scene->signals[k].kind == CW_SIGNAL_PEDESTRIAN && x->signal < 0)
-            x->signal = k;
-    for (int z = 0; z < scene->n_zones && x->nwalks < MAX_WALKS; z++)
-        if (scene->zones[z].kind == CW_ZONE_CROSSWALK)
-            x->walks[x->nwalks++] = z;
+    x->nwalks = cw__rule_crosswalks(scene, x->walks, &x->signal);
     return 0;
 }
 

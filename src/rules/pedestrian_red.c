@@ -7,14 +7,13 @@
 #include "crosswatch/light.h"
 #include "rules/rule.h"
 
-#define MAX_WALKS 8
-#define SETTLE    3 /* frames on (or off) the crosswalk before it counts */
+#define SETTLE 3 /* frames on (or off) the crosswalk before it counts */
 
 struct ctx {
     const struct cw_scene *scene;
     double grace_s;
-    int walks[MAX_WALKS], nwalks; /* crosswalk zones */
-    int signal;                   /* the pedestrian head, or -1 */
+    int walks[RULE_MAX_WALKS], nwalks; /* crosswalk zones */
+    int signal;                        /* the pedestrian head, or -1 */
     struct track_slot slots[RULE_MAX_TRACKS];
 };
 
@@ -23,13 +22,7 @@ static int init(void *c, const struct cw_scene *scene, const struct cw_rule_sett
     struct ctx *x = c;
     x->scene = scene;
     x->grace_s = set->grace_s;
-    x->signal = -1;
-    for (int k = 0; k < scene->n_signals; k++)
-        if (scene->signals[k].kind == CW_SIGNAL_PEDESTRIAN && x->signal < 0)
-            x->signal = k;
-    for (int z = 0; z < scene->n_zones && x->nwalks < MAX_WALKS; z++)
-        if (scene->zones[z].kind == CW_ZONE_CROSSWALK)
-            x->walks[x->nwalks++] = z;
+    x->nwalks = cw__rule_crosswalks(scene, x->walks, &x->signal);
     return 0;
 }
 

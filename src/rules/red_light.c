@@ -13,24 +13,16 @@
 #include "crosswatch/light.h"
 #include "rules/rule.h"
 
-#define MAX_LINES   8
 #define BAND_M      0.3  /* hysteresis: a foot point must be this far on a side to be there */
 #define WAITING_M   15.0 /* within this of the line while red, a road user faced the red */
 #define LANE_RECENT 50   /* frames: in a lane this recently, a crossing belongs to its line */
 #define INTO_M      4.0  /* past the junction's edge by this much, it is in the junction */
 #define TURN_M      2.5  /* this far to the right of where it crossed, it is turning right */
 
-struct line_rule {
-    int line;   /* index into the scene's lines */
-    int signal; /* index into the scene's signals */
-    int lanes[CW_SCENE_MAX_ITEMS], nlanes;
-    double junction_m; /* how far past the line the junction begins */
-};
-
 struct ctx {
     const struct cw_scene *scene;
     double grace_s;
-    struct line_rule lines[MAX_LINES];
+    struct rule_line lines[RULE_MAX_LINES];
     int nlines;
     struct track_slot slots[RULE_MAX_TRACKS];
 };
@@ -40,48 +32,8 @@ static int init(void *c, const struct cw_scene *scene, const struct cw_rule_sett
     struct ctx *x = c;
     x->scene = scene;
     x->grace_s = set->grace_s;
-    for (int k = 0; k < scene->n_lanes; k++) {
-        const struct cw_lane *lane = &scene->lanes[k];
-        if (lane->stop_line < 0 || lane->signal < 0)
-            continue;
-        /* the stop line must lie across the lane's end, or no crossing can ever be seen */
-        double nearest = 1e9;
-        for (int v = 0; v < lane->poly.n; v++)
-            nearest = fmin(
-                nearest, fabs(cw__rule_side(&scene->lines[lane->stop_line], lane->poly.ground[v])));
-        if (nearest > 1.5) {
-            cw_log_error("rules",
-                         "%s: lanes '%s': its stop line '%s' is %.1f m from the lane; draw "
-                         "the line across the lane's end",
-                         scene->path ? scene->path : "scene", lane->id,
-                         scene->lines[lane->stop_line].id, nearest);
-            return CW_EINVAL;
-        }
-        int j = 0;
-        while (j < x->nlines && x->lines[j].line != lane->stop_line)
-            j++;
-        if (j == x->nlines) {
-            if (x->nlines == MAX_LINES)
-                continue;
-            x->lines[j] = (struct line_rule){lane->stop_line, lane->signal, {0}, 0, 3.0};
-            /* the junction starts past the crosswalk that lies beyond the line, if any */
-            const struct cw_line *l = &scene->lines[lane->stop_line];
-            for (int z = 0; z < scene->n_zones; z++) {
-                if (scene->zones[z].kind != CW_ZONE_CROSSWALK)
-                    continue;
-                double far = -1e9, near = 1e9;
-                for (int v = 0; v < scene->zones[z].poly.n; v++) {
-                    double d = cw__rule_side(l, scene->zones[z].poly.ground[v]);
-                    far = fmax(far, d), near = fmin(near, d);
-                }
-                if (near > -1 && far > 0 && far < 20)
-                    x->lines[j].junction_m = fmax(x->lines[j].junction_m, far);
-            }
-            x->nlines++;
-        }
-        x->lines[j].lanes[x->lines[j].nlanes++] = k;
-    }
-    return 0;
+    x->nlines = cw__rule_stop_lines(scene, x->lines);
+    return x->nlines < 0 ? x->nlines : 0;
 }
 
 /* How far @now lies to the right of @from, seen along the line's direction of travel. Ground
@@ -100,16 +52,6 @@ static double right_of(const struct cw_line *l, struct cw_point from, struct cw_
     return (now.x - from.x) * ny - (now.y - from.y) * nx;
 }
 
-static bool in_lanes(const struct cw_scene *s, const struct line_rule *lr, struct cw_point p)
-{
-    for (int i = 0; i < lr->nlanes; i++) {
-        const struct cw_scene_polygon *poly = &s->lanes[lr->lanes[i]].poly;
-        if (cw_polygon_contains(poly->ground, poly->n, p))
-            return true;
-    }
-    return false;
-}
-
 static void process(void *c, const struct cw_rule_input *in, struct rule_out *out)
 {
     struct ctx *x = c;
@@ -121,7 +63,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         if (!s)
             continue;
         for (int j = 0; j < x->nlines; j++) {
-            const struct line_rule *lr = &x->lines[j];
+            const struct rule_line *lr = &x->lines[j];
             const struct cw_line *l = &x->scene->lines[lr->line];
             double d = cw__rule_side(l, t->ground);
             struct cw_signal_status st;
@@ -132,7 +74,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             else if (d > BAND_M)
                 s->side[j] = 1;
             /* lanes end at their stop line: what counts is having come along one lately */
-            if (s->side[j] == -1 && in_lanes(x->scene, lr, t->ground))
+            if (s->side[j] == -1 && cw__rule_in_lanes(x->scene, lr, t->ground))
                 s->in_lane[j] = in->frame + 1;
             bool lane = s->in_lane[j] && in->frame + 1 - s->in_lane[j] <= LANE_RECENT;
             if (s->side[j] == -1 && lane && d > -WAITING_M && st.state == CW_LIGHT_RED)

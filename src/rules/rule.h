@@ -59,6 +59,30 @@ struct track_slot {
     bool pending[8];
 };
 
+#define RULE_MAX_LINES 8 /* stop lines a rule follows */
+#define RULE_MAX_WALKS 8 /* crosswalks a rule follows */
+
+/* A stop line and the lanes that lead to it. */
+struct rule_line {
+    int line;   /* index into the scene's lines */
+    int signal; /* the signal of its lanes */
+    int lanes[CW_SCENE_MAX_ITEMS], nlanes;
+    double junction_m; /* how far past the line the junction begins */
+};
+
+/* Groups the lanes that have a stop line and a signal by their stop line, at most RULE_MAX_LINES
+ * into @out; junction_m is the far edge of a crosswalk lying beyond the line, else 3 m. Returns
+ * how many, or CW_EINVAL (logged, naming the lane) when a lane's stop line is not across its
+ * end — no crossing could ever be seen. */
+int cw__rule_stop_lines(const struct cw_scene *scene, struct rule_line *out);
+
+/* True when @p is inside one of @l's lanes. */
+bool cw__rule_in_lanes(const struct cw_scene *scene, const struct rule_line *l, struct cw_point p);
+
+/* The crosswalk zones (at most RULE_MAX_WALKS) into @walks; *@ped_signal gets the first
+ * pedestrian head, or -1. Returns how many crosswalks. */
+int cw__rule_crosswalks(const struct cw_scene *scene, int *walks, int *ped_signal);
+
 /* Classes as bits, for cw__rule_judged. */
 #define RULE_VEHICLES                                                                              \
     ((1u << CW_CLASS_CAR) | (1u << CW_CLASS_BUS_TRUCK) | (1u << CW_CLASS_TWO_WHEELER))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosswatch/error.h"
 #include "crosswatch/geom.h"
 #include "crosswatch/log.h"
 #include "rules/rule.h"
@@ -115,6 +116,71 @@ struct track_slot *cw__rule_slot(struct track_slot *slots, int id, int64_t frame
     s->id = id;
     s->last_frame = frame;
     return s;
+}
+
+int cw__rule_stop_lines(const struct cw_scene *scene, struct rule_line *out)
+{
+    int n = 0;
+    for (int k = 0; k < scene->n_lanes; k++) {
+        const struct cw_lane *lane = &scene->lanes[k];
+        if (lane->stop_line < 0 || lane->signal < 0)
+            continue;
+        const struct cw_line *l = &scene->lines[lane->stop_line];
+        double nearest = 1e9;
+        for (int v = 0; v < lane->poly.n; v++)
+            nearest = fmin(nearest, fabs(cw__rule_side(l, lane->poly.ground[v])));
+        if (nearest > 1.5) {
+            cw_log_error("rules",
+                         "%s: lanes '%s': its stop line '%s' is %.1f m from the lane; draw "
+                         "the line across the lane's end",
+                         scene->path ? scene->path : "scene", lane->id, l->id, nearest);
+            return CW_EINVAL;
+        }
+        int j = 0;
+        while (j < n && out[j].line != lane->stop_line)
+            j++;
+        if (j == n) {
+            if (n == RULE_MAX_LINES)
+                continue;
+            out[n++] = (struct rule_line){lane->stop_line, lane->signal, {0}, 0, 3.0};
+            for (int z = 0; z < scene->n_zones; z++) {
+                if (scene->zones[z].kind != CW_ZONE_CROSSWALK)
+                    continue;
+                double far = -1e9, near = 1e9;
+                for (int v = 0; v < scene->zones[z].poly.n; v++) {
+                    double d = cw__rule_side(l, scene->zones[z].poly.ground[v]);
+                    far = fmax(far, d), near = fmin(near, d);
+                }
+                if (near > -1 && far > 0 && far < 20)
+                    out[j].junction_m = fmax(out[j].junction_m, far);
+            }
+        }
+        out[j].lanes[out[j].nlanes++] = k;
+    }
+    return n;
+}
+
+bool cw__rule_in_lanes(const struct cw_scene *scene, const struct rule_line *l, struct cw_point p)
+{
+    for (int i = 0; i < l->nlanes; i++) {
+        const struct cw_scene_polygon *poly = &scene->lanes[l->lanes[i]].poly;
+        if (cw_polygon_contains(poly->ground, poly->n, p))
+            return true;
+    }
+    return false;
+}
+
+int cw__rule_crosswalks(const struct cw_scene *scene, int *walks, int *ped_signal)
+{
+    int n = 0;
+    *ped_signal = -1;
+    for (int k = 0; k < scene->n_signals; k++)
+        if (scene->signals[k].kind == CW_SIGNAL_PEDESTRIAN && *ped_signal < 0)
+            *ped_signal = k;
+    for (int z = 0; z < scene->n_zones && n < RULE_MAX_WALKS; z++)
+        if (scene->zones[z].kind == CW_ZONE_CROSSWALK)
+            walks[n++] = z;
+    return n;
 }
 
 int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p)

@@ -11,20 +11,14 @@
 #include "crosswatch/light.h"
 #include "rules/rule.h"
 
-#define MAX_LINES   8
 #define STOPPED_MPS 0.3
 #define BEYOND_M    10.0 /* further past the line than this is in the junction, not at the line */
 #define LANE_RECENT 50   /* frames: in a lane this recently, the vehicle is at its line */
 
-struct line_rule {
-    int line, signal;
-    int lanes[CW_SCENE_MAX_ITEMS], nlanes;
-};
-
 struct ctx {
     const struct cw_scene *scene;
     double past_m, min_s;
-    struct line_rule lines[MAX_LINES];
+    struct rule_line lines[RULE_MAX_LINES];
     int nlines;
     struct track_slot slots[RULE_MAX_TRACKS];
 };
@@ -35,21 +29,8 @@ static int init(void *c, const struct cw_scene *scene, const struct cw_rule_sett
     x->scene = scene;
     x->past_m = set->past_m > 0 ? set->past_m : 0.5;
     x->min_s = set->min_duration_s > 0 ? set->min_duration_s : 2;
-    for (int k = 0; k < scene->n_lanes; k++) {
-        const struct cw_lane *lane = &scene->lanes[k];
-        if (lane->stop_line < 0 || lane->signal < 0)
-            continue;
-        int j = 0;
-        while (j < x->nlines && x->lines[j].line != lane->stop_line)
-            j++;
-        if (j == x->nlines) {
-            if (x->nlines == MAX_LINES)
-                continue;
-            x->lines[x->nlines++] = (struct line_rule){lane->stop_line, lane->signal, {0}, 0};
-        }
-        x->lines[j].lanes[x->lines[j].nlanes++] = k;
-    }
-    return 0;
+    x->nlines = cw__rule_stop_lines(scene, x->lines);
+    return x->nlines < 0 ? x->nlines : 0;
 }
 
 static void process(void *c, const struct cw_rule_input *in, struct rule_out *out)
@@ -63,13 +44,10 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         if (!s)
             continue;
         for (int j = 0; j < x->nlines; j++) {
-            const struct line_rule *lr = &x->lines[j];
+            const struct rule_line *lr = &x->lines[j];
             double front = cw__rule_side(&x->scene->lines[lr->line], t->ground);
-            for (int k = 0; k < lr->nlanes; k++) {
-                const struct cw_scene_polygon *p = &x->scene->lanes[lr->lanes[k]].poly;
-                if (cw_polygon_contains(p->ground, p->n, t->ground))
-                    s->in_lane[j] = in->frame + 1;
-            }
+            if (cw__rule_in_lanes(x->scene, lr, t->ground))
+                s->in_lane[j] = in->frame + 1;
             struct cw_signal_status st;
             cw_signals_get(in->signals, lr->signal, in->t_ns, &st);
             bool near = s->in_lane[j] && in->frame + 1 - s->in_lane[j] <= LANE_RECENT;
