@@ -33,6 +33,7 @@ struct analyze_opts {
     char *plan;
     bool json;
     bool quiet;
+    int threads;
 };
 
 static struct cw_option analyze_options[96];
@@ -84,6 +85,15 @@ static const struct cw_option own_options[] = {
      NULL,
      NULL,
      "do not print each event as a JSON line"},
+    {"threads",
+     CW_OPT_INT,
+     offsetof(struct analyze_opts, threads),
+     {.i = 1},
+     0,
+     64,
+     NULL,
+     NULL,
+     "decoder threads (the analysis runs on one); 0 lets FFmpeg choose"},
     {NULL},
 };
 
@@ -216,6 +226,7 @@ int cw__cmd_analyze(int argc, char **argv)
     cw_options_defaults(cw_source_options, &sc);
     sc.input = pos[0];
     sc.ring_seconds = 0;
+    sc.threads = o.threads;
     if (cw_source_open(&sc, &src))
         goto out;
     o.trk.fps = cw_source_get_info(src)->fps > 0 ? cw_source_get_info(src)->fps : 25;
