@@ -41,6 +41,9 @@ bool cw_homography_is_singular(const struct cw_homography *h);
 bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struct cw_point *out);
 
 /* Signed area (positive for counter-clockwise in a y-up frame). */
+/* Intersection over union of two boxes; 0 when they do not overlap or are empty. */
+double cw_box_iou(const struct cw_box *a, const struct cw_box *b);
+
 double cw_polygon_area(const struct cw_point *pts, int n);
 
 /* Even-odd point-in-polygon test; points on an edge may go either way. */

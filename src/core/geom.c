@@ -272,3 +272,13 @@ int cw_homography_solve(const struct cw_point *src, const struct cw_point *dst, 
     }
     return 0;
 }
+
+double cw_box_iou(const struct cw_box *a, const struct cw_box *b)
+{
+    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
+    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
+    if (iw <= 0 || ih <= 0)
+        return 0;
+    double inter = iw * ih, uni = a->w * a->h + b->w * b->h - inter;
+    return uni > 0 ? inter / uni : 0;
+}

@@ -423,15 +423,6 @@ static struct cw_box to_frame(const struct cw_dnn_detector *d, const struct cw_d
     return (struct cw_box){x0, y0, fmax(0, x1 - x0), fmax(0, y1 - y0)};
 }
 
-static double overlap(const struct cw_box *a, const struct cw_box *b)
-{
-    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-    if (iw <= 0 || ih <= 0)
-        return 0;
-    return iw * ih / (a->w * a->h + b->w * b->h - iw * ih);
-}
-
 /* A rider: most of the person's box lies over the two-wheeler's, and the person's feet are
  * not below the vehicle's bottom. */
 static bool rides(const struct cw_box *p, const struct cw_box *v)
@@ -504,7 +495,7 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
      * overlap, below this. */
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
-            if (overlap(&out[i].box, &out[j].box) <= 0.7)
+            if (cw_box_iou(&out[i].box, &out[j].box) <= 0.7)
                 continue;
             if (out[j].score > out[i].score)
                 out[i] = out[j];

@@ -89,6 +89,7 @@ static int by_score(const void *a, const void *b)
     return (p->score < q->score) - (p->score > q->score);
 }
 
+/* In float, as OpenCV's NMS computes it, so the two keep the same boxes at the margin. */
 static float iou(const struct cw_dnn_box *a, const struct cw_dnn_box *b)
 {
     float iw = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);

@@ -9,6 +9,7 @@
 #include "core/file.h"
 #include "crosswatch/assign.h"
 #include "crosswatch/error.h"
+#include "crosswatch/geom.h"
 #include "crosswatch/log.h"
 #include "crosswatch/mot.h"
 
@@ -293,12 +294,8 @@ int cw_event_truth_load(const char *path, struct cw_event_set *truth, double *fp
 
 static double iou(const struct cw_event_rec *a, const struct cw_event_rec *b)
 {
-    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-    if (iw <= 0 || ih <= 0)
-        return 0;
-    double inter = iw * ih;
-    return inter / (a->w * a->h + b->w * b->h - inter);
+    struct cw_box p = {a->x, a->y, a->w, a->h}, q = {b->x, b->y, b->w, b->h};
+    return cw_box_iou(&p, &q);
 }
 
 /* The box of @actor in @frame, or NULL (boxes are sorted by frame). */

@@ -312,16 +312,6 @@ static void remember(struct track *tr, int frame)
     tr->traj_n++;
 }
 
-static double iou(const struct cw_box *a, const struct cw_box *b)
-{
-    double iw = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-    double ih = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-    if (iw <= 0 || ih <= 0)
-        return 0;
-    double inter = iw * ih, uni = a->w * a->h + b->w * b->h - inter;
-    return uni > 0 ? inter / uni : 0;
-}
-
 struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg)
 {
     struct cw_tracker *t;
@@ -557,7 +547,7 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
         struct cw_box pb = kf_box(tr->kf);
         for (int b = 0; b < nd; b++) {
             const struct cw_detection *d = &dets[di[b]];
-            double o = iou(&pb, &d->box);
+            double o = cw_box_iou(&pb, &d->box);
             double sim = fuse ? o * d->score : o;
             /* the gate widens with the track's own uncertainty and the detection's */
             double spread = sqrt(tr->g[0].p00 + tr->g[1].p00) + 2.0 * d->ground_sigma_m;
