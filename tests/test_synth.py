@@ -248,7 +248,8 @@ class Render(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-2000:])
         for part in ("== crosswatch probe", ": valid (format version 1)", "decoded 500 frames",
                      "tracked 500 frames", "s in crosswalk", "red-light-ebike ",
-                     "red_light by e_bike 2 at 14.12 s"):
+                     "red_light by e_bike 2 at 14.12 s", "veh-ns: 500 of 500 frames",
+                     "analyzed 500 frames", "red_light "):
             self.assertIn(part, p.stdout)
 
     @unittest.skipUnless(os.environ.get("CW_RENDER_ALL"), "CW_RENDER_ALL is not set")
