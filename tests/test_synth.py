@@ -274,13 +274,13 @@ class Analyze(unittest.TestCase):
     """crosswatch analyze end to end: video, scene → events in SQLite and JSON lines, scored
     against the truth (full figures per rule: docs/BENCHMARKS.md, section rules)."""
 
-    def analyze(self, name):
+    def analyze(self, name, *extra):
         out = os.path.join(WORK, "analyze", name)
         shutil.rmtree(out, ignore_errors=True)
         p = synth(os.path.join(SCEN, name + ".json"), out)
         self.assertEqual(p.returncode, 0, p.stderr)
         p = cw("analyze", os.path.join(out, "video.mp4"), "--scene", os.path.join(out, "scene.json"),
-               "--out", os.path.join(out, "analysis"), "--json", "--quiet")
+               "--out", os.path.join(out, "analysis"), "--json", "--quiet", *extra)
         self.assertEqual(p.returncode, 0, p.stderr)
         summary = json.loads(p.stdout)
         p = cw("eval", "events", "--truth", os.path.join(out, "truth.json"), "--events",
@@ -290,7 +290,11 @@ class Analyze(unittest.TestCase):
         return out, summary, scores
 
     def test_red_lights_are_found(self):
-        out, summary, scores = self.analyze("red-light-car")
+        out, summary, scores = self.analyze("red-light-car", "--debug-video")
+        # the debug video: every frame, drawn over
+        p = cw("probe", os.path.join(out, "analysis", "debug.mp4"), "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["packets"], 500)
         self.assertEqual((scores["red_light"]["tp"], scores["red_light"]["fp"],
                           scores["red_light"]["fn"]), (2, 0, 0), scores)
         self.assertEqual(summary["rules"]["red_light"]["violations"], 2)

@@ -13,7 +13,10 @@
 #include "core/file.h"
 #include "crosswatch/clock.h"
 #include "crosswatch/detection.h"
+#include "crosswatch/draw.h"
+#include "crosswatch/encoder.h"
 #include "crosswatch/error.h"
+#include "crosswatch/light.h"
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
 #include "crosswatch/motion_stage.h"
@@ -33,6 +36,7 @@ struct analyze_opts {
     char *plan;
     bool json;
     bool quiet;
+    bool debug_video;
     int threads;
 };
 
@@ -94,6 +98,15 @@ static const struct cw_option own_options[] = {
      NULL,
      NULL,
      "decoder threads (the analysis runs on one); 0 lets FFmpeg choose"},
+    {"debug_video",
+     CW_OPT_BOOL,
+     offsetof(struct analyze_opts, debug_video),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "also write DIR/debug.mp4: tracks, zones, lines and signal state drawn over"},
     {NULL},
 };
 
@@ -122,6 +135,86 @@ static void build_table(void)
         analyze_options[n++].offset += offsetof(struct analyze_opts, trk);
     }
     analyze_options[n].name = NULL;
+}
+
+/* A violation stays outlined in the debug video this long after it is reported. */
+#define SHOW_EVENT_FRAMES 50
+
+struct shown {
+    struct cw_box box;
+    int64_t until;
+};
+
+static struct cw_colour class_colour(int cls)
+{
+    switch (cls) {
+    case CW_CLASS_PEDESTRIAN:
+        return CW_ORANGE;
+    case CW_CLASS_TWO_WHEELER:
+        return CW_MAGENTA;
+    case CW_CLASS_CAR:
+        return CW_CYAN;
+    case CW_CLASS_BUS_TRUCK:
+        return CW_BLUE;
+    default:
+        return CW_GREY;
+    }
+}
+
+static struct cw_colour light_colour(int state)
+{
+    return state == CW_LIGHT_RED      ? CW_RED
+           : state == CW_LIGHT_YELLOW ? CW_YELLOW
+           : state == CW_LIGHT_GREEN  ? CW_GREEN
+                                      : CW_GREY;
+}
+
+/* One frame of the debug video: the picture, the scene drawn over it in the signals' colours,
+ * the tracks by class with their ids, recent violations in thick red. */
+static int debug_frame(struct cw_encoder *enc, const struct cw_frame *f, const struct cw_scene *sc,
+                       struct cw_signals *sig, const struct cw_track_out *tr, int nt,
+                       const struct shown *shown, int nshown)
+{
+    struct cw_canvas c = {{0}, {0}, f->width, f->height};
+    if (cw_encoder_planes(enc, c.plane, c.stride))
+        return CW_ENOMEM;
+    for (int p = 0; p < 3; p++) {
+        int h = p ? (f->height + 1) / 2 : f->height, w = p ? (f->width + 1) / 2 : f->width;
+        for (int y = 0; y < h; y++)
+            memcpy(c.plane[p] + (size_t)y * c.stride[p], f->plane[p] + (size_t)y * f->stride[p],
+                   (size_t)w);
+    }
+    for (int z = 0; z < sc->n_zones; z++)
+        if (sc->zones[z].kind != CW_ZONE_IGNORE)
+            cw_draw_polygon(&c, sc->zones[z].poly.img, sc->zones[z].poly.n,
+                            sc->zones[z].kind == CW_ZONE_CROSSWALK ? CW_WHITE : CW_GREY, 1);
+    for (int k = 0; k < sc->n_lanes; k++) {
+        const struct cw_lane *l = &sc->lanes[k];
+        cw_draw_line(&c, l->dir_img[0], l->dir_img[1], CW_GREY, 1);
+        if (l->stop_line >= 0) {
+            struct cw_signal_status st = {0};
+            if (l->signal >= 0)
+                cw_signals_get(sig, l->signal, f->pts_ns, &st);
+            cw_draw_line(&c, sc->lines[l->stop_line].img[0], sc->lines[l->stop_line].img[1],
+                         light_colour(st.state), 3);
+        }
+    }
+    for (int k = 0; k < sc->n_signals; k++) {
+        struct cw_signal_status st;
+        cw_signals_get(sig, k, f->pts_ns, &st);
+        if (sc->signals[k].has_region)
+            cw_draw_box(&c, &sc->signals[k].region, light_colour(st.state), 3);
+    }
+    for (int i = 0; i < nt; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "%d", tr[i].id);
+        cw_draw_box(&c, &tr[i].box, class_colour(tr[i].cls), 2);
+        cw_draw_digits(&c, (int)tr[i].box.x, (int)tr[i].box.y - 12, id, class_colour(tr[i].cls), 2);
+    }
+    for (int i = 0; i < nshown; i++)
+        if (shown[i].until >= f->index)
+            cw_draw_box(&c, &shown[i].box, CW_RED, 5);
+    return cw_encoder_write(enc, f->index);
 }
 
 /* mkdir -p: the folder and any parents missing. Returns 0 or -1 (errno set). */
@@ -172,6 +265,8 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_signals *sig = NULL;
     struct cw_rules *rules = NULL;
     struct cw_store *store = NULL;
+    struct cw_encoder *enc = NULL;
+    struct shown shown[16] = {{{0}, -1}};
     static struct cw_detection dets[512];
     static struct cw_track_out outs[512];
     static struct cw_event events[64];
@@ -238,6 +333,16 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_frame *fr;
     int err;
     while ((err = cw_source_read(src, &fr)) == 0) {
+        if (o.debug_video && !enc) {
+            snprintf(path, sizeof(path), "%s/debug.mp4", o.out);
+            struct cw_encoder_config ec = {
+                path,      "libx264", CW_ENCODER_YUV420, fr->width & ~1, fr->height & ~1,
+                o.trk.fps, 23,        "veryfast"};
+            if (!(enc = cw_encoder_new(&ec))) {
+                cw_frame_unref(&fr);
+                goto out;
+            }
+        }
         int nb = cw_motion_stage_run(mot, fr, 1 / o.trk.fps, dets, 512);
         if (nb < 0) {
             cw_frame_unref(&fr);
@@ -248,6 +353,13 @@ int cw__cmd_analyze(int argc, char **argv)
         struct cw_rule_input in = {outs,       nt < 0 ? 0 : nt,       sig,
                                    fr->pts_ns, fr->wall_ns / 1000000, fr->index};
         int np, ne = cw_rules_process(rules, &in, events, 64, passages, 256, &np);
+        for (int i = 0; i < ne; i++)
+            shown[(nevents + i) % 16] =
+                (struct shown){events[i].box, fr->index + SHOW_EVENT_FRAMES};
+        if (enc && debug_frame(enc, fr, scene, sig, outs, nt < 0 ? 0 : nt, shown, 16)) {
+            cw_frame_unref(&fr);
+            goto out;
+        }
         cw_frame_unref(&fr);
         if (nt < 0 || put_events(store, jl, o.quiet, events, ne) ||
             cw_store_add_passages(store, passages, np))
@@ -257,6 +369,11 @@ int cw__cmd_analyze(int argc, char **argv)
     }
     if (err != CW_EOF)
         goto out;
+    if (cw_encoder_close(enc)) {
+        enc = NULL;
+        goto out;
+    }
+    enc = NULL;
     if (fclose(jl) != 0) {
         jl = NULL;
         cw_log_error("analyze", "%s/events.jsonl: write failed (disk full?)", o.out);
@@ -311,6 +428,7 @@ int cw__cmd_analyze(int argc, char **argv)
     }
     ret = CW_EXIT_OK;
 out:
+    cw_encoder_close(enc);
     if (jl)
         fclose(jl);
     free(plan);

@@ -1,126 +1,22 @@
 /* What crosswatch-synth writes: the H.264 video (and lossless masks) through libavcodec, and the
  * scene file, truth, MOT ground truth and signal states that describe it exactly. */
 #include <cjson/cJSON.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
+#include <libavutil/log.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosswatch/encoder.h"
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
 #include "synth.h"
 
 #define MOD "synth"
 
-struct stream {
-    AVFormatContext *fmt;
-    AVCodecContext *enc;
-    AVStream *st;
-    AVFrame *frame;
-    AVPacket *pkt;
-};
-
 struct syn_writer {
-    struct stream video, mask;
-    bool masks;
+    struct cw_encoder *video, *mask;
     int width, height;
 };
-
-static int drain(struct stream *s, bool flush)
-{
-    int ret = avcodec_send_frame(s->enc, flush ? NULL : s->frame);
-    if (ret < 0)
-        return ret;
-    while ((ret = avcodec_receive_packet(s->enc, s->pkt)) == 0) {
-        if (s->pkt->duration <= 0)
-            s->pkt->duration = 1; /* one frame, so the container knows the last one's length */
-        av_packet_rescale_ts(s->pkt, s->enc->time_base, s->st->time_base);
-        s->pkt->stream_index = s->st->index;
-        ret = av_interleaved_write_frame(s->fmt, s->pkt);
-        if (ret < 0)
-            return ret;
-    }
-    return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
-}
-
-static int open_stream(struct stream *s, const char *path, const char *codec_name, int pix_fmt,
-                       const struct syn_scenario *sc, const char *preset)
-{
-    const AVCodec *codec = avcodec_find_encoder_by_name(codec_name);
-    char err[128];
-    int ret;
-    if (!codec) {
-        cw_log_error(MOD, "this FFmpeg has no %s encoder; install Debian's libavcodec with it",
-                     codec_name);
-        return CW_EUNSUPPORTED;
-    }
-    ret = avformat_alloc_output_context2(&s->fmt, NULL, NULL, path);
-    if (ret < 0)
-        goto out_av;
-    s->st = avformat_new_stream(s->fmt, NULL);
-    s->enc = avcodec_alloc_context3(codec);
-    s->frame = av_frame_alloc();
-    s->pkt = av_packet_alloc();
-    if (!s->st || !s->enc || !s->frame || !s->pkt) {
-        cw_log_error(MOD, "out of memory");
-        return CW_ENOMEM;
-    }
-    /* frame rates such as 25 or 29.97 as an exact fraction */
-    s->enc->time_base = av_inv_q(av_d2q(sc->fps, 100000));
-    s->enc->framerate = av_d2q(sc->fps, 100000);
-    s->enc->width = sc->width;
-    s->enc->height = sc->height;
-    s->enc->pix_fmt = pix_fmt;
-    s->enc->gop_size = (int)lround(2 * sc->fps);
-    s->enc->thread_count = 1; /* one core, and the same bytes on every run */
-    if (s->fmt->oformat->flags & AVFMT_GLOBALHEADER)
-        s->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    AVDictionary *opts = NULL;
-    if (!strcmp(codec_name, "libx264")) {
-        char crf[16];
-        snprintf(crf, sizeof(crf), "%d", sc->nz.crf);
-        av_dict_set(&opts, "preset", preset, 0);
-        av_dict_set(&opts, "crf", crf, 0);
-    }
-    ret = avcodec_open2(s->enc, codec, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        goto out_av;
-    ret = avcodec_parameters_from_context(s->st->codecpar, s->enc);
-    if (ret < 0)
-        goto out_av;
-    s->st->time_base = s->enc->time_base;
-    s->st->avg_frame_rate = s->enc->framerate;
-    ret = avio_open(&s->fmt->pb, path, AVIO_FLAG_WRITE);
-    if (ret < 0)
-        goto out_av;
-    ret = avformat_write_header(s->fmt, NULL);
-    if (ret < 0)
-        goto out_av;
-    s->frame->format = pix_fmt;
-    s->frame->width = sc->width;
-    s->frame->height = sc->height;
-    ret = av_frame_get_buffer(s->frame, 0);
-    if (ret < 0)
-        goto out_av;
-    return 0;
-out_av:
-    av_strerror(ret, err, sizeof(err));
-    cw_log_error(MOD, "%s: cannot write: %s", path, err);
-    return CW_EIO;
-}
-
-static void close_stream(struct stream *s)
-{
-    if (s->fmt && s->fmt->pb)
-        avio_closep(&s->fmt->pb);
-    avformat_free_context(s->fmt);
-    avcodec_free_context(&s->enc);
-    av_frame_free(&s->frame);
-    av_packet_free(&s->pkt);
-    memset(s, 0, sizeof(*s));
-}
 
 struct syn_writer *syn_writer_new(const char *dir, const struct syn_scenario *sc, bool masks)
 {
@@ -130,21 +26,23 @@ struct syn_writer *syn_writer_new(const char *dir, const struct syn_scenario *sc
     if (!wr)
         return NULL;
     av_log_set_level(AV_LOG_ERROR);
-    wr->masks = masks;
     wr->width = sc->width;
     wr->height = sc->height;
     snprintf(path, sizeof(path), "%s/video.mp4", dir);
-    if (open_stream(&wr->video, path, "libx264", AV_PIX_FMT_YUV420P, sc, preset))
+    struct cw_encoder_config c = {path,       "libx264", CW_ENCODER_YUV420, sc->width,
+                                  sc->height, sc->fps,   sc->nz.crf,        preset};
+    if (!(wr->video = cw_encoder_new(&c)))
         goto out_free;
     if (masks) {
         snprintf(path, sizeof(path), "%s/masks.mkv", dir);
-        if (open_stream(&wr->mask, path, "ffv1", AV_PIX_FMT_GRAY8, sc, preset))
+        c.codec = "ffv1";
+        c.format = CW_ENCODER_GRAY;
+        if (!(wr->mask = cw_encoder_new(&c)))
             goto out_free;
     }
     return wr;
 out_free:
-    close_stream(&wr->video);
-    close_stream(&wr->mask);
+    cw_encoder_close(wr->video);
     free(wr);
     return NULL;
 }
@@ -158,47 +56,33 @@ static void copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int src
 
 int syn_writer_frame(struct syn_writer *wr, const struct syn_renderer *r, int frame)
 {
-    int ret;
+    uint8_t *planes[3];
+    int strides[3];
+    if (cw_encoder_planes(wr->video, planes, strides))
+        return CW_ENOMEM;
     for (int p = 0; p < 3; p++) {
         int stride;
         const uint8_t *src = syn_renderer_plane(r, p, &stride);
-        av_frame_make_writable(wr->video.frame);
-        copy_plane(wr->video.frame->data[p], wr->video.frame->linesize[p], src, stride,
-                   p ? wr->width / 2 : wr->width, p ? wr->height / 2 : wr->height);
+        copy_plane(planes[p], strides[p], src, stride, p ? wr->width / 2 : wr->width,
+                   p ? wr->height / 2 : wr->height);
     }
-    wr->video.frame->pts = frame;
-    ret = drain(&wr->video, false);
-    if (ret >= 0 && wr->masks) {
-        av_frame_make_writable(wr->mask.frame);
-        copy_plane(wr->mask.frame->data[0], wr->mask.frame->linesize[0], syn_renderer_mask(r),
-                   wr->width, wr->width, wr->height);
-        wr->mask.frame->pts = frame;
-        ret = drain(&wr->mask, false);
+    int err = cw_encoder_write(wr->video, frame);
+    if (!err && wr->mask) {
+        if (cw_encoder_planes(wr->mask, planes, strides))
+            return CW_ENOMEM;
+        copy_plane(planes[0], strides[0], syn_renderer_mask(r), wr->width, wr->width, wr->height);
+        err = cw_encoder_write(wr->mask, frame);
     }
-    if (ret < 0) {
-        cw_log_error(MOD, "encoding frame %d failed; is the disk full?", frame);
-        return CW_EIO;
-    }
-    return 0;
+    return err;
 }
 
 int syn_writer_close(struct syn_writer *wr)
 {
-    int ret = 0;
     if (!wr)
         return 0;
-    struct stream *all[2] = {&wr->video, &wr->mask};
-    for (int i = 0; i < 2; i++) {
-        if (!all[i]->enc)
-            continue;
-        if (drain(all[i], true) < 0 || av_write_trailer(all[i]->fmt) < 0) {
-            cw_log_error(MOD, "finishing the video failed; is the disk full?");
-            ret = CW_EIO;
-        }
-        close_stream(all[i]);
-    }
+    int a = cw_encoder_close(wr->video), b = cw_encoder_close(wr->mask);
     free(wr);
-    return ret;
+    return a ? a : b;
 }
 
 /* ---- the scene file ---- */
