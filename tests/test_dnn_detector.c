@@ -106,7 +106,7 @@ static void test_box_back_in_frame_pixels(void **state)
     assert_float_equal(out[0].box.h, 50, 1e-3);
     float want = (float)(1 / (1 + exp(-6.0)) * 1 / (1 + exp(-6.0)));
     assert_float_equal(out[0].score, want, 1e-5);
-    assert_int_equal(out[0].attr[CW_ATTR_HELMET], -1);
+    assert_int_equal(out[0].attr[CW_ATTR_HELMET], CW_ATTR_UNKNOWN);
     assert_false(out[0].has_ground);
     const struct cw_box *sig;
     const float *ss;
@@ -171,10 +171,37 @@ static void test_class_map(void **state)
     assert_non_null(d);
     assert_int_equal(cw_dnn_detector_run(d, &t.f, NULL, out, 8), 1);
     assert_int_equal(out[0].cls, CW_CLASS_TWO_WHEELER);
-    assert_int_equal(out[0].attr[CW_ATTR_HELMET], 0);
-    assert_int_equal(out[0].attr[CW_ATTR_PASSENGER], 1);
-    assert_int_equal(out[0].attr[CW_ATTR_CANOPY], -1);
+    assert_int_equal(out[0].attr[CW_ATTR_HELMET], CW_ATTR_NO);
+    assert_int_equal(out[0].attr[CW_ATTR_PASSENGER], CW_ATTR_YES);
+    assert_int_equal(out[0].attr[CW_ATTR_CANOPY], CW_ATTR_UNKNOWN);
     cw_dnn_detector_free(d);
+}
+
+/* A person on a bicycle is one two-wheeler; what the model says of the rider goes with it, and
+ * where the map says nothing of passengers, one rider means none carried. */
+static void test_rider_attributes(void **state)
+{
+    (void)state;
+    struct test_frame t;
+    struct cw_detection out[8];
+    make_frame(&t);
+    write_file(names_path, "person\nbicycle\n", 15);
+    write_model(6, 6);
+    struct cw_dnn_detector *d = detector(names_path, "person=pedestrian:helmet=0");
+    assert_non_null(d);
+    assert_int_equal(cw_dnn_detector_run(d, &t.f, NULL, out, 8), 1);
+    assert_int_equal(out[0].cls, CW_CLASS_TWO_WHEELER);
+    assert_int_equal(out[0].attr[CW_ATTR_HELMET], CW_ATTR_NO);
+    assert_int_equal(out[0].attr[CW_ATTR_PASSENGER], CW_ATTR_NO);
+    cw_dnn_detector_free(d);
+    /* a map that says who carries a passenger: the count of riders no longer decides */
+    d = detector(names_path, "person=pedestrian:passenger=1");
+    assert_non_null(d);
+    assert_int_equal(cw_dnn_detector_run(d, &t.f, NULL, out, 8), 1);
+    assert_int_equal(out[0].attr[CW_ATTR_PASSENGER], CW_ATTR_YES);
+    assert_int_equal(out[0].attr[CW_ATTR_HELMET], CW_ATTR_UNKNOWN);
+    cw_dnn_detector_free(d);
+    write_file(names_path, "bicycle\ntraffic light\n", 22);
 }
 
 /* A pickup scored as both car and truck is one road user: the surer class stays. */
@@ -238,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_box_back_in_frame_pixels),
         cmocka_unit_test(test_letterbox_colours),
         cmocka_unit_test(test_class_map),
+        cmocka_unit_test(test_rider_attributes),
         cmocka_unit_test(test_one_box_per_road_user),
         cmocka_unit_test(test_bad_configurations),
     };

@@ -302,6 +302,62 @@ static void test_two_wheeler_in_the_motor_lane(void **state)
     world_free(&w);
 }
 
+static struct cw_track_out rider(int id, int cls, double y, int attr, int value, int seen,
+                                 float share)
+{
+    struct cw_track_out t = track(id, cls, 20, y);
+    t.attr[attr] = (int8_t)value;
+    t.attr_seen[attr] = (uint16_t)seen;
+    t.attr_share[attr] = share;
+    return t;
+}
+
+/* The attribute rules judge each two-wheeler once, when enough of its detections agree. */
+static void test_attribute_rules(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    int64_t v, c;
+    for (int f = 0; f < 10; f++) {
+        /* 41: no helmet, said by f + 1 detections, 90 % agreeing: judged at the 5th */
+        struct cw_track_out t[5] = {
+            rider(41, CW_CLASS_TWO_WHEELER, 5 + f * 0.2, CW_ATTR_HELMET, CW_ATTR_NO, f + 1, 0.9f),
+            /* 42: wearing one: compliant */
+            rider(42, CW_CLASS_TWO_WHEELER, 8, CW_ATTR_HELMET, CW_ATTR_YES, 8, 0.95f),
+            /* 43: the detections disagree too much to judge */
+            rider(43, CW_CLASS_TWO_WHEELER, 11, CW_ATTR_HELMET, CW_ATTR_NO, 20, 0.6f),
+            /* 44: a car is not judged, whatever a detector said */
+            rider(44, CW_CLASS_CAR, 14, CW_ATTR_HELMET, CW_ATTR_NO, 20, 1.0f),
+            /* 45: carrying a passenger, and nothing said of its helmet or canopy */
+            rider(45, CW_CLASS_TWO_WHEELER, 17, CW_ATTR_PASSENGER, CW_ATTR_YES, 6, 0.8f),
+        };
+        int before = w.nev;
+        step(&w, f, t, 5);
+        /* the passenger at once (six said so from the start), the helmet at the fifth frame */
+        assert_int_equal(w.nev - before, f == 0 || f == 4);
+    }
+    assert_int_equal(count_rule(&w, "no_helmet"), 1);
+    assert_int_equal(count_rule(&w, "passenger"), 1);
+    assert_int_equal(count_rule(&w, "canopy"), 0);
+    for (int i = 0; i < w.nev; i++) {
+        if (!strcmp(w.ev[i].rule, "no_helmet")) {
+            assert_int_equal(w.ev[i].track, 41);
+            assert_int_equal(w.ev[i].frame, 4);
+            assert_float_equal(w.ev[i].confidence, 0.9, 1e-6);
+        }
+    }
+    cw_rules_counts(w.rules, CW_RULE_NO_HELMET, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 1);
+    cw_rules_counts(w.rules, CW_RULE_PASSENGER, &v, &c);
+    assert_int_equal(v, 1);
+    assert_int_equal(c, 0);
+    cw_rules_counts(w.rules, CW_RULE_CANOPY, &v, &c);
+    assert_int_equal(v + c, 0);
+    world_free(&w);
+}
+
 static void test_speeding(void **state)
 {
     (void)state;
@@ -406,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_wrong_way),
         cmocka_unit_test(test_two_wheeler_in_the_motor_lane),
         cmocka_unit_test(test_speeding),
+        cmocka_unit_test(test_attribute_rules),
         cmocka_unit_test(test_stop_past_line),
         cmocka_unit_test(test_fail_to_yield),
     };

@@ -118,6 +118,31 @@ static void test_tentative_tracks(void **state)
     cw_tracker_free(t);
 }
 
+/* Attributes are voted over the detections that said them, weighted by score; a detection that
+ * says nothing (zeroed) does not vote. */
+static void test_attribute_votes(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[4];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 12; f++) {
+        struct cw_detection d = det(100 + 2 * f, 100, 30, 80, 0.9f);
+        if (f < 6)
+            d.attr[CW_ATTR_HELMET] = CW_ATTR_NO;
+        else if (f < 8)
+            d.attr[CW_ATTR_HELMET] = CW_ATTR_YES;
+        n = cw_tracker_update(t, &d, 1, out, 4);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].attr[CW_ATTR_HELMET], CW_ATTR_NO);
+    assert_int_equal(out[0].attr_seen[CW_ATTR_HELMET], 8);
+    assert_float_equal(out[0].attr_share[CW_ATTR_HELMET], 0.75, 1e-6);
+    assert_int_equal(out[0].attr[CW_ATTR_PASSENGER], CW_ATTR_UNKNOWN);
+    assert_int_equal(out[0].attr_seen[CW_ATTR_PASSENGER], 0);
+    cw_tracker_free(t);
+}
+
 static void test_ground_plane(void **state)
 {
     struct cw_tracker *t = make();
@@ -249,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_weak_detections_keep_tracks),
         cmocka_unit_test(test_tentative_tracks),
         cmocka_unit_test(test_ground_plane),
+        cmocka_unit_test(test_attribute_votes),
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_bad_and_excessive_input),
     };

@@ -21,13 +21,16 @@ enum cw_class {
     CW_CLASS_COUNT
 };
 
-/* Attributes a custom model may fill (e.g. helmet: no); -1 when unknown. */
+/* Attributes a custom model may fill (e.g. helmet: no), indexes into cw_detection.attr. */
 enum cw_attr {
-    CW_ATTR_HELMET,    /* 1 wearing one, 0 not */
-    CW_ATTR_PASSENGER, /* 1 carrying a passenger */
-    CW_ATTR_CANOPY,    /* 1 an illegal canopy on an e-bike */
+    CW_ATTR_HELMET,    /* yes: wearing one */
+    CW_ATTR_PASSENGER, /* yes: carrying a passenger */
+    CW_ATTR_CANOPY,    /* yes: an illegal canopy on an e-bike */
     CW_ATTR_COUNT
 };
+
+/* An attribute's value; zero is "not said", so a zeroed detection claims nothing. */
+enum cw_attr_value { CW_ATTR_UNKNOWN = 0, CW_ATTR_NO = 1, CW_ATTR_YES = 2 };
 
 struct cw_detection {
     struct cw_box box; /* image pixels, top-left and size */
@@ -39,7 +42,7 @@ struct cw_detection {
     float ground_sigma_m;    /* how far the foot point moves on the ground for a few pixels of
                                 error in the picture: small near the camera, large far away */
     float width_m, length_m; /* metric size on the ground, when known */
-    int8_t attr[CW_ATTR_COUNT];
+    int8_t attr[CW_ATTR_COUNT]; /* enum cw_attr_value per enum cw_attr */
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -126,6 +126,8 @@ struct cw_rule_settings {
     double limit_kmh;           /* speeding: motor vehicles */
     double two_wheeler_limit_kmh;
     double tolerance_pct; /* speeding */
+    int min_observations; /* no_helmet, passenger, canopy: detections that must have said */
+    double min_share;     /* … and the share of them that must agree */
 };
 
 enum cw_rule_id {
@@ -136,6 +138,9 @@ enum cw_rule_id {
     CW_RULE_MOTOR_LANE,
     CW_RULE_STOP_PAST_LINE,
     CW_RULE_SPEEDING,
+    CW_RULE_NO_HELMET, /* attribute rules: fed by a detector that sees helmets, passengers … */
+    CW_RULE_PASSENGER,
+    CW_RULE_CANOPY,
     CW_RULE_COUNT
 };
 

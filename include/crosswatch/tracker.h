@@ -58,6 +58,12 @@ struct cw_track_out {
     struct cw_point vel;    /* ground velocity, m/s */
     float speed;            /* |vel|, m/s */
     uint64_t zones;         /* bit z: inside the scene's zone z now (cw_tracker_set_zones) */
+    /* attributes (enum cw_attr) voted over the detections that carried one, weighted by score
+     * (enum cw_attr_value; CW_ATTR_UNKNOWN when none said); the winning share of the votes, and
+     * how many detections said */
+    int8_t attr[CW_ATTR_COUNT];
+    float attr_share[CW_ATTR_COUNT];
+    uint16_t attr_seen[CW_ATTR_COUNT];
 };
 
 struct cw_tracker;

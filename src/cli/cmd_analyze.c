@@ -401,16 +401,21 @@ int cw__cmd_analyze(int argc, char **argv)
         if (!name || !scene->rules[r].enabled)
             continue;
         cw_rules_counts(rules, r, &viol, &ok);
-        double rate = viol + ok ? (double)ok / (viol + ok) : 1;
+        /* nothing judged: no rate (null), rather than a 100 % nobody earned */
+        char rate[32] = "null", said[32] = "nothing judged";
+        if (viol + ok) {
+            double share = (double)ok / (double)(viol + ok);
+            snprintf(rate, sizeof(rate), "%.4f", share);
+            snprintf(said, sizeof(said), "compliance %.1f %%", 100 * share);
+        }
         fprintf(sf,
                 "%s\"%s\":{\"violations\":%" PRId64 ",\"compliant\":%" PRId64
-                ",\"compliance\":%.4f}",
+                ",\"compliance\":%s}",
                 first ? "" : ",", name, viol, ok, rate);
         first = false;
         if (!o.json)
-            printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages "
-                   "(compliance %.1f %%)\n",
-                   name, viol, ok, 100 * rate);
+            printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages (%s)\n",
+                   name, viol, ok, said);
     }
     fprintf(sf, "}}\n");
     if (fclose(sf) != 0) {

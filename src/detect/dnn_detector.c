@@ -121,13 +121,14 @@ static const char *const attr_names[CW_ATTR_COUNT] = {"helmet", "passenger", "ca
 
 struct class_rule {
     int target;                 /* enum cw_class, TARGET_SIGNAL or TARGET_IGNORE */
-    int8_t attr[CW_ATTR_COUNT]; /* -1: not set by this class */
+    int8_t attr[CW_ATTR_COUNT]; /* enum cw_attr_value; CW_ATTR_UNKNOWN: not set by this class */
 };
 
 struct cw_dnn_detector {
     struct cw_dnn *net;
     int nw, nh, classes;
     struct class_rule *rules;
+    bool rules_say[CW_ATTR_COUNT]; /* the class map sets this attribute for some class */
     float conf, nms;
     /* letterbox tables for the last frame size */
     int fw, fh, rw, rh, dx, dy;
@@ -135,6 +136,7 @@ struct cw_dnn_detector {
     int *x0, *x1, *cx0, *cx1, *y0, *y1, *cy0, *cy1;
     float *fx, *fcx, *fy, *fcy;
     struct cw_dnn_box *boxes;
+    uint8_t riders[MAX_BOXES]; /* persons folded into each output of the frame */
     struct cw_box signals[64];
     float signal_scores[64];
     int nsignals;
@@ -211,7 +213,8 @@ static int parse_map(struct cw_dnn_detector *d, char **names, const char *spec)
                              name, name);
                 err = CW_EINVAL;
             } else {
-                d->rules[k].attr[which] = (int8_t)(*val - '0');
+                d->rules[k].attr[which] = *val == '1' ? CW_ATTR_YES : CW_ATTR_NO;
+                d->rules_say[which] = true;
             }
         }
     }
@@ -308,7 +311,6 @@ struct cw_dnn_detector *cw_dnn_detector_new(const struct cw_dnn_detector_config 
     }
     for (int k = 0; k < d->classes; k++) {
         d->rules[k].target = TARGET_IGNORE;
-        memset(d->rules[k].attr, -1, sizeof(d->rules[k].attr));
         for (size_t m = 0; names && names[k] && m < sizeof(default_map) / sizeof(*default_map); m++)
             if (!strcmp(names[k], default_map[m].name))
                 d->rules[k].target = default_map[m].target;
@@ -473,7 +475,10 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
         memcpy(o->attr, r->attr, sizeof(o->attr));
     }
     /* riders: fold each person into the two-wheeler under them (boxes are best first, so the
-     * two-wheeler keeps its own score unless the person's is higher) */
+     * two-wheeler keeps its own score unless the person's is higher). What the model said of the
+     * rider (helmet …) goes to the two-wheeler; where it says nothing of passengers, two persons
+     * on one two-wheeler are a passenger carried and one is not. */
+    memset(d->riders, 0, (size_t)n);
     for (int i = 0; i < n; i++) {
         if (out[i].cls != CW_CLASS_PEDESTRIAN)
             continue;
@@ -485,11 +490,20 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
             double x1 = fmax(v->x + v->w, p->x + p->w), y1 = fmax(v->y + v->h, p->y + p->h);
             *v = (struct cw_box){x0, y0, x1 - x0, y1 - y0};
             out[j].score = fmaxf(out[j].score, out[i].score);
+            for (int k = 0; k < CW_ATTR_COUNT; k++)
+                if (out[i].attr[k] != CW_ATTR_UNKNOWN)
+                    out[j].attr[k] = out[i].attr[k];
+            d->riders[j]++;
+            d->riders[i] = d->riders[n - 1];
             out[i] = out[--n];
             i--;
             break;
         }
     }
+    for (int j = 0; j < n; j++)
+        if (d->riders[j] && out[j].cls == CW_CLASS_TWO_WHEELER &&
+            !d->rules_say[CW_ATTR_PASSENGER])
+            out[j].attr[CW_ATTR_PASSENGER] = d->riders[j] >= 2 ? CW_ATTR_YES : CW_ATTR_NO;
     /* one road user seen as two of the model's classes (a pickup as car and truck, or as bus and
      * truck): keep the surer box. Boxes of one model class were already thinned at the NMS
      * overlap, below this. */

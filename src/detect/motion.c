@@ -830,8 +830,6 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         struct cw_detection *d = &out[i];
         double bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
         memset(d, 0, sizeof(*d));
-        for (int k = 0; k < CW_ATTR_COUNT; k++)
-            d->attr[k] = -1;
         d->box = (struct cw_box){b->x0 * sx, b->y0 * sy, bw * sx, bh * sy};
         /* solid blobs are surer than ragged ones */
         d->score = (float)fmin(1, 0.5 + 0.5 * b->area / (bw * bh));

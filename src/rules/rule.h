@@ -31,7 +31,8 @@ struct rule_desc {
 };
 
 extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red, cw__rule_wrong_way,
-    cw__rule_motor_lane, cw__rule_speeding, cw__rule_stop_past_line, cw__rule_fail_to_yield;
+    cw__rule_motor_lane, cw__rule_speeding, cw__rule_stop_past_line, cw__rule_fail_to_yield,
+    cw__rule_no_helmet, cw__rule_passenger, cw__rule_canopy;
 
 /* Index of the first lane of @scene whose ground polygon holds @p, or -1. */
 int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p);
@@ -107,5 +108,22 @@ void cw__rule_emit(struct rule_out *out, const char *rule, const struct cw_track
 
 /* Counts one compliant passage of @rule. */
 void cw__rule_pass(struct rule_out *out, const char *rule, int64_t wall_ms);
+
+/* What an attribute rule (no_helmet, passenger, canopy) is: a two-wheeler is judged once, when at
+ * least min_obs of its detections have said whether it has attribute @attr and min_share of the
+ * votes agree — a violation when the vote is @bad, else a compliant passage. Detectors that say
+ * nothing of the attribute (the motion detector, a stock COCO model for helmets) leave it idle. */
+struct rule_attr {
+    int attr, bad, min_obs;
+    double min_share;
+    struct track_slot slots[RULE_MAX_TRACKS];
+};
+
+/* Sets @x up from @set for attribute @attr (enum cw_attr) whose value @bad is the offence. */
+int cw__rule_attr_init(struct rule_attr *x, const struct cw_rule_settings *set, int attr, int bad);
+
+/* Judges one frame's tracks; events and passages are named @rule. */
+void cw__rule_attr_process(struct rule_attr *x, const char *rule, const struct cw_rule_input *in,
+                           struct rule_out *out);
 
 #endif

@@ -12,7 +12,8 @@
 /* Every rule built, in enum cw_rule_id order of their ids. */
 static const struct rule_desc *const registry[] = {
     &cw__rule_red_light, &cw__rule_pedestrian_red, &cw__rule_wrong_way,     &cw__rule_motor_lane,
-    &cw__rule_speeding,  &cw__rule_stop_past_line, &cw__rule_fail_to_yield,
+    &cw__rule_speeding,  &cw__rule_stop_past_line, &cw__rule_fail_to_yield, &cw__rule_no_helmet,
+    &cw__rule_passenger, &cw__rule_canopy,
 };
 #define NRULES ((int)(sizeof(registry) / sizeof(*registry)))
 
@@ -252,4 +253,43 @@ void cw__rule_pass(struct rule_out *out, const char *rule, int64_t wall_ms)
     snprintf(p->camera, sizeof(p->camera), "%s", out->camera);
     snprintf(p->rule, sizeof(p->rule), "%s", rule);
     p->t_ms = wall_ms;
+}
+
+int cw__rule_attr_init(struct rule_attr *x, const struct cw_rule_settings *set, int attr, int bad)
+{
+    x->attr = attr;
+    x->bad = bad;
+    x->min_obs = set->min_observations > 0 ? set->min_observations : 5;
+    x->min_share = set->min_share > 0 ? set->min_share : 0.7;
+    return 0;
+}
+
+void cw__rule_attr_process(struct rule_attr *x, const char *rule, const struct cw_rule_input *in,
+                           struct rule_out *out)
+{
+    for (int i = 0; i < in->ntracks; i++) {
+        const struct cw_track_out *t = &in->tracks[i];
+        struct track_slot *s =
+            cw__rule_judged(x->slots, t, in->frame, RULE_CLASS(CW_CLASS_TWO_WHEELER));
+        if (!s || s->done[0])
+            continue;
+        if (!s->has_prev) { /* first seen: the event will span from here */
+            s->has_prev = true;
+            s->mark_frame[0] = in->frame, s->mark_ns[0] = in->t_ns, s->mark_wall[0] = in->wall_ms;
+            s->mark_at[0] = t->ground;
+        }
+        if (t->attr[x->attr] == CW_ATTR_UNKNOWN || t->attr_seen[x->attr] < x->min_obs ||
+            t->attr_share[x->attr] < x->min_share)
+            continue;
+        s->done[0] = true;
+        if (t->attr[x->attr] != x->bad) {
+            cw__rule_pass(out, rule, in->wall_ms);
+            continue;
+        }
+        /* dated now, when enough detections agreed: the picture shows what they saw */
+        cw__rule_emit(out, rule, t, in->frame, in->t_ns, in->wall_ms, in->wall_ms, s->mark_at[0],
+                      &t->box, t->speed, 0, 0);
+        if (out->n > 0 && out->events[out->n - 1].track == t->id)
+            out->events[out->n - 1].confidence = t->attr_share[x->attr];
+    }
 }

@@ -31,7 +31,8 @@ static const char *const signal_kinds[] = {"vehicle", "pedestrian", "non_motor",
 static const char *const signal_layouts[] = {"vertical", "horizontal", "single", NULL};
 static const char *const rule_names[] = {
     "red_light",  "pedestrian_red", "fail_to_yield", "wrong_way",
-    "motor_lane", "stop_past_line", "speeding",      NULL};
+    "motor_lane", "stop_past_line", "speeding",      "no_helmet",
+    "passenger",  "canopy",         NULL};
 
 #define OFS(st, field) offsetof(st, field)
 
@@ -451,9 +452,34 @@ static const struct cw_option speeding_options[] = {
     {NULL},
 };
 
+/* The attribute rules share their settings. */
+static const struct cw_option attribute_options[] = {
+    RULE_ENABLED,
+    {"min_observations",
+     CW_OPT_INT,
+     RS(min_observations),
+     {.i = 5},
+     1,
+     10000,
+     NULL,
+     NULL,
+     "detections of the two-wheeler that must have said whether it has the attribute"},
+    {"min_share",
+     CW_OPT_DOUBLE,
+     RS(min_share),
+     {.d = 0.7},
+     0.5,
+     1,
+     NULL,
+     NULL,
+     "share of those (weighted by score) that must agree before it is judged"},
+    {NULL},
+};
+
 static const struct cw_option *const rule_tables[CW_RULE_COUNT] = {
     red_light_options,  pedestrian_red_options, fail_to_yield_options, wrong_way_options,
-    motor_lane_options, stop_past_line_options, speeding_options,
+    motor_lane_options, stop_past_line_options, speeding_options,      attribute_options,
+    attribute_options,  attribute_options,
 };
 
 const char *cw_zone_kind_name(int kind)
@@ -843,10 +869,11 @@ static void read_rules(struct ctx *c, const cJSON *rules)
             if (strcmp(j->string, rule_names[r]) == 0)
                 break;
         if (r == CW_RULE_COUNT) {
-            fail(c,
-                 "rules.%s: unknown rule; use one of: red_light, pedestrian_red, "
-                 "fail_to_yield, wrong_way, motor_lane, stop_past_line, speeding",
-                 j->string);
+            char known[256] = "";
+            for (r = 0; r < CW_RULE_COUNT; r++)
+                snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                         r ? ", " : "", rule_names[r]);
+            fail(c, "rules.%s: unknown rule; use one of: %s", j->string, known);
             continue;
         }
         snprintf(path, sizeof(path), "rules.%s", j->string);

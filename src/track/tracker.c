@@ -186,6 +186,8 @@ struct track {
     float score;
     bool updated;                /* matched in the current frame */
     float votes[CW_CLASS_COUNT]; /* class votes, weighted by the detector's confidence */
+    float attr_votes[CW_ATTR_COUNT][2]; /* attribute votes (no, yes), weighted by the score */
+    uint16_t attr_seen[CW_ATTR_COUNT];  /* detections that carried the attribute */
     bool has_g;                  /* ground filter running */
     struct kf1 g[2];             /* ground X and Y, metres and m/s */
     struct cw_point traj[TRAJ];  /* recent ground positions, a ring */
@@ -507,6 +509,19 @@ static void reupdate(struct cw_tracker *t, struct track *tr, const struct cw_box
     kf_predict(tr->kf);
 }
 
+/* Counts @d's class and attributes towards what @tr is. */
+static void vote(struct track *tr, const struct cw_detection *d)
+{
+    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
+        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    for (int k = 0; k < CW_ATTR_COUNT; k++)
+        if (d->attr[k] == CW_ATTR_NO || d->attr[k] == CW_ATTR_YES) {
+            tr->attr_votes[k][d->attr[k] == CW_ATTR_YES] += d->score > 0 ? d->score : 0.5f;
+            if (tr->attr_seen[k] < UINT16_MAX)
+                tr->attr_seen[k]++;
+        }
+}
+
 static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
 {
     if (tr->state == LOST && t->frame - tr->obs_frame > 1)
@@ -518,8 +533,7 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     tr->score = d->score;
     tr->hits++;
     tr->updated = true;
-    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
-        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    vote(tr, d);
     if (d->has_ground) {
         if (tr->has_g)
             g_update(tr, d->ground, d->ground_sigma_m);
@@ -602,8 +616,7 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     tr->score = d->score;
     tr->hits = 1;
     tr->updated = true;
-    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
-        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    vote(tr, d);
     if (d->has_ground) {
         g_init(tr, d->ground);
         remember(tr, t->frame);
@@ -634,6 +647,12 @@ static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *
     }
     struct cw_track_out *o = &out[(*nout)++];
     *o = (struct cw_track_out){tr->id, b, tr->score, best, total > 0 ? tr->votes[best] / total : 0};
+    for (int k = 0; k < CW_ATTR_COUNT; k++) {
+        float no = tr->attr_votes[k][0], yes = tr->attr_votes[k][1];
+        o->attr[k] = !tr->attr_seen[k] ? CW_ATTR_UNKNOWN : yes > no ? CW_ATTR_YES : CW_ATTR_NO;
+        o->attr_share[k] = tr->attr_seen[k] ? fmaxf(yes, no) / (yes + no) : 0;
+        o->attr_seen[k] = tr->attr_seen[k];
+    }
     if (tr->has_g) {
         o->has_ground = true;
         o->ground = (struct cw_point){tr->g[0].x, tr->g[1].x};
