@@ -318,6 +318,82 @@ class Analyze(unittest.TestCase):
         _, summary, _ = self.analyze("empty")
         self.assertEqual(summary["events"], 0)
 
+    def test_jumping_clock_and_no_timestamps(self):
+        """A file spliced from two recordings (its clock leaps forward, or back) and a raw H.264
+        stream with no timestamps: the same two red-light runs are found, a jump is warned of
+        once, and events stay in time order."""
+        out = os.path.join(WORK, "analyze", "clock")
+        shutil.rmtree(out, ignore_errors=True)
+        p = synth(os.path.join(SCEN, "red-light-car.json"), out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        video = os.path.join(out, "video.mp4")
+
+        def ts(name, *args):
+            path = os.path.join(out, name)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", *args, "-c", "copy", "-f", "mpegts", path],
+                           check=True)
+            with open(path, "rb") as f:
+                return f.read()
+
+        head = ["-i", video, "-t", "6"]
+        tail = ["-ss", "6", "-i", video]
+        cases = {
+            "forward.ts": ts("a.ts", *head) + ts("b.ts", *tail, "-output_ts_offset", "300"),
+            "back.ts": ts("a.ts", *head, "-output_ts_offset", "300") + ts("b.ts", *tail),
+        }
+        for name, data in cases.items():
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(data)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", video, "-c", "copy", "-bsf:v",
+                        "h264_mp4toannexb", "-f", "h264", os.path.join(out, "raw.h264")], check=True)
+        truth = [e["time_s"] for e in json.load(open(os.path.join(out, "truth.json")))["events"]]
+        for name in ("forward.ts", "back.ts", "raw.h264"):
+            with self.subTest(name):
+                res = os.path.join(out, "an-" + name)
+                p = cw("analyze", os.path.join(out, name), "--scene", os.path.join(out, "scene.json"),
+                       "--out", res, "--quiet")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                jumps = [l for l in p.stderr.splitlines() if "stream clock jumped" in l]
+                self.assertEqual(len(jumps), 0 if name == "raw.h264" else 1, p.stderr)
+                events = [json.loads(l) for l in open(os.path.join(res, "events.jsonl"))]
+                self.assertEqual([e["rule"] for e in events], ["red_light", "red_light"])
+                # on the steady analysis clock, within the matching window of the truth
+                for e, t in zip(events, truth):
+                    self.assertLess(abs(e["time_s"] - t), 2.0, (name, events, truth))
+                self.assertLess(events[0]["first_ms"], events[1]["first_ms"])
+
+    def test_read_only_store(self):
+        """A store the user may not write: one line naming it and what to check, and the file is
+        left as it was. Run as an unprivileged user (root writes anyway)."""
+        out, _, _ = self.analyze("empty")
+        ro = os.path.join(out, "read-only")
+        shutil.rmtree(ro, ignore_errors=True)
+        os.makedirs(ro)
+        db = os.path.join(ro, "events.db")
+        shutil.copy(os.path.join(out, "analysis", "events.db"), db)
+        os.chmod(db, 0o444)
+        with open(db, "rb") as f:
+            before = f.read()
+        cmd = [BIN, "analyze", os.path.join(out, "video.mp4"), "--scene",
+               os.path.join(out, "scene.json"), "--out", ro, "--quiet"]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                self.skipTest("running as root without setpriv: cannot make a store read-only")
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + \
+                  [os.path.abspath(c) if os.path.exists(c) else c for c in cmd]
+            for d in (WORK, os.path.join(WORK, "analyze"), out):
+                os.chmod(d, 0o755)
+            for name in ("video.mp4", "scene.json"):
+                os.chmod(os.path.join(out, name), 0o644)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        errors = [l for l in p.stderr.splitlines() if " error " in l]
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn("events.db", errors[0])
+        self.assertIn("writable", errors[0])
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), before)
+
     def test_bad_input(self):
         p = cw("analyze", os.path.join(WORK, "no-such.mp4"))
         self.assertEqual(p.returncode, 2)

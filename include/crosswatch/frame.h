@@ -28,6 +28,8 @@ struct cw_frame {
     int stride[3];        /* bytes between rows of each plane */
     struct cw_image grey; /* analysis image: luma resampled to the pool's analysis size */
     int64_t pts_ns;       /* stream time: from the stream's timestamps, 0 at its first frame */
+    int64_t time_ns;      /* steady stream time for timing rules and signals: pts_ns's steps,
+                             except that a step back or a leap (> 10 s) counts one frame */
     int64_t wall_ns;      /* wall-clock time the picture represents (ns since the Unix epoch) */
     int64_t mono_ns;      /* monotonic time at which the frame was decoded (for latency) */
     int64_t index;        /* 0-based number of the frame within its source */

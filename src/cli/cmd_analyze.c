@@ -194,14 +194,14 @@ static int debug_frame(struct cw_encoder *enc, const struct cw_frame *f, const s
         if (l->stop_line >= 0) {
             struct cw_signal_status st = {0};
             if (l->signal >= 0)
-                cw_signals_get(sig, l->signal, f->pts_ns, &st);
+                cw_signals_get(sig, l->signal, f->time_ns, &st);
             cw_draw_line(&c, sc->lines[l->stop_line].img[0], sc->lines[l->stop_line].img[1],
                          light_colour(st.state), 3);
         }
     }
     for (int k = 0; k < sc->n_signals; k++) {
         struct cw_signal_status st;
-        cw_signals_get(sig, k, f->pts_ns, &st);
+        cw_signals_get(sig, k, f->time_ns, &st);
         if (sc->signals[k].has_region)
             cw_draw_box(&c, &sc->signals[k].region, light_colour(st.state), 3);
     }
@@ -349,9 +349,9 @@ int cw__cmd_analyze(int argc, char **argv)
             goto out;
         }
         int nt = cw_tracker_update(trk, dets, nb, outs, 512);
-        cw_signals_read_frame(sig, fr, fr->pts_ns);
-        struct cw_rule_input in = {outs,       nt < 0 ? 0 : nt,       sig,
-                                   fr->pts_ns, fr->wall_ns / 1000000, fr->index};
+        cw_signals_read_frame(sig, fr, fr->time_ns);
+        struct cw_rule_input in = {outs,        nt < 0 ? 0 : nt,       sig,
+                                   fr->time_ns, fr->wall_ns / 1000000, fr->index};
         int np, ne = cw_rules_process(rules, &in, events, 64, passages, 256, &np);
         for (int i = 0; i < ne; i++)
             shown[(nevents + i) % 16] =

@@ -294,7 +294,7 @@ static int read_video(char *input, const struct signal_opts *o)
                 goto out;
             }
         }
-        times[nf] = fr->pts_ns;
+        times[nf] = fr->time_ns;
         index[nf] = fr->index;
         for (int k = 0; k < scene->n_signals; k++) {
             const struct cw_signal_head *h = &scene->signals[k];
@@ -303,7 +303,7 @@ static int read_video(char *input, const struct signal_opts *o)
                                                                   scratch, scratch_len, NULL)
                                         : CW_LIGHT_UNKNOWN);
         }
-        cw_signals_read_frame(sig, fr, fr->pts_ns);
+        cw_signals_read_frame(sig, fr, fr->time_ns);
         nf++;
         cw_frame_unref(&fr);
         size_t final = done;

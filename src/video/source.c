@@ -142,6 +142,8 @@ const struct cw_option cw_source_options[] = {
     {NULL},
 };
 
+#define STEADY_MAX_STEP_NS (10 * CW_NS_PER_S) /* a longer step is a clock jump, not time */
+
 struct cw_source {
     struct cw_source_config cfg; /* input is our own copy */
     struct cw_source_info info;
@@ -168,6 +170,7 @@ struct cw_source {
     int64_t file_wall0_ns;  /* files: wall time at stream time 0 */
     int64_t loop_offset_ns; /* files played again: stream time added per pass */
     int64_t last_pts_ns, frame_dur_ns;
+    int64_t last_time_ns; /* steady clock (cw_frame.time_ns) of the last frame */
     int64_t next_index;
     int64_t last_error_warn_ns; /* rate limit for skipped-data warnings */
     int64_t last_drop_warn_ns;
@@ -339,6 +342,16 @@ static int make_frame(struct cw_source *src, struct cw_frame **out)
         /* No timestamps at all: count frames at the nominal rate. */
         pts_ns = src->last_pts_ns + src->frame_dur_ns;
     }
+    /* The steady clock follows the stream's steps but never runs back or leaps: rules time red
+     * lights and stays with it, and a spliced file or a camera's clock reset must not undo that. */
+    int64_t step = pts_ns - src->last_pts_ns;
+    if (src->next_index == 0)
+        f->time_ns = pts_ns;
+    else if (step <= 0 || step > STEADY_MAX_STEP_NS)
+        f->time_ns = src->last_time_ns + (src->frame_dur_ns > 0 ? src->frame_dur_ns : 1);
+    else
+        f->time_ns = src->last_time_ns + step;
+    src->last_time_ns = f->time_ns;
     if (avf->pkt_duration > 0)
         src->frame_dur_ns = av_rescale_q(avf->pkt_duration, src->tb, (AVRational){1, 1000000000});
     src->last_pts_ns = pts_ns;
@@ -377,8 +390,9 @@ static int make_frame(struct cw_source *src, struct cw_frame **out)
      * during the first second. */
     if (jumped && !(src->live && f->index < 25))
         warn_limited(src, &src->last_jump_warn_ns,
-                     "input '%s': stream clock jumped at frame %lld; wall time re-anchored",
-                     name_of(src, name, sizeof(name)), (long long)f->index);
+                     "input '%s': stream clock jumped by %+.1f s at frame %lld; wall time "
+                     "re-anchored, the analysis clock goes on one frame later",
+                     name_of(src, name, sizeof(name)), (double)step / 1e9, (long long)f->index);
 
     pthread_mutex_lock(&src->lock);
     src->stats.frames++;
