@@ -20,6 +20,8 @@ Benchmarks:
            per-pixel F1 of the road-user mask on rendered scenarios with truth masks.
   pipeline crosswatch track (motion detector + tracker) on rendered scenarios: MOTA, IDF1, HOTA
            against the exact truth, and class accuracy per track.
+  real-crosswalk  crossings labelled by eye on ../shared/data/clips/crosswalk.mp4 against
+           crosswatch track (motion and DNN) and analyze: recall, precision, failures to yield.
   eval     crosswatch eval tracks on MOT17-04 (1050 frames, ~47,000 boxes) against a perturbed
            copy of its ground truth (needs ../shared/data).
 """
@@ -595,8 +597,43 @@ def bench_tracker(runs):
     return "\n".join(lines)
 
 
+def bench_real_crosswalk(runs):
+    """Pedestrian crossings and failures to yield labelled by eye on ../shared/data/clips/
+    crosswalk.mp4 (tests/real/crosswalk.labels.json) against crosswatch track / analyze, scored by
+    tools/score_crossings.py. Deterministic: one run."""
+    clip = os.path.join(SHARED, "clips", "crosswalk.mp4")
+    if not os.path.exists(clip):
+        return "Skipped: ../shared/data/clips/crosswalk.mp4 is absent on this machine."
+    real = os.path.join(ROOT, "tests", "real")
+    scene, labels = os.path.join(real, "crosswalk.scene.json"), os.path.join(real, "crosswalk.labels.json")
+    zoo = os.path.join(SHARED, "models", "yolo-fastest-1.1", "yolo-fastest-1.1-xl")
+    out = os.path.join(BUILD, "bench-real")
+    os.makedirs(out, exist_ok=True)
+    subprocess.run([CW, "analyze", clip, "--scene", scene, "--out", os.path.join(out, "an"), "--quiet"],
+                   check=True, capture_output=True)
+    events = os.path.join(out, "an", "events.jsonl")
+    lines = ["| detector | labelled crossings | found (recall) | crossing pedestrian tracks | of a labelled person (precision) | tracks per found person | fail_to_yield labelled / reported |",
+             "|---|---|---|---|---|---|---|"]
+    for name, extra in (("motion (analyze's)", []),
+                        ("dnn, yolo-fastest-1.1-xl", ["--detector", "dnn", "--model-cfg", zoo + ".cfg",
+                                                      "--model-weights", zoo + ".weights"])):
+        tracks, classes = os.path.join(out, "tracks.txt"), os.path.join(out, "classes.txt")
+        subprocess.run([CW, "track", clip, "--scene", scene, "--out", tracks, "--classes", classes,
+                        *extra], check=True, capture_output=True)
+        s = json.loads(subprocess.run([sys.executable, os.path.join(ROOT, "tools", "score_crossings.py"),
+                                       labels, scene, tracks, "--classes", classes, "--events", events,
+                                       "--json"], check=True, capture_output=True, text=True).stdout)
+        fty = f"{s['fail_to_yield_labelled']} / {s['fail_to_yield_reported']}" if name.startswith("motion") else "–"
+        lines.append(f"| {name} | {s['labelled']} | {s['found']} ({100 * s['recall']:.0f} %) | "
+                     f"{s['crossing_tracks']} | {s['crossing_tracks_of_labelled']} "
+                     f"({100 * s['precision']:.0f} %) | {s['tracks_per_found_person']:.1f} | {fty} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
            "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store, "rules": bench_rules, "pipeline-1080p": bench_pipeline_1080p,
+           "real-crosswalk": bench_real_crosswalk,
            "eval": bench_eval}
 
 
