@@ -38,10 +38,10 @@ struct cw_detection {
     int cls;           /* enum cw_class */
     float cls_conf;    /* confidence in cls, 0..1 */
     bool has_ground;
-    struct cw_point ground;  /* foot point (bottom-centre of the box) on the ground, metres */
-    float ground_sigma_m;    /* how far the foot point moves on the ground for a few pixels of
-                                error in the picture: small near the camera, large far away */
-    float width_m, length_m; /* metric size on the ground, when known */
+    struct cw_point ground;     /* foot point (bottom-centre of the box) on the ground, metres */
+    float ground_sigma_m;       /* how far the foot point moves on the ground for a few pixels of
+                                   error in the picture: small near the camera, large far away */
+    float width_m, length_m;    /* metric size on the ground, when known */
     int8_t attr[CW_ATTR_COUNT]; /* enum cw_attr_value per enum cw_attr */
 };
 

@@ -409,13 +409,12 @@ int cw__cmd_analyze(int argc, char **argv)
             snprintf(said, sizeof(said), "compliance %.1f %%", 100 * share);
         }
         fprintf(sf,
-                "%s\"%s\":{\"violations\":%" PRId64 ",\"compliant\":%" PRId64
-                ",\"compliance\":%s}",
+                "%s\"%s\":{\"violations\":%" PRId64 ",\"compliant\":%" PRId64 ",\"compliance\":%s}",
                 first ? "" : ",", name, viol, ok, rate);
         first = false;
         if (!o.json)
-            printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages (%s)\n",
-                   name, viol, ok, said);
+            printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages (%s)\n", name,
+                   viol, ok, said);
     }
     fprintf(sf, "}}\n");
     if (fclose(sf) != 0) {

@@ -501,8 +501,7 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
         }
     }
     for (int j = 0; j < n; j++)
-        if (d->riders[j] && out[j].cls == CW_CLASS_TWO_WHEELER &&
-            !d->rules_say[CW_ATTR_PASSENGER])
+        if (d->riders[j] && out[j].cls == CW_CLASS_TWO_WHEELER && !d->rules_say[CW_ATTR_PASSENGER])
             out[j].attr[CW_ATTR_PASSENGER] = d->riders[j] >= 2 ? CW_ATTR_YES : CW_ATTR_NO;
     /* one road user seen as two of the model's classes (a pickup as car and truck, or as bus and
      * truck): keep the surer box. Boxes of one model class were already thinned at the NMS

@@ -15,5 +15,5 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
     cw__rule_attr_process(c, "canopy", in, out);
 }
 
-const struct rule_desc cw__rule_canopy = {"canopy", CW_RULE_CANOPY, sizeof(struct rule_attr),
-                                         init, process};
+const struct rule_desc cw__rule_canopy = {"canopy", CW_RULE_CANOPY, sizeof(struct rule_attr), init,
+                                          process};

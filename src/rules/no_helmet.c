@@ -15,5 +15,5 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
     cw__rule_attr_process(c, "no_helmet", in, out);
 }
 
-const struct rule_desc cw__rule_no_helmet = {"no_helmet", CW_RULE_NO_HELMET, sizeof(struct rule_attr),
-                                         init, process};
+const struct rule_desc cw__rule_no_helmet = {"no_helmet", CW_RULE_NO_HELMET,
+                                             sizeof(struct rule_attr), init, process};

@@ -16,5 +16,5 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
     cw__rule_attr_process(c, "passenger", in, out);
 }
 
-const struct rule_desc cw__rule_passenger = {"passenger", CW_RULE_PASSENGER, sizeof(struct rule_attr),
-                                         init, process};
+const struct rule_desc cw__rule_passenger = {"passenger", CW_RULE_PASSENGER,
+                                             sizeof(struct rule_attr), init, process};

@@ -30,9 +30,8 @@ static const char *const lane_kinds[] = {"motor", "non_motor", "mixed", NULL};
 static const char *const signal_kinds[] = {"vehicle", "pedestrian", "non_motor", "left_turn", NULL};
 static const char *const signal_layouts[] = {"vertical", "horizontal", "single", NULL};
 static const char *const rule_names[] = {
-    "red_light",  "pedestrian_red", "fail_to_yield", "wrong_way",
-    "motor_lane", "stop_past_line", "speeding",      "no_helmet",
-    "passenger",  "canopy",         NULL};
+    "red_light", "pedestrian_red", "fail_to_yield", "wrong_way", "motor_lane", "stop_past_line",
+    "speeding",  "no_helmet",      "passenger",     "canopy",    NULL};
 
 #define OFS(st, field) offsetof(st, field)
 

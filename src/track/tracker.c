@@ -184,13 +184,13 @@ struct track {
     int obs_frame;
     int hits;
     float score;
-    bool updated;                /* matched in the current frame */
-    float votes[CW_CLASS_COUNT]; /* class votes, weighted by the detector's confidence */
+    bool updated;                       /* matched in the current frame */
+    float votes[CW_CLASS_COUNT];        /* class votes, weighted by the detector's confidence */
     float attr_votes[CW_ATTR_COUNT][2]; /* attribute votes (no, yes), weighted by the score */
     uint16_t attr_seen[CW_ATTR_COUNT];  /* detections that carried the attribute */
-    bool has_g;                  /* ground filter running */
-    struct kf1 g[2];             /* ground X and Y, metres and m/s */
-    struct cw_point traj[TRAJ];  /* recent ground positions, a ring */
+    bool has_g;                         /* ground filter running */
+    struct kf1 g[2];                    /* ground X and Y, metres and m/s */
+    struct cw_point traj[TRAJ];         /* recent ground positions, a ring */
     int traj_frame[TRAJ];
     int traj_n;
     uint64_t zin;               /* zones it is inside now, a bit each */
