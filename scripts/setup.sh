@@ -10,6 +10,9 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libcjson-dev
   # pictures (JPEG), for signal-head crops and evidence; the embedded event store
   libturbojpeg0-dev libsqlite3-dev
+  # evidence: SHA-256 (OpenSSL's libcrypto), overlay text (FreeType, DejaVu, and Droid's fallback
+  # font for Chinese site names)
+  libssl-dev libfreetype-dev fonts-dejavu-core fonts-droid-fallback
   # tests: unit tests, test media, the loopback RTSP camera, lint
   libcmocka-dev ffmpeg python3 clang-format cppcheck
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -8,6 +8,7 @@
 
 #include "crosswatch/detection.h"
 #include "crosswatch/error.h"
+#include "crosswatch/hash.h"
 #include "crosswatch/light.h"
 #include "crosswatch/store.h"
 #include "helpers.h"
@@ -97,7 +98,7 @@ static void test_write_and_read(void **state)
     (void)state;
     struct cw_store *s = open_store(db);
     assert_non_null(s);
-    assert_int_equal(cw_store_schema_version(s), 1);
+    assert_int_equal(cw_store_schema_version(s), 2);
     struct cw_event ev[3] = {event("red_light", H(8) + 1000, 7), event("red_light", H(8) + 5000, 9),
                              event("wrong_way", H(9) + 10, 12)};
     assert_int_equal(cw_store_write(s, ev, 3), 0);
@@ -171,7 +172,7 @@ static void test_migrates_an_older_store_and_refuses_a_newer(void **state)
     sqlite3_close(raw);
     struct cw_store *s = open_store(path);
     assert_non_null(s);
-    assert_int_equal(cw_store_schema_version(s), 1);
+    assert_int_equal(cw_store_schema_version(s), 2);
     cw_store_close(s);
     /* a schema from the future is refused, naming it */
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
@@ -182,6 +183,118 @@ static void test_migrates_an_older_store_and_refuses_a_newer(void **state)
     assert_null(open_store(path));
     capture_stop();
     assert_logged(&c, "schema version 99 was written by a newer crosswatch");
+}
+
+struct problems {
+    int n;
+    char line[8][256];
+};
+
+static void on_problem(void *o, int64_t id, const char *what)
+{
+    struct problems *p = o;
+    (void)id;
+    if (p->n < 8)
+        snprintf(p->line[p->n], sizeof(p->line[0]), "%s", what);
+    p->n++;
+}
+
+static bool said(const struct problems *p, const char *what)
+{
+    for (int i = 0; i < p->n && i < 8; i++)
+        if (strstr(p->line[i], what))
+            return true;
+    return false;
+}
+
+static int verify(struct cw_store *s, struct problems *p, struct cw_verify_counts *c)
+{
+    memset(p, 0, sizeof(*p));
+    int n = cw_store_verify(s, dir, on_problem, p, c);
+    for (int i = 0; i < p->n && i < 8; i++)
+        print_message("verify: %s\n", p->line[i]);
+    return n;
+}
+
+/* Events are sealed in a chain with their evidence: a clean store verifies; a changed evidence
+ * file, an altered or removed event, and evidence left pending are each named. */
+static void test_chain_and_verify(void **state)
+{
+    (void)state;
+    char path[160], sub[200], file[260], manifest[512], hex[CW_SHA256_HEX];
+    struct problems p;
+    struct cw_verify_counts c;
+    snprintf(path, sizeof(path), "%s/chain.db", dir);
+    struct cw_store *s = open_store(path);
+    assert_non_null(s);
+    struct cw_event ev[4] = {event("red_light", H(8), 1), event("red_light", H(8) + 10, 2),
+                             event("wrong_way", H(8) + 20, 3), event("speeding", H(8) + 30, 4)};
+    assert_int_equal(cw_store_write(s, ev, 2), 0);
+    assert_int_equal(cw_store_write(s, ev + 2, 2), 0);
+    /* evidence for the first: one file, hashed into the manifest */
+    snprintf(sub, sizeof(sub), "%s/e1", dir);
+    mkdir(sub, 0755);
+    snprintf(file, sizeof(file), "%s/picture.jpg", sub);
+    FILE *f = fopen(file, "w");
+    fputs("a picture", f);
+    fclose(f);
+    assert_int_equal(cw_sha256_file(file, hex), 0);
+    snprintf(manifest, sizeof(manifest),
+             "{\"dir\":\"e1\",\"files\":[{\"name\":\"picture.jpg\",\"sha256\":\"%s\","
+             "\"bytes\":9}]}",
+             hex);
+    assert_int_equal(cw_store_set_evidence(s, ev[0].id, "e1", "complete", manifest), 0);
+    assert_int_equal(cw_store_set_evidence(s, ev[3].id, "e4", "pending", NULL), 0);
+    /* clean but for the pending evidence */
+    assert_int_equal(verify(s, &p, &c), 1);
+    assert_true(said(&p, "evidence incomplete (the process stopped before it was written)"));
+    assert_int_equal(c.events, 4);
+    assert_int_equal(c.evidence, 1);
+    assert_int_equal(c.links, 5);
+    assert_int_equal(cw_store_set_evidence(s, ev[3].id, "e4", "complete",
+                                           "{\"dir\":\"e4\","
+                                           "\"files\":[]}"),
+                     0);
+    assert_int_equal(verify(s, &p, &c), 0);
+    /* the picture is changed */
+    f = fopen(file, "a");
+    fputs("!", f);
+    fclose(f);
+    assert_int_equal(verify(s, &p, &c), 1);
+    assert_true(said(&p, "evidence file e1/picture.jpg was changed"));
+    unlink(file);
+    assert_int_equal(verify(s, &p, &c), 1);
+    assert_true(said(&p, "evidence file e1/picture.jpg is missing"));
+    cw_store_close(s);
+    /* an event altered, another removed, behind crosswatch's back */
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "UPDATE events SET rule = 'speeding' WHERE id = %lld",
+             (long long)ev[1].id);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof(sql), "DELETE FROM events WHERE id = %lld", (long long)ev[2].id);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    s = open_store(path);
+    assert_int_equal(verify(s, &p, &c), 3);
+    char want[64];
+    snprintf(want, sizeof(want), "event %lld: altered in the events table", (long long)ev[1].id);
+    assert_true(said(&p, want));
+    snprintf(want, sizeof(want), "event %lld: removed from the events table", (long long)ev[2].id);
+    assert_true(said(&p, want));
+    cw_store_close(s);
+    /* a link taken out of the chain itself */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM chain WHERE seq = 2", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    s = open_store(path);
+    assert_true(verify(s, &p, &c) >= 2);
+    assert_true(said(&p, "chain: link 2 was removed"));
+    snprintf(want, sizeof(want), "event %lld: not in the chain", (long long)ev[1].id);
+    assert_true(said(&p, want));
+    cw_store_close(s);
 }
 
 static void test_bad_stores(void **state)
@@ -265,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_write_and_read),
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_migrates_an_older_store_and_refuses_a_newer),
+        cmocka_unit_test(test_chain_and_verify),
         cmocka_unit_test(test_bad_stores),
         cmocka_unit_test(test_locked_by_another_writer),
     };

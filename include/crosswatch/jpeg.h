@@ -9,4 +9,11 @@
  * logging one line naming the file. */
 int cw_jpeg_read_rgb(const char *path, uint8_t **rgb, int *w, int *h);
 
+/* Encodes a YUV 4:2:0 picture (@planes with row strides @strides; chroma at half size each way)
+ * of @w × @h as a colour JPEG of @quality (1–100) and writes it to @path whole or not at all
+ * (core/file.h). Returns 0, or CW_ENOSPC / CW_EPERM / CW_EIO / CW_ENOMEM after logging one line
+ * naming the file. */
+int cw_jpeg_write_yuv420(const char *path, const uint8_t *const planes[3], const int strides[3],
+                         int w, int h, int quality);
+
 #endif

@@ -65,4 +65,27 @@ typedef void (*cw_event_fn)(void *opaque, const struct cw_event *e);
 int cw_store_events(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *rule,
                     const char *site, int limit, cw_event_fn fn, void *opaque);
 
+/* Records where event @event_id's evidence stands: @dir (relative to the evidence root), @status
+ * ("pending" when asked for, "complete", or why it failed: "failed: disk full" …) and, when the
+ * files are written, @manifest — a JSON object {"dir": …, "files": [{"name", "sha256", "bytes"}]}
+ * that is sealed into the chain. Returns 0 once committed, or a CW_E* code (logged). */
+int cw_store_set_evidence(struct cw_store *s, int64_t event_id, const char *dir, const char *status,
+                          const char *manifest);
+
+/* Integrity. Every event written is sealed in a chain: each link holds the event as stored, or
+ * its evidence manifest, and the SHA-256 of the link before it, so that removing, reordering or
+ * altering an event, or changing an evidence file, is found by cw_store_verify. */
+struct cw_verify_counts {
+    int64_t links, events, evidence; /* links checked, of them events and evidence manifests */
+    int64_t incomplete;              /* events whose evidence is pending or failed */
+};
+typedef void (*cw_verify_fn)(void *opaque, int64_t event_id, const char *problem);
+
+/* Walks the chain and the events, and hashes the evidence files under @evidence_root: @fn gets
+ * one line for each problem found (a removed or altered event, a broken link, a missing or
+ * changed file, evidence left incomplete). Returns the number of problems, or a negative CW_E*
+ * code when the store cannot be read. */
+int cw_store_verify(struct cw_store *s, const char *evidence_root, cw_verify_fn fn, void *opaque,
+                    struct cw_verify_counts *counts);
+
 #endif

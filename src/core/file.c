@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
@@ -66,4 +68,47 @@ char *cw__trim(char *s)
     while (e > s && isspace((unsigned char)e[-1]))
         *--e = 0;
     return s;
+}
+
+int cw__write_file_atomic(const char *module, const char *path, const void *data, size_t len)
+{
+    char part[4096];
+    int n = snprintf(part, sizeof(part), "%s.part", path);
+    if (n < 0 || (size_t)n >= sizeof(part)) {
+        cw_log_error(module, "%s: path too long", path);
+        return CW_EINVAL;
+    }
+    int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), err = 0;
+    if (fd < 0) {
+        err = errno;
+    } else {
+        const char *p = data;
+        size_t left = len;
+        while (left > 0) {
+            ssize_t w = write(fd, p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                err = w < 0 ? errno : EIO;
+                break;
+            }
+            p += w;
+            left -= (size_t)w;
+        }
+        if (!err && fsync(fd) != 0)
+            err = errno;
+        if (close(fd) != 0 && !err)
+            err = errno;
+        if (!err && rename(part, path) != 0)
+            err = errno;
+        if (err)
+            unlink(part);
+    }
+    if (!err)
+        return 0;
+    cw_log_error(module, "%s: cannot write: %s%s", path, strerror(err),
+                 err == ENOSPC ? " (the disk is full: free space or lower the retention)" : "");
+    return err == ENOSPC || err == EDQUOT                  ? CW_ENOSPC
+           : err == EACCES || err == EPERM || err == EROFS ? CW_EPERM
+                                                           : CW_EIO;
 }

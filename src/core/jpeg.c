@@ -1,4 +1,4 @@
-/* JPEG reading through libjpeg-turbo. */
+/* JPEG reading and writing through libjpeg-turbo. */
 #include "crosswatch/jpeg.h"
 
 #include <stdlib.h>
@@ -49,5 +49,33 @@ out:
     if (tj)
         tjDestroy(tj);
     free(data);
+    return err;
+}
+
+int cw_jpeg_write_yuv420(const char *path, const uint8_t *const planes[3], const int strides[3],
+                         int w, int h, int quality)
+{
+    unsigned char *buf = NULL;
+    unsigned long len = 0;
+    int err = CW_EIO;
+    tjhandle tj = tjInitCompress();
+    if (!tj) {
+        cw_log_error("jpeg", "%s: cannot start the JPEG encoder: %s", path, tjGetErrorStr());
+        return CW_ENOMEM;
+    }
+    const unsigned char *src[3] = {planes[0], planes[1], planes[2]};
+    if (tjCompressFromYUVPlanes(tj, src, w, strides, h, TJSAMP_420, &buf, &len,
+                                quality < 1     ? 1
+                                : quality > 100 ? 100
+                                                : quality,
+                                0)) {
+        cw_log_error("jpeg", "%s: cannot encode a %dx%d picture: %s", path, w, h,
+                     tjGetErrorStr2(tj));
+        goto out;
+    }
+    err = cw__write_file_atomic("jpeg", path, buf, len);
+out:
+    tjFree(buf);
+    tjDestroy(tj);
     return err;
 }

@@ -16,6 +16,10 @@ struct cw_store_backend {
                   cw_hour_fn fn, void *opaque);
     int (*events)(struct cw_store *s, int64_t from_ms, int64_t to_ms, const char *rule,
                   const char *site, int limit, cw_event_fn fn, void *opaque);
+    int (*set_evidence)(struct cw_store *s, int64_t event_id, const char *dir, const char *status,
+                        const char *manifest);
+    int (*verify)(struct cw_store *s, const char *evidence_root, cw_verify_fn fn, void *opaque,
+                  struct cw_verify_counts *counts);
 };
 
 struct cw_store {

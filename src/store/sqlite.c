@@ -3,18 +3,27 @@
  * site, camera and rule; and per rule over everything) kept in the same transaction, so the
  * dashboard's counts never scan the events. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "core/json_escape.h"
 #include "crosswatch/detection.h"
 #include "crosswatch/error.h"
+#include "crosswatch/hash.h"
 #include "crosswatch/light.h"
 #include "crosswatch/log.h"
 #include "store/backend.h"
 
-#define MOD "store"
+#define MOD        "store"
+#define RECORD_MAX 8192
+
+struct sqlite_store;
+static int step_done(struct sqlite_store *s, sqlite3_stmt *q, const char *doing);
 
 /* Migration k takes the schema from version k to k + 1. Append; never edit a released one. */
 static const char *const migrations[] = {
@@ -41,6 +50,13 @@ static const char *const migrations[] = {
     "  hour_ms INTEGER NOT NULL, rule TEXT NOT NULL,"
     "  violations INTEGER NOT NULL DEFAULT 0, compliant INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (hour_ms, rule)) WITHOUT ROWID;",
+    /* 1 → 2: the chain that seals events and their evidence (see cw_store_verify), and where an
+     * event's evidence stands */
+    "CREATE TABLE chain ("
+    "  seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, kind TEXT NOT NULL,"
+    "  record TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX chain_event ON chain(event_id);"
+    "ALTER TABLE events ADD COLUMN evidence_status TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
@@ -50,6 +66,8 @@ struct sqlite_store {
     char *path;
     int version;
     sqlite3_stmt *insert, *count, *count_all, *pass, *pass_all, *hourly, *hourly_all, *events;
+    sqlite3_stmt *link, *set_evidence;
+    char last_hash[CW_SHA256_HEX]; /* the chain's last link ("" when empty) */
 };
 
 /* One line naming the store and, for the errors a user can fix, how. */
@@ -102,6 +120,8 @@ static void st_close(struct cw_store *base)
     sqlite3_finalize(s->hourly);
     sqlite3_finalize(s->hourly_all);
     sqlite3_finalize(s->events);
+    sqlite3_finalize(s->link);
+    sqlite3_finalize(s->set_evidence);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -156,6 +176,75 @@ static int prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **out)
     return rc == SQLITE_OK ? 0 : fail(s, "preparing a statement", rc);
 }
 
+/* ---- the chain: each link seals a record (an event as stored, or its evidence manifest) with
+ * the hash of the link before it, so removing, reordering or altering anything breaks it ---- */
+
+static int load_last_hash(struct sqlite_store *s)
+{
+    sqlite3_stmt *q;
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT hash FROM chain ORDER BY seq DESC LIMIT 1", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, "reading the chain", rc);
+    s->last_hash[0] = 0;
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        snprintf(s->last_hash, sizeof(s->last_hash), "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, "reading the chain", rc);
+}
+
+/* hash = SHA-256 of "<prev>\n<record>" */
+static void link_hash(const char *prev, const char *record, char out[CW_SHA256_HEX])
+{
+    size_t lp = strlen(prev), lr = strlen(record);
+    char buf[CW_SHA256_HEX + RECORD_MAX + 2];
+    if (lp + lr + 1 < sizeof(buf)) {
+        memcpy(buf, prev, lp);
+        buf[lp] = '\n';
+        memcpy(buf + lp + 1, record, lr);
+        cw_sha256_hex(buf, lp + lr + 1, out);
+    } else {
+        cw_sha256_hex(record, lr, out); /* cannot happen: records are bounded */
+    }
+}
+
+/* The sealed form of an event: its stored fields (not the evidence, which its own link seals). */
+static int event_record(char *buf, size_t cap, int64_t id, const char *site, const char *camera,
+                        const char *rule, const char *cls, int64_t track, int64_t first_ms,
+                        int64_t last_ms, const double g[4], const double box[4], double speed,
+                        const char *signal, double signal_age, double confidence)
+{
+    char es[3][2 * CW_EVENT_ID_MAX];
+    cw__json_escape(es[0], sizeof(es[0]), site);
+    cw__json_escape(es[1], sizeof(es[1]), camera);
+    cw__json_escape(es[2], sizeof(es[2]), rule);
+    int n = snprintf(buf, cap,
+                     "{\"id\":%" PRId64 ",\"site\":\"%s\",\"camera\":\"%s\",\"rule\":\"%s\","
+                     "\"class\":\"%s\",\"track\":%" PRId64 ",\"first_ms\":%" PRId64
+                     ",\"last_ms\":%" PRId64 ",\"ground\":[%.17g,%.17g,%.17g,%.17g],"
+                     "\"box\":[%.17g,%.17g,%.17g,%.17g],\"speed_mps\":%.17g,\"signal\":\"%s\","
+                     "\"signal_age_s\":%.17g,\"confidence\":%.17g}",
+                     id, es[0], es[1], es[2], cls, track, first_ms, last_ms, g[0], g[1], g[2], g[3],
+                     box[0], box[1], box[2], box[3], speed, signal, signal_age, confidence);
+    return n > 0 && (size_t)n < cap ? 0 : CW_EINVAL;
+}
+
+/* Appends a link for @event_id inside the caller's transaction; *@hash_out (when not NULL) gets
+ * its hash, which becomes the chain's last only when the caller commits. */
+static int add_link(struct sqlite_store *s, const char *prev, int64_t event_id, const char *kind,
+                    const char *record, char hash_out[CW_SHA256_HEX])
+{
+    char before[CW_SHA256_HEX];
+    snprintf(before, sizeof(before), "%s", prev); /* @prev may be @hash_out */
+    link_hash(before, record, hash_out);
+    sqlite3_bind_int64(s->link, 1, event_id);
+    sqlite3_bind_text(s->link, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->link, 3, record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->link, 4, before, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->link, 5, hash_out, -1, SQLITE_STATIC);
+    return step_done(s, s->link, "sealing an event in the chain");
+}
+
 static struct cw_store *st_open(const char *path, const struct cw_store_config *cfg)
 {
     struct sqlite_store *s = calloc(1, sizeof(*s));
@@ -192,7 +281,7 @@ static struct cw_store *st_open(const char *path, const struct cw_store_config *
     }
     if (exec(s, cfg->durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
              "setting synchronous") ||
-        migrate(s))
+        migrate(s) || load_last_hash(s))
         goto out_free;
     if (prepare(s,
                 "INSERT INTO events (site, camera, rule, class, track, first_ms, last_ms, "
@@ -231,7 +320,11 @@ static struct cw_store *st_open(const char *path, const struct cw_store_config *
                 "signal_age_s, confidence, evidence FROM events WHERE first_ms >= ?1 AND "
                 "first_ms < ?2 AND (?3 IS NULL OR rule = ?3) AND (?4 IS NULL OR site = ?4) "
                 "ORDER BY first_ms DESC LIMIT ?5",
-                &s->events))
+                &s->events) ||
+        prepare(s, "INSERT INTO chain (event_id, kind, record, prev, hash) VALUES (?,?,?,?,?)",
+                &s->link) ||
+        prepare(s, "UPDATE events SET evidence = ?2, evidence_status = ?3 WHERE id = ?1",
+                &s->set_evidence))
         goto out_free;
     return &s->base;
 out_free:
@@ -268,9 +361,14 @@ static void bind_key(sqlite3_stmt *q, int64_t t_ms, const char *site, const char
 static int st_write(struct cw_store *base, struct cw_event *ev, int n)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
+    char hash[CW_SHA256_HEX];
     int err = exec(s, "BEGIN IMMEDIATE", "starting to write events");
     if (err)
         return err;
+    /* another writer may have added links since: continue from the chain as it is now */
+    if ((err = load_last_hash(s)))
+        goto out_rollback;
+    memcpy(hash, s->last_hash, sizeof(hash));
     for (int i = 0; i < n; i++) {
         const struct cw_event *e = &ev[i];
         sqlite3_stmt *q = s->insert;
@@ -296,6 +394,15 @@ static int st_write(struct cw_store *base, struct cw_event *ev, int n)
         sqlite3_bind_text(q, 20, e->evidence, -1, SQLITE_STATIC);
         if ((err = step_done(s, q, "writing an event")))
             goto out_rollback;
+        char record[RECORD_MAX];
+        double g[4] = {e->ground_first.x, e->ground_first.y, e->ground_last.x, e->ground_last.y};
+        double box[4] = {e->box.x, e->box.y, e->box.w, e->box.h};
+        if ((err = event_record(record, sizeof(record), sqlite3_last_insert_rowid(s->db), e->site,
+                                e->camera, e->rule, cw_class_name(e->cls), e->track, e->first_ms,
+                                e->last_ms, g, box, e->speed_mps, cw_light_name(e->signal_state),
+                                e->signal_age_s, e->confidence)) ||
+            (err = add_link(s, hash, sqlite3_last_insert_rowid(s->db), "event", record, hash)))
+            goto out_rollback;
         bind_key(s->count, e->first_ms, e->site, e->camera, e->rule);
         if ((err = step_done(s, s->count, "counting an event")))
             goto out_rollback;
@@ -306,6 +413,7 @@ static int st_write(struct cw_store *base, struct cw_event *ev, int n)
     }
     if ((err = exec(s, "COMMIT", "committing events")))
         goto out_rollback;
+    memcpy(s->last_hash, hash, sizeof(hash));
     /* ids are consecutive within the transaction, ending at the last rowid */
     int64_t last = sqlite3_last_insert_rowid(s->db);
     for (int i = 0; i < n; i++)
@@ -424,6 +532,200 @@ static int st_events(struct cw_store *base, int64_t from_ms, int64_t to_ms, cons
     return rc == SQLITE_DONE ? rows : fail(s, "reading events", rc);
 }
 
+static int st_set_evidence(struct cw_store *base, int64_t event_id, const char *dir,
+                           const char *status, const char *manifest)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    char hash[CW_SHA256_HEX];
+    if (strlen(manifest) >= RECORD_MAX) {
+        cw_log_error(MOD, "store '%s': event %" PRId64 ": evidence manifest too long", s->path,
+                     event_id);
+        return CW_EINVAL;
+    }
+    int err = exec(s, "BEGIN IMMEDIATE", "starting to record evidence");
+    if (err)
+        return err;
+    if ((err = load_last_hash(s)))
+        goto out_rollback;
+    sqlite3_bind_int64(s->set_evidence, 1, event_id);
+    sqlite3_bind_text(s->set_evidence, 2, dir, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->set_evidence, 3, status, -1, SQLITE_STATIC);
+    if ((err = step_done(s, s->set_evidence, "recording evidence")) ||
+        (*manifest && (err = add_link(s, s->last_hash, event_id, "evidence", manifest, hash))) ||
+        (err = exec(s, "COMMIT", "committing evidence")))
+        goto out_rollback;
+    if (*manifest)
+        memcpy(s->last_hash, hash, sizeof(hash));
+    return 0;
+out_rollback:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+/* ---- verification ---- */
+
+struct verify {
+    struct sqlite_store *s;
+    const char *root;
+    cw_verify_fn fn;
+    void *opaque;
+    int problems;
+};
+
+static void problem(struct verify *v, int64_t event_id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(struct verify *v, int64_t event_id, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    v->problems++;
+    v->fn(v->opaque, event_id, msg);
+}
+
+/* The sealed form of the events row @id as it is now; CW_ENOENT when the row is gone. */
+static int row_record(sqlite3_stmt *q, int64_t id, char *buf, size_t cap)
+{
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q), err = CW_ENOENT;
+    if (rc == SQLITE_ROW) {
+        double g[4], box[4];
+        for (int k = 0; k < 4; k++) {
+            g[k] = sqlite3_column_double(q, 6 + k);
+            box[k] = sqlite3_column_double(q, 10 + k);
+        }
+        err = event_record(buf, cap, id, (const char *)sqlite3_column_text(q, 0),
+                           (const char *)sqlite3_column_text(q, 1),
+                           (const char *)sqlite3_column_text(q, 2),
+                           (const char *)sqlite3_column_text(q, 3), sqlite3_column_int64(q, 4),
+                           sqlite3_column_int64(q, 5), sqlite3_column_int64(q, 14), g, box,
+                           sqlite3_column_double(q, 15), (const char *)sqlite3_column_text(q, 16),
+                           sqlite3_column_double(q, 17), sqlite3_column_double(q, 18));
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+/* Checks the files an evidence manifest lists against their hashes. */
+static void check_files(struct verify *v, int64_t id, const char *manifest)
+{
+    cJSON *m = cJSON_Parse(manifest);
+    const cJSON *dir = cJSON_GetObjectItemCaseSensitive(m, "dir");
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(m, "files"), *f;
+    if (!cJSON_IsString(dir) || !cJSON_IsArray(files)) {
+        problem(v, id, "event %" PRId64 ": its evidence manifest is not readable", id);
+        cJSON_Delete(m);
+        return;
+    }
+    cJSON_ArrayForEach(f, files)
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+        if (!cJSON_IsString(name) || !cJSON_IsString(sha))
+            continue;
+        char path[4096], hex[CW_SHA256_HEX];
+        snprintf(path, sizeof(path), "%s/%s/%s", v->root, dir->valuestring, name->valuestring);
+        int err = cw_sha256_file(path, hex);
+        if (err == CW_ENOENT)
+            problem(v, id, "event %" PRId64 ": evidence file %s/%s is missing", id,
+                    dir->valuestring, name->valuestring);
+        else if (err)
+            problem(v, id, "event %" PRId64 ": evidence file %s/%s cannot be read", id,
+                    dir->valuestring, name->valuestring);
+        else if (strcmp(hex, sha->valuestring))
+            problem(v, id, "event %" PRId64 ": evidence file %s/%s was changed (SHA-256 differs)",
+                    id, dir->valuestring, name->valuestring);
+    }
+    cJSON_Delete(m);
+}
+
+static int st_verify(struct cw_store *base, const char *evidence_root, cw_verify_fn fn,
+                     void *opaque, struct cw_verify_counts *counts)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct verify v = {s, evidence_root, fn, opaque, 0};
+    sqlite3_stmt *links = NULL, *row = NULL, *loose = NULL, *status = NULL;
+    char prev[CW_SHA256_HEX] = "", hash[CW_SHA256_HEX], record[RECORD_MAX];
+    int64_t last_seq = 0;
+    int rc, err = 0;
+    memset(counts, 0, sizeof(*counts));
+    if ((err = prepare(s, "SELECT seq, event_id, kind, record, prev, hash FROM chain ORDER BY seq",
+                       &links)) ||
+        (err = prepare(s,
+                       "SELECT site, camera, rule, class, track, first_ms, ground_x0, ground_y0, "
+                       "ground_x1, ground_y1, box_x, box_y, box_w, box_h, last_ms, speed_mps, "
+                       "signal, signal_age_s, confidence FROM events WHERE id = ?",
+                       &row)) ||
+        (err = prepare(s,
+                       "SELECT id FROM events WHERE id NOT IN (SELECT event_id FROM chain WHERE "
+                       "kind = 'event') ORDER BY id",
+                       &loose)) ||
+        (err = prepare(s,
+                       "SELECT id, evidence_status FROM events WHERE evidence_status NOT IN "
+                       "('', 'complete') ORDER BY id",
+                       &status)))
+        goto out;
+    while ((rc = sqlite3_step(links)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(links, 0), id = sqlite3_column_int64(links, 1);
+        const char *kind = (const char *)sqlite3_column_text(links, 2);
+        const char *rec = (const char *)sqlite3_column_text(links, 3);
+        const char *lprev = (const char *)sqlite3_column_text(links, 4);
+        const char *lhash = (const char *)sqlite3_column_text(links, 5);
+        counts->links++;
+        if (seq == last_seq + 2)
+            problem(&v, id, "chain: link %" PRId64 " was removed", seq - 1);
+        else if (seq != last_seq + 1)
+            problem(&v, id, "chain: links %" PRId64 "–%" PRId64 " were removed", last_seq + 1,
+                    seq - 1);
+        else if (strcmp(lprev, prev))
+            problem(&v, id,
+                    "chain: link %" PRId64 " (event %" PRId64 ") does not follow the one "
+                    "before it: links were removed or reordered",
+                    seq, id);
+        link_hash(lprev, rec, hash);
+        if (strcmp(hash, lhash))
+            problem(&v, id, "chain: link %" PRId64 " (event %" PRId64 ", %s) was altered", seq, id,
+                    kind);
+        snprintf(prev, sizeof(prev), "%s", lhash);
+        last_seq = seq;
+        if (!strcmp(kind, "event")) {
+            counts->events++;
+            int e = row_record(row, id, record, sizeof(record));
+            if (e == CW_ENOENT)
+                problem(&v, id, "event %" PRId64 ": removed from the events table", id);
+            else if (e || strcmp(record, rec))
+                problem(&v, id, "event %" PRId64 ": altered in the events table", id);
+        } else {
+            counts->evidence++;
+            check_files(&v, id, rec);
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        err = fail(s, "reading the chain", rc);
+        goto out;
+    }
+    while ((rc = sqlite3_step(loose)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(loose, 0);
+        problem(&v, id, "event %" PRId64 ": not in the chain (added outside crosswatch?)", id);
+    }
+    while ((rc = sqlite3_step(status)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(status, 0);
+        const char *st = (const char *)sqlite3_column_text(status, 1);
+        counts->incomplete++;
+        problem(&v, id, "event %" PRId64 ": evidence incomplete (%s)", id,
+                !strcmp(st, "pending") ? "the process stopped before it was written" : st);
+    }
+out:
+    sqlite3_finalize(links);
+    sqlite3_finalize(row);
+    sqlite3_finalize(loose);
+    sqlite3_finalize(status);
+    return err ? err : v.problems;
+}
+
 const struct cw_store_backend cw__store_sqlite = {
-    "sqlite", st_open, st_close, st_version, st_write, st_passages, st_hourly, st_events,
+    "sqlite",    st_open,   st_close,  st_version,      st_write,
+    st_passages, st_hourly, st_events, st_set_evidence, st_verify,
 };

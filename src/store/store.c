@@ -71,3 +71,15 @@ int cw_store_events(struct cw_store *s, int64_t from_ms, int64_t to_ms, const ch
 {
     return s->be->events(s, from_ms, to_ms, rule, site, limit, fn, opaque);
 }
+
+int cw_store_set_evidence(struct cw_store *s, int64_t event_id, const char *dir, const char *status,
+                          const char *manifest)
+{
+    return s->be->set_evidence(s, event_id, dir, status, manifest ? manifest : "");
+}
+
+int cw_store_verify(struct cw_store *s, const char *evidence_root, cw_verify_fn fn, void *opaque,
+                    struct cw_verify_counts *counts)
+{
+    return s->be->verify(s, evidence_root, fn, opaque, counts);
+}

@@ -46,4 +46,10 @@ int cw__av_find_video(const char *module, const char *input, AVFormatContext *fm
 int cw__av_open_decoder(const char *module, const char *input, const AVStream *st, int threads,
                         AVCodecContext **out);
 
+struct cw_source;
+
+/* Copies the parameters of @src's video stream (codec, size, headers) into @out, for writing its
+ * packets to a clip. Returns 0 or CW_ENOMEM; CW_EINVAL before the source is open. */
+int cw__source_codecpar(struct cw_source *src, AVCodecParameters *out);
+
 #endif

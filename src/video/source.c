@@ -181,6 +181,14 @@ struct cw_source {
     struct cw_source_stats stats;
 };
 
+int cw__source_codecpar(struct cw_source *src, AVCodecParameters *out)
+{
+    if (!src->fmt)
+        return CW_EINVAL;
+    return avcodec_parameters_copy(out, src->fmt->streams[src->stream]->codecpar) < 0 ? CW_ENOMEM
+                                                                                      : 0;
+}
+
 bool cw_input_is_live(const char *input)
 {
     static const char *const schemes[] = {"rtsp://", "rtsps://", "rtmp://", "http://", "https://",
