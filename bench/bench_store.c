@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     unlink(wal);
     snprintf(wal, sizeof(wal), "%s-shm", argv[1]);
     unlink(wal);
-    struct cw_store_config cfg;
+    struct cw_store_config cfg = {0};
     cw_options_defaults(cw_store_options, &cfg);
     struct cw_store *s = cw_store_open(argv[1], &cfg);
     if (!s)

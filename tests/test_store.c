@@ -35,7 +35,7 @@ static int teardown(void **state)
 
 static struct cw_store *open_store(const char *path)
 {
-    struct cw_store_config c;
+    struct cw_store_config c = {0};
     cw_options_defaults(cw_store_options, &c);
     c.busy_timeout_ms = 100;
     return cw_store_open(path, &c);

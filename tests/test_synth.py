@@ -247,9 +247,11 @@ class Render(unittest.TestCase):
                            capture_output=True, text=True, timeout=600)
         self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-2000:])
         for part in ("== crosswatch probe", ": valid (format version 1)", "decoded 500 frames",
-                     "tracked 500 frames", "s in crosswalk", "red-light-ebike ",
-                     "red_light by e_bike 2 at 14.12 s", "veh-ns: 500 of 500 frames",
-                     "analyzed 500 frames", "red_light "):
+                     "tracked 500 frames", "s in crosswalk", "red-light-car ",
+                     "red_light by car 1 at 6.52 s", "veh-ns: 500 of 500 frames",
+                     "analyzed 500 frames in", "2 violations",
+                     "2 events and 2 evidence manifests checked: no problems",
+                     "1-before.jpg 2-during.jpg 3-after.jpg clip.mp4 offender.jpg"):
             self.assertIn(part, p.stdout)
 
     @unittest.skipUnless(os.environ.get("CW_RENDER_ALL"), "CW_RENDER_ALL is not set")
@@ -268,6 +270,14 @@ class Render(unittest.TestCase):
             self.assertEqual(p.returncode, 0, f"{n}: {p.stderr}")
             for head, right, total in signal_agreement(os.path.join(out, "signals.csv"), read):
                 self.assertGreaterEqual(right / total, 0.98, f"{n} {head}: {right}/{total}")
+
+
+def packet_hashes(path):
+    """The SHA-256 of each video packet's data, in file order (ffprobe)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_packets",
+                          "-show_data_hash", "sha256", "-show_entries", "packet=data_hash", "-of",
+                          "csv=p=0", path], capture_output=True, text=True, check=True).stdout
+    return out.split()
 
 
 class Analyze(unittest.TestCase):
@@ -306,6 +316,61 @@ class Analyze(unittest.TestCase):
         self.assertEqual(len(rows), 2)
         self.assertTrue(all(r[0] == "red_light" and r[2] == "red" for r in rows), rows)
         self.assertEqual(hourly, 2)
+        self.check_evidence(out)
+
+    def check_evidence(self, out):
+        """Evidence of each event: three full-resolution pictures, a close-up and a clip of the
+        source's own packets from >= 5 s before to >= 3 s after, all hashed and verified; then
+        changed and removed files and an altered event are each named by crosswatch verify."""
+        import sqlite3
+        analysis = os.path.join(out, "analysis")
+        with open(os.path.join(analysis, "events.jsonl")) as f:
+            events = [json.loads(l) for l in f]
+        with sqlite3.connect(os.path.join(analysis, "events.db")) as db:
+            status = dict(db.execute("SELECT id, evidence_status FROM events").fetchall())
+            manifests = {r[0]: json.loads(r[1]) for r in db.execute(
+                "SELECT event_id, record FROM chain WHERE kind = 'evidence'")}
+        src_packets = packet_hashes(os.path.join(out, "video.mp4"))
+        for e in events:
+            self.assertEqual(status[e["id"]], "complete")
+            folder = os.path.join(analysis, "evidence", e["evidence"])
+            names = sorted(os.listdir(folder))
+            self.assertEqual(names, ["1-before.jpg", "2-during.jpg", "3-after.jpg", "clip.mp4",
+                                     "offender.jpg"])
+            for pic in names[:3]:
+                p = cw("probe", os.path.join(folder, pic), "--json")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual((json.loads(p.stdout)["width"], json.loads(p.stdout)["height"]),
+                                 (1280, 720))
+            m = manifests[e["id"]]
+            self.assertEqual(sorted(f["name"] for f in m["files"]), names)
+            # the clip: the source's packets, byte for byte, in one run
+            clip = packet_hashes(os.path.join(folder, "clip.mp4"))
+            start = src_packets.index(clip[0])
+            self.assertEqual(src_packets[start:start + len(clip)], clip)
+            self.assertLessEqual(m["clip"]["from_s"], e["time_s"] - 5 + 0.05, m)
+            self.assertGreaterEqual(m["clip"]["to_s"], e["time_s"] + 3 - 0.05, m)
+        p = cw("verify", analysis)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("no problems", p.stdout)
+        # tamper with a copy
+        bad = os.path.join(out, "tampered")
+        shutil.rmtree(bad, ignore_errors=True)
+        shutil.copytree(analysis, bad)
+        first, second = events[0], events[1]
+        with open(os.path.join(bad, "evidence", first["evidence"], "2-during.jpg"), "ab") as f:
+            f.write(b"x")
+        os.remove(os.path.join(bad, "evidence", second["evidence"], "clip.mp4"))
+        with sqlite3.connect(os.path.join(bad, "events.db")) as db:
+            db.execute("UPDATE events SET rule = 'speeding' WHERE id = ?", (second["id"],))
+        p = cw("verify", bad)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn(f"event {first['id']}: evidence file {first['evidence']}/2-during.jpg was "
+                      "changed", p.stdout)
+        self.assertIn(f"event {second['id']}: evidence file {second['evidence']}/clip.mp4 is "
+                      "missing", p.stdout)
+        self.assertIn(f"event {second['id']}: altered in the events table", p.stdout)
+        self.assertIn("3 problems", p.stdout)
 
     def test_pedestrian_on_red_is_found(self):
         _, summary, scores = self.analyze("pedestrian-red")

@@ -28,6 +28,10 @@ void cw_draw_polygon(struct cw_canvas *c, const struct cw_point *p, int n, struc
                      int thickness);
 void cw_draw_fill(struct cw_canvas *c, const struct cw_box *b, struct cw_colour col);
 
+/* Blurs the pixels inside @b (clipped to the picture) so that faces and number plates cannot be
+ * read: the region is replaced by blocks of @block pixels (at least 2), each its own average. */
+void cw_draw_pixelate(struct cw_canvas *c, const struct cw_box *b, int block);
+
 /* Draws the digits of @text (other characters leave a gap) with the top-left at (@x, @y), each
  * digit 3 × 5 cells of @scale pixels. */
 void cw_draw_digits(struct cw_canvas *c, int x, int y, const char *text, struct cw_colour col,

@@ -20,6 +20,7 @@
 struct cw_store_config {
     int busy_timeout_ms; /* how long to wait for a lock held by another writer */
     bool durable;        /* sync every commit to the disk (survives power loss, slower) */
+    bool read_only;      /* open for reading only (verify): nothing is migrated or written */
 };
 
 extern const struct cw_option cw_store_options[];

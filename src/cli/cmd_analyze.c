@@ -16,6 +16,7 @@
 #include "crosswatch/draw.h"
 #include "crosswatch/encoder.h"
 #include "crosswatch/error.h"
+#include "crosswatch/evidence.h"
 #include "crosswatch/light.h"
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
@@ -31,6 +32,8 @@ struct analyze_opts {
     struct cw_tracker_config trk;
     struct cw_motion_config mot;
     struct cw_signals_config sig;
+    struct cw_evidence_config evi;
+    bool evidence;
     char *scene;
     char *out;
     char *plan;
@@ -107,6 +110,16 @@ static const struct cw_option own_options[] = {
      NULL,
      NULL,
      "also write DIR/debug.mp4: tracks, zones, lines and signal state drawn over"},
+    {"evidence",
+     CW_OPT_BOOL,
+     offsetof(struct analyze_opts, evidence),
+     {.b = true},
+     0,
+     0,
+     NULL,
+     NULL,
+     "write evidence for each violation under DIR/evidence: three pictures, a close-up and a "
+     "clip, hashed and sealed in the store"},
     {NULL},
 };
 
@@ -127,6 +140,10 @@ static void build_table(void)
     for (const struct cw_option *o = cw_signals_options; o->name; o++) {
         analyze_options[n] = *o;
         analyze_options[n++].offset += offsetof(struct analyze_opts, sig);
+    }
+    for (const struct cw_option *o = cw_evidence_options; o->name; o++) {
+        analyze_options[n] = *o;
+        analyze_options[n++].offset += offsetof(struct analyze_opts, evi);
     }
     for (const struct cw_option *o = cw_tracker_options; o->name; o++) {
         if (!strcmp(o->name, "fps") || !strcmp(o->name, "interpolate_s"))
@@ -218,23 +235,6 @@ static int debug_frame(struct cw_encoder *enc, const struct cw_frame *f, const s
 }
 
 /* mkdir -p: the folder and any parents missing. Returns 0 or -1 (errno set). */
-static int mkdir_p(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(path, 0755) && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* Writes the events of a frame to the store, the JSON-lines file and stdout. */
 static int put_events(struct cw_store *store, FILE *jl, bool quiet, struct cw_event *ev, int n)
 {
@@ -266,6 +266,7 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_rules *rules = NULL;
     struct cw_store *store = NULL;
     struct cw_encoder *enc = NULL;
+    struct cw_evidence *evi = NULL;
     struct shown shown[16] = {{{0}, -1}};
     static struct cw_detection dets[512];
     static struct cw_track_out outs[512];
@@ -293,11 +294,11 @@ int cw__cmd_analyze(int argc, char **argv)
     ret = CW_EXIT_FAIL;
     if (cw_scene_load(o.scene, &scene))
         goto out;
-    if (mkdir_p(o.out)) {
+    if (cw__mkdir_p(o.out)) {
         cw_log_error("analyze", "%s: cannot create the output folder: %s", o.out, strerror(errno));
         goto out;
     }
-    struct cw_store_config stc;
+    struct cw_store_config stc = {0};
     cw_options_defaults(cw_store_options, &stc);
     snprintf(path, sizeof(path), "%s/events.db", o.out);
     store = cw_store_open(path, &stc);
@@ -320,10 +321,16 @@ int cw__cmd_analyze(int argc, char **argv)
     }
     cw_options_defaults(cw_source_options, &sc);
     sc.input = pos[0];
-    sc.ring_seconds = 0;
+    /* the ring holds a clip's span plus the longest violation (a slow red-light run) */
+    sc.ring_seconds = o.evidence ? o.evi.before_s + o.evi.after_s + 20 : 0;
     sc.threads = o.threads;
     if (cw_source_open(&sc, &src))
         goto out;
+    if (o.evidence) {
+        snprintf(path, sizeof(path), "%s/evidence", o.out);
+        if (!(evi = cw_evidence_new(&o.evi, path, src, scene, store)))
+            goto out;
+    }
     o.trk.fps = cw_source_get_info(src)->fps > 0 ? cw_source_get_info(src)->fps : 25;
     o.trk.interpolate_s = 0;
     trk = cw_tracker_new(&o.trk);
@@ -349,13 +356,18 @@ int cw__cmd_analyze(int argc, char **argv)
             goto out;
         }
         int nt = cw_tracker_update(trk, dets, nb, outs, 512);
+        if (evi)
+            cw_evidence_observe(evi, fr, outs, nt < 0 ? 0 : nt);
         cw_signals_read_frame(sig, fr, fr->time_ns);
         struct cw_rule_input in = {outs,        nt < 0 ? 0 : nt,       sig,
                                    fr->time_ns, fr->wall_ns / 1000000, fr->index};
         int np, ne = cw_rules_process(rules, &in, events, 64, passages, 256, &np);
-        for (int i = 0; i < ne; i++)
+        for (int i = 0; i < ne; i++) {
             shown[(nevents + i) % 16] =
                 (struct shown){events[i].box, fr->index + SHOW_EVENT_FRAMES};
+            if (evi)
+                cw_evidence_name(evi, &events[i]);
+        }
         if (enc && debug_frame(enc, fr, scene, sig, outs, nt < 0 ? 0 : nt, shown, 16)) {
             cw_frame_unref(&fr);
             goto out;
@@ -364,11 +376,17 @@ int cw__cmd_analyze(int argc, char **argv)
         if (nt < 0 || put_events(store, jl, o.quiet, events, ne) ||
             cw_store_add_passages(store, passages, np))
             goto out;
+        for (int i = 0; evi && i < ne; i++)
+            cw_evidence_request(evi, &events[i]);
+        if (evi)
+            cw_evidence_run(evi, false);
         nevents += ne;
         frames++;
     }
     if (err != CW_EOF)
         goto out;
+    if (evi)
+        cw_evidence_run(evi, true);
     if (cw_encoder_close(enc)) {
         enc = NULL;
         goto out;
@@ -416,7 +434,19 @@ int cw__cmd_analyze(int argc, char **argv)
             printf("  %-16s %4" PRId64 " violations, %4" PRId64 " compliant passages (%s)\n", name,
                    viol, ok, said);
     }
-    fprintf(sf, "}}\n");
+    fprintf(sf, "}");
+    if (evi) {
+        struct cw_evidence_stats es;
+        cw_evidence_get_stats(evi, &es);
+        fprintf(sf,
+                ",\"evidence\":{\"complete\":%" PRId64 ",\"failed\":%" PRId64 ",\"bytes\":%" PRId64
+                "}",
+                es.complete, es.failed, es.files_bytes);
+        if (!o.json)
+            printf("  evidence: %" PRId64 " complete, %" PRId64 " failed, under %s/evidence\n",
+                   es.complete, es.failed, o.out);
+    }
+    fprintf(sf, "}\n");
     if (fclose(sf) != 0) {
         cw_log_error("analyze", "%s: write failed (disk full?)", path);
         goto out;
@@ -432,6 +462,7 @@ int cw__cmd_analyze(int argc, char **argv)
     }
     ret = CW_EXIT_OK;
 out:
+    cw_evidence_free(evi);
     cw_encoder_close(enc);
     if (jl)
         fclose(jl);

@@ -80,3 +80,37 @@ void cw_draw_digits(struct cw_canvas *c, int x, int y, const char *text, struct 
                 }
     }
 }
+
+/* One plane's blocks of @blk pixels inside [x0, x1) × [y0, y1) set to their mean. */
+static void pixelate_plane(uint8_t *p, int stride, int x0, int y0, int x1, int y1, int blk)
+{
+    for (int by = y0; by < y1; by += blk)
+        for (int bx = x0; bx < x1; bx += blk) {
+            int ex = bx + blk < x1 ? bx + blk : x1, ey = by + blk < y1 ? by + blk : y1;
+            unsigned sum = 0, n = (unsigned)((ex - bx) * (ey - by));
+            for (int y = by; y < ey; y++)
+                for (int x = bx; x < ex; x++)
+                    sum += p[(size_t)y * stride + x];
+            uint8_t m = (uint8_t)((sum + n / 2) / n);
+            for (int y = by; y < ey; y++)
+                for (int x = bx; x < ex; x++)
+                    p[(size_t)y * stride + x] = m;
+        }
+}
+
+void cw_draw_pixelate(struct cw_canvas *c, const struct cw_box *b, int block)
+{
+    int x0 = (int)b->x, y0 = (int)b->y, x1 = (int)(b->x + b->w + 0.5),
+        y1 = (int)(b->y + b->h + 0.5);
+    x0 = x0 < 0 ? 0 : x0 & ~1;
+    y0 = y0 < 0 ? 0 : y0 & ~1;
+    x1 = x1 > c->width ? c->width : x1;
+    y1 = y1 > c->height ? c->height : y1;
+    if (x1 <= x0 || y1 <= y0)
+        return;
+    block = block < 2 ? 2 : block & ~1;
+    pixelate_plane(c->plane[0], c->stride[0], x0, y0, x1, y1, block);
+    for (int p = 1; p < 3; p++)
+        pixelate_plane(c->plane[p], c->stride[p], x0 / 2, y0 / 2, (x1 + 1) / 2, (y1 + 1) / 2,
+                       block / 2);
+}

@@ -112,3 +112,20 @@ int cw__write_file_atomic(const char *module, const char *path, const void *data
            : err == EACCES || err == EPERM || err == EROFS ? CW_EPERM
                                                            : CW_EIO;
 }
+
+int cw__mkdir_p(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}

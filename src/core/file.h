@@ -14,6 +14,10 @@ int cw__read_file(const char *module, const char *path, size_t max, char **out, 
  * "<path>: <reason>" under @module and returns CW_ENOSPC (disk full), CW_EPERM or CW_EIO. */
 int cw__write_file_atomic(const char *module, const char *path, const void *data, size_t len);
 
+/* Makes folder @dir and its parents (mode 0755); an existing one is fine. Returns 0, or -1 with
+ * errno set. */
+int cw__mkdir_p(const char *dir);
+
 /* Strips leading and trailing white space from @s in place; returns where the text now starts. */
 char *cw__trim(char *s);
 

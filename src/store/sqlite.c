@@ -254,13 +254,38 @@ static struct cw_store *st_open(const char *path, const struct cw_store_config *
     s->path = strdup(path);
     if (!s->path)
         goto out_free;
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db,
+        cfg->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         fail(s, "cannot open", rc);
         goto out_free;
     }
     sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms);
     sqlite3_extended_result_codes(s->db, 1);
+    if (cfg->read_only) {
+        sqlite3_stmt *v;
+        rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &v, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(v)) == SQLITE_ROW)
+            s->version = sqlite3_column_int(v, 0);
+        sqlite3_finalize(v);
+        if (rc != SQLITE_ROW) {
+            fail(s, "reading the schema version", rc);
+            goto out_free;
+        }
+        if (s->version != SCHEMA_VERSION) {
+            cw_log_error(MOD, "store '%s': schema version %d, this crosswatch reads %d only; %s",
+                         path, s->version, SCHEMA_VERSION,
+                         s->version < SCHEMA_VERSION
+                             ? "open it once with analyze or run to migrate it"
+                             : "upgrade crosswatch");
+            goto out_free;
+        }
+        if (load_last_hash(s) ||
+            prepare(s, "SELECT 1", &s->insert)) /* the statements verify needs are its own */
+            goto out_free;
+        return &s->base;
+    }
     /* WAL: readers (the dashboard) never block the writer; check it took, since a read-only
      * folder silently keeps the old journal */
     sqlite3_stmt *q;
@@ -370,7 +395,7 @@ static int st_write(struct cw_store *base, struct cw_event *ev, int n)
         goto out_rollback;
     memcpy(hash, s->last_hash, sizeof(hash));
     for (int i = 0; i < n; i++) {
-        const struct cw_event *e = &ev[i];
+        struct cw_event *e = &ev[i];
         sqlite3_stmt *q = s->insert;
         sqlite3_bind_text(q, 1, e->site, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, e->camera, -1, SQLITE_STATIC);
@@ -394,14 +419,15 @@ static int st_write(struct cw_store *base, struct cw_event *ev, int n)
         sqlite3_bind_text(q, 20, e->evidence, -1, SQLITE_STATIC);
         if ((err = step_done(s, q, "writing an event")))
             goto out_rollback;
+        e->id = sqlite3_last_insert_rowid(s->db); /* the chain's insert comes next */
         char record[RECORD_MAX];
         double g[4] = {e->ground_first.x, e->ground_first.y, e->ground_last.x, e->ground_last.y};
         double box[4] = {e->box.x, e->box.y, e->box.w, e->box.h};
-        if ((err = event_record(record, sizeof(record), sqlite3_last_insert_rowid(s->db), e->site,
-                                e->camera, e->rule, cw_class_name(e->cls), e->track, e->first_ms,
-                                e->last_ms, g, box, e->speed_mps, cw_light_name(e->signal_state),
-                                e->signal_age_s, e->confidence)) ||
-            (err = add_link(s, hash, sqlite3_last_insert_rowid(s->db), "event", record, hash)))
+        if ((err = event_record(record, sizeof(record), e->id, e->site, e->camera, e->rule,
+                                cw_class_name(e->cls), e->track, e->first_ms, e->last_ms, g, box,
+                                e->speed_mps, cw_light_name(e->signal_state), e->signal_age_s,
+                                e->confidence)) ||
+            (err = add_link(s, hash, e->id, "event", record, hash)))
             goto out_rollback;
         bind_key(s->count, e->first_ms, e->site, e->camera, e->rule);
         if ((err = step_done(s, s->count, "counting an event")))
@@ -414,13 +440,11 @@ static int st_write(struct cw_store *base, struct cw_event *ev, int n)
     if ((err = exec(s, "COMMIT", "committing events")))
         goto out_rollback;
     memcpy(s->last_hash, hash, sizeof(hash));
-    /* ids are consecutive within the transaction, ending at the last rowid */
-    int64_t last = sqlite3_last_insert_rowid(s->db);
-    for (int i = 0; i < n; i++)
-        ev[i].id = last - (n - 1 - i);
     return 0;
 out_rollback:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < n; i++)
+        ev[i].id = 0; /* nothing was written */
     return err;
 }
 
