@@ -459,6 +459,42 @@ class Analyze(unittest.TestCase):
         with open(db, "rb") as f:
             self.assertEqual(f.read(), before)
 
+    def test_evidence_disk_full(self):
+        """Evidence on a disk that fills up (a 1.5 MB tmpfs the test mounts): the first event's
+        evidence fits, the second fails with one error naming it and 'failed: disk full' on the
+        event; both events are written, no partial file is left, and verify says which."""
+        out = os.path.join(WORK, "analyze", "full")
+        shutil.rmtree(out, ignore_errors=True)
+        p = synth(os.path.join(SCEN, "red-light-car.json"), out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        disk = os.path.join(out, "small-disk")
+        os.makedirs(disk)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", disk],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            self.skipTest(f"cannot mount a tmpfs here ({m.stderr.strip()}); needs root")
+        try:
+            res = os.path.join(out, "analysis")
+            p = cw("analyze", os.path.join(out, "video.mp4"), "--scene",
+                   os.path.join(out, "scene.json"), "--out", res, "--evidence-dir", disk,
+                   "--quiet", "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            summary = json.loads(p.stdout)
+            self.assertEqual(summary["events"], 2)
+            self.assertEqual((summary["evidence"]["complete"], summary["evidence"]["failed"]),
+                             (1, 1), p.stderr)
+            full = [l for l in p.stderr.splitlines() if "disk is full" in l]
+            self.assertTrue(full, p.stderr)
+            self.assertIn("evidence failed: disk full; detection goes on", p.stderr)
+            parts = [f for _, _, fs in os.walk(disk) for f in fs if f.endswith(".part")]
+            self.assertEqual(parts, [])
+            p = cw("verify", res, "--evidence", disk)
+            self.assertEqual(p.returncode, 1, p.stdout)
+            self.assertIn("event 2: evidence incomplete (failed: disk full)", p.stdout)
+            self.assertIn("1 problem", p.stdout)
+        finally:
+            subprocess.run(["umount", disk])
+
     def test_bad_input(self):
         p = cw("analyze", os.path.join(WORK, "no-such.mp4"))
         self.assertEqual(p.returncode, 2)

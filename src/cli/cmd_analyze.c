@@ -34,6 +34,7 @@ struct analyze_opts {
     struct cw_signals_config sig;
     struct cw_evidence_config evi;
     bool evidence;
+    char *evidence_dir;
     char *scene;
     char *out;
     char *plan;
@@ -120,6 +121,15 @@ static const struct cw_option own_options[] = {
      NULL,
      "write evidence for each violation under DIR/evidence: three pictures, a close-up and a "
      "clip, hashed and sealed in the store"},
+    {"evidence_dir",
+     CW_OPT_STRING,
+     offsetof(struct analyze_opts, evidence_dir),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "where the evidence goes (default DIR/evidence), e.g. a disk of its own"},
     {NULL},
 };
 
@@ -327,7 +337,10 @@ int cw__cmd_analyze(int argc, char **argv)
     if (cw_source_open(&sc, &src))
         goto out;
     if (o.evidence) {
-        snprintf(path, sizeof(path), "%s/evidence", o.out);
+        if (o.evidence_dir)
+            snprintf(path, sizeof(path), "%s", o.evidence_dir);
+        else
+            snprintf(path, sizeof(path), "%s/evidence", o.out);
         if (!(evi = cw_evidence_new(&o.evi, path, src, scene, store)))
             goto out;
     }
@@ -443,8 +456,9 @@ int cw__cmd_analyze(int argc, char **argv)
                 "}",
                 es.complete, es.failed, es.files_bytes);
         if (!o.json)
-            printf("  evidence: %" PRId64 " complete, %" PRId64 " failed, under %s/evidence\n",
-                   es.complete, es.failed, o.out);
+            printf("  evidence: %" PRId64 " complete, %" PRId64 " failed, under %s%s\n",
+                   es.complete, es.failed, o.evidence_dir ? o.evidence_dir : o.out,
+                   o.evidence_dir ? "" : "/evidence");
     }
     fprintf(sf, "}\n");
     if (fclose(sf) != 0) {

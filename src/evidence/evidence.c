@@ -562,7 +562,8 @@ static int make(struct cw_evidence *ev, const struct job *j)
              err == CW_ENOSPC   ? "disk full"
              : err == CW_ENOENT ? "the clip is no longer held"
                                 : cw_strerror(err));
-    cw_log_error(MOD, "event %" PRId64 ": evidence %s; detection goes on", j->e.id, text);
+    /* the cause was logged where it happened; this ties it to the event */
+    cw_log_warn(MOD, "event %" PRId64 ": evidence %s; detection goes on", j->e.id, text);
     cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, text, NULL);
     return err;
 }
