@@ -20,6 +20,7 @@ Benchmarks:
            per-pixel F1 of the road-user mask on rendered scenarios with truth masks.
   pipeline crosswatch track (motion detector + tracker) on rendered scenarios: MOTA, IDF1, HOTA
            against the exact truth, and class accuracy per track.
+  clip     evidence clips cut from the packet ring against ffmpeg re-encoding the same span.
   real-crosswalk  crossings labelled by eye on ../shared/data/clips/crosswalk.mp4 against
            crosswatch track (motion and DNN) and analyze: recall, precision, failures to yield.
   eval     crosswatch eval tracks on MOT17-04 (1050 frames, ~47,000 boxes) against a perturbed
@@ -597,6 +598,35 @@ def bench_tracker(runs):
     return "\n".join(lines)
 
 
+def bench_clip(runs):
+    """Evidence clips (issue 7): the middle 8 s of the 1080p25 4 Mbit/s clip of pipeline-1080p cut
+    from the packet ring (bench/bench_clip), against re-encoding the same span with ffmpeg's
+    defaults (libx264) and against ffmpeg's own stream copy (a new process each time)."""
+    out = os.path.join(BUILD, "bench-1080p")
+    video = os.path.join(out, "video.mp4")
+    if not os.path.exists(video):
+        bench_pipeline_1080p(1)  # renders it
+    r = json.loads(subprocess.run([os.path.join(BUILD, "bench", "bench_clip"), video, "8",
+                                   str(max(runs, 5)), out], capture_output=True, text=True,
+                                  check=True).stdout)
+    span = ["-ss", f"{r['from_s']:.3f}", "-t", "8", "-i", video]
+    reenc, copy = [], []
+    for _ in range(min(runs, 3)):
+        t, _ = timed(["ffmpeg", "-v", "error", "-y", *span, "-an", os.path.join(out, "reencoded.mp4")])
+        reenc.append(t * 1000)
+        t, _ = timed(["ffmpeg", "-v", "error", "-y", *span, "-c", "copy",
+                      os.path.join(out, "copied.mp4")])
+        copy.append(t * 1000)
+    re_ms, cp_ms = statistics.median(reenc), statistics.median(copy)
+    lines = ["| 8 s of 1080p25 H.264, 4 Mbit/s (" + f"{r['packets']} packets, {r['bytes'] / 1e6:.1f} MB)"
+             + " | ms, median | crosswatch is |", "|---|---|---|",
+             f"| crosswatch: cut from the packet ring into clip.mp4 | **{r['cut_ms']:.1f}** | – |",
+             f"| ffmpeg re-encoding the span (libx264 defaults) | {re_ms:.0f} | **{re_ms / r['cut_ms']:.0f}× faster** |",
+             f"| ffmpeg stream copy of the span (`-c copy`, process included) | {cp_ms:.0f} | {cp_ms / r['cut_ms']:.1f}× faster |",
+             f"| crosswatch: cut + the three evidence stills decoded from the same packets | {r['cut_stills_ms']:.0f} | – |"]
+    return "\n".join(lines)
+
+
 def bench_real_crosswalk(runs):
     """Pedestrian crossings and failures to yield labelled by eye on ../shared/data/clips/
     crosswalk.mp4 (tests/real/crosswalk.labels.json) against crosswatch track / analyze, scored by
@@ -633,7 +663,7 @@ def bench_real_crosswalk(runs):
 
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
            "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store, "rules": bench_rules, "pipeline-1080p": bench_pipeline_1080p,
-           "real-crosswalk": bench_real_crosswalk,
+           "real-crosswalk": bench_real_crosswalk, "clip": bench_clip,
            "eval": bench_eval}
 
 
