@@ -13,6 +13,8 @@ packages=(
   # evidence: SHA-256 (OpenSSL's libcrypto), overlay text (FreeType, DejaVu, and Droid's fallback
   # font for Chinese site names)
   libssl-dev libfreetype-dev fonts-dejavu-core fonts-droid-fallback
+  # crosswatch run: the /metrics endpoint (and later the HTTP API)
+  libmicrohttpd-dev
   # tests: unit tests, test media, the loopback RTSP camera, lint
   libcmocka-dev ffmpeg python3 clang-format cppcheck
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -9,8 +9,13 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import time
 import unittest
+import urllib.request
 
 BIN = os.environ.get("CW_BIN", "build/crosswatch")
 SYNTH = os.environ.get("CW_SYNTH", "build/tools/crosswatch-synth")
@@ -622,6 +627,205 @@ class ScenarioErrors(unittest.TestCase):
         p = synth(os.path.join(WORK, "none.json"), os.path.join(WORK, "x"))
         self.assertEqual(p.returncode, 1)
         self.assertIn("none.json: cannot open", p.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Run(unittest.TestCase):
+    """crosswatch run: several cameras in one process, health at /metrics, SIGHUP reloads the
+    scenes, SIGTERM writes what is queued, SIGKILL loses nothing reported as written, a camera
+    that drops comes back while the others go on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = os.path.join(WORK, "run")
+        os.makedirs(cls.out, exist_ok=True)
+        for name in ("red-light-car", "pedestrian-red"):
+            if not os.path.exists(os.path.join(cls.out, name, "video.mp4")):
+                p = synth(os.path.join(SCEN, name + ".json"), os.path.join(cls.out, name))
+                assert p.returncode == 0, p.stderr
+
+    def setUp(self):
+        self.dir = os.path.abspath(os.path.join(self.out, self._testMethodName))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def start(self, cameras, port=None):
+        site = {"store": "events.db", "evidence_dir": "evidence", "health_s": 1,
+                "cameras": cameras}
+        if port:
+            site["metrics"] = f"127.0.0.1:{port}"
+        with open(os.path.join(self.dir, "site.json"), "w") as f:
+            json.dump(site, f)
+        self.log = os.path.join(self.dir, "log")
+        self.proc = subprocess.Popen([os.path.abspath(BIN), "run", "--config", "site.json"],
+                                     cwd=self.dir, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log, "w"))
+        return self.proc
+
+    def camera(self, name, cam_id, loop=True):
+        src = os.path.abspath(os.path.join(self.out, name))
+        scene = os.path.join(self.dir, cam_id + ".json")
+        shutil.copy(os.path.join(src, "scene.json"), scene)
+        return {"id": cam_id, "scene": scene, "input": os.path.join(src, "video.mp4"),
+                "loop": loop}
+
+    @staticmethod
+    def metrics(port):
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        m = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                m[k] = float(v)
+        return m
+
+    def wait_for(self, what, cond, timeout=40):
+        end = time.time() + timeout
+        while time.time() < end:
+            self.assertIsNone(self.proc.poll(), f"crosswatch run exited while waiting for {what}: "
+                              + open(self.log).read()[-2000:])
+            try:
+                if cond():
+                    return
+            except (OSError, KeyError):
+                pass
+            time.sleep(0.25)
+        self.fail(f"timed out waiting for {what}: " + open(self.log).read()[-2000:])
+
+    def test_cameras_metrics_reload_and_stop(self):
+        port = free_port()
+        cams = [self.camera("red-light-car", "car"), self.camera("pedestrian-red", "ped")]
+        self.start(cams, port)
+        m = lambda: self.metrics(port)  # noqa: E731
+        self.wait_for("both cameras analysing", lambda: all(
+            m()[f'crosswatch_frames_analysed_total{{camera="{c}"}}'] > 40 for c in ("car", "ped")))
+        # a looped file plays at its own pace, like a camera: about 25 frames/s
+        fps = m()['crosswatch_frames_in_per_second{camera="car"}']
+        self.assertTrue(15 < fps < 35, fps)
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for("the scenes reloaded",
+                      lambda: "camera ped: scene reloaded from" in open(self.log).read())
+        with open(cams[1]["scene"], "w") as f:
+            f.write("{ not a scene")
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for("the bad scene refused",
+                      lambda: "camera ped: scene " + cams[1]["scene"] + " not reloaded" in
+                      open(self.log).read())
+        before = m()['crosswatch_frames_analysed_total{camera="ped"}']
+        self.wait_for("ped going on with its old scene",
+                      lambda: m()['crosswatch_frames_analysed_total{camera="ped"}'] > before + 10)
+        self.wait_for("a red-light event with its evidence",
+                      lambda: m()['crosswatch_evidence_complete_total{camera="car"}'] >= 1)
+        written = m()["crosswatch_events_written_total"]
+        self.assertLess(m()['crosswatch_event_latency_seconds{quantile="0.99"}'], 0.1)
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
+        log = open(self.log).read()
+        self.assertIn("SIGTERM: stopping", log)
+        self.assertRegex(log, r"events: \d+ written, 0 dropped")
+        p = cw("verify", self.dir)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        import sqlite3
+        with sqlite3.connect(os.path.join(self.dir, "events.db")) as db:
+            n, cams_seen = db.execute("SELECT COUNT(*), COUNT(DISTINCT camera) FROM events").fetchone()
+        self.assertGreaterEqual(n, written)
+        self.assertGreaterEqual(cams_seen, 1)
+
+    def test_killed_mid_run(self):
+        port = free_port()
+        self.start([self.camera("red-light-car", "car")], port)
+        m = lambda: self.metrics(port)  # noqa: E731
+        self.wait_for("an event written", lambda: m()["crosswatch_events_written_total"] >= 1)
+        written = m()["crosswatch_events_written_total"]
+        self.proc.kill()
+        self.proc.wait()
+        # every event reported as written is there, and verify says which evidence is missing
+        p = cw("verify", self.dir)
+        import sqlite3
+        with sqlite3.connect(os.path.join(self.dir, "events.db")) as db:
+            n = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            pending = [r[0] for r in db.execute(
+                "SELECT id FROM events WHERE evidence_status = 'pending' ORDER BY id")]
+        self.assertGreaterEqual(n, written)
+        problems = [l for l in p.stdout.splitlines() if l.startswith("event ")]
+        self.assertEqual(problems, [f"event {i}: evidence incomplete (the process stopped before "
+                                    "it was written)" for i in pending], p.stdout)
+        # and the store opens again for the next run
+        self.start([self.camera("red-light-car", "car")], port)
+        self.wait_for("running again", lambda: m()['crosswatch_frames_analysed_total{camera="car"}'] > 10)
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
+
+    def test_camera_drops_and_comes_back(self):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from test_cli import Camera
+        port, rtsp_port = free_port(), free_port()
+        scene = os.path.join(self.dir, "rtsp.json")
+        with open(scene, "w") as f:
+            json.dump({"version": 1, "site": {"id": "loopback"},
+                       "camera": {"id": "rtsp", "width": 640, "height": 360},
+                       "ground": {"image_to_ground": [0.05, 0, 0, 0, 0.05, 0, 0, 0, 1]}}, f)
+        first = Camera(rtsp_port, stop_after=3)
+        try:
+            self.start([{"id": "rtsp", "scene": scene, "input": first.url},
+                        self.camera("pedestrian-red", "ped")], port)
+            m = lambda: self.metrics(port)  # noqa: E731
+            self.wait_for("the RTSP camera streaming",
+                          lambda: m()['crosswatch_frames_analysed_total{camera="rtsp"}'] > 10)
+            first.proc.wait(30)  # the camera goes away ...
+        finally:
+            first.stop()
+        ped = m()['crosswatch_frames_analysed_total{camera="ped"}']
+        time.sleep(2)
+        self.assertGreater(m()['crosswatch_frames_analysed_total{camera="ped"}'], ped + 20)
+        frames = m()['crosswatch_frames_analysed_total{camera="rtsp"}']
+        with Camera(rtsp_port):  # ... and comes back on the same address
+            self.wait_for("the RTSP camera back", lambda: (
+                m()['crosswatch_reconnects_total{camera="rtsp"}'] >= 1 and
+                m()['crosswatch_frames_analysed_total{camera="rtsp"}'] > frames + 10), timeout=60)
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
+
+    def test_bad_site_files(self):
+        def run_site(text):
+            path = os.path.join(self.dir, "site.json")
+            with open(path, "w") as f:
+                f.write(text)
+            return cw("run", "--config", path)
+        p = cw("run", "--config", os.path.join(self.dir, "none.json"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("none.json", p.stderr)
+        p = run_site("{ nope")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not a JSON object", p.stderr)
+        p = run_site('{"cameras": []}')
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("cameras: expected a list of cameras", p.stderr)
+        p = run_site('{"cameras": [{"scene": "missing.json", "input": "x.mp4"}]}')
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("missing.json", p.stderr)
+        self.assertEqual(len([l for l in p.stderr.splitlines() if " error " in l]), 1, p.stderr)
+        # a camera that sends garbage fails alone; the other goes on to its end
+        garbage = os.path.join(self.dir, "garbage.mp4")
+        with open(garbage, "wb") as f:
+            f.write(os.urandom(200000))
+        cam = self.camera("pedestrian-red", "ped", loop=False)
+        bad = dict(cam, id="bad", input=garbage)
+        p = run_site(json.dumps({"cameras": [bad, cam]}))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("camera bad: given up", p.stderr)
+        self.assertIn("camera ped: ended", p.stderr)
 
 
 if __name__ == "__main__":

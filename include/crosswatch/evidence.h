@@ -83,6 +83,6 @@ struct cw_evidence_stats {
     double last_ms;      /* time the last evidence took */
     int64_t files_bytes; /* bytes written */
 };
-void cw_evidence_get_stats(const struct cw_evidence *ev, struct cw_evidence_stats *out);
+void cw_evidence_get_stats(struct cw_evidence *ev, struct cw_evidence_stats *out);
 
 #endif

@@ -6,7 +6,7 @@
  *
  * Guarantees: cw_store_write returns 0 only once the events are committed (they survive the
  * process being killed); on any error nothing of the batch is written and the caller still holds
- * the events to retry. A store is used by one thread at a time.
+ * the events to retry. Any thread may call a store; calls are serialised.
  */
 #ifndef CROSSWATCH_STORE_H
 #define CROSSWATCH_STORE_H

@@ -137,11 +137,15 @@ struct job {
     int64_t t_before, t_on, t_after, t_end; /* steady stream times (cw_frame.time_ns) */
 };
 
+struct making;
+
 struct cw_evidence {
     struct cw_evidence_config cfg;
     char *root, *tz;
     struct cw_source *src;
-    const struct cw_scene *scene;
+    char site_name[128];  /* the scene's, copied: scenes may be reloaded while evidence is made */
+    pthread_mutex_t lock; /* the history and the jobs: observed by the analysis, made by another
+                             thread (crosswatch run) */
     struct cw_store *store;
     struct cw_font *font;
     int font_px;
@@ -151,6 +155,8 @@ struct cw_evidence {
     struct job jobs[MAX_JOBS];
     int njobs;
     struct cw_evidence_stats stats;
+    struct making *making; /* the event being made (one at a time per camera) */
+    struct hist still;     /* the frame a still is drawn from, copied out of the history */
 };
 
 /* What a still callback needs while one event's evidence is made. */
@@ -179,7 +185,10 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
         return NULL;
     ev->cfg = *cfg;
     ev->cfg.font = ev->cfg.font_fallback = ev->cfg.timezone = NULL;
-    ev->src = src, ev->scene = scene, ev->store = store;
+    ev->src = src, ev->store = store;
+    pthread_mutex_init(&ev->lock, NULL);
+    if (scene && scene->site.name)
+        snprintf(ev->site_name, sizeof(ev->site_name), "%s", scene->site.name);
     const char *tz = cfg->timezone && *cfg->timezone                          ? cfg->timezone
                      : scene && scene->site.timezone && *scene->site.timezone ? scene->site.timezone
                                                                               : "UTC";
@@ -188,7 +197,8 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
     ev->cfg.font = strdup(cfg->font ? cfg->font : CW_FONT_DEFAULT);
     ev->cfg.font_fallback = cfg->font_fallback ? strdup(cfg->font_fallback) : NULL;
     ev->hist = calloc(HIST, sizeof(*ev->hist));
-    if (!ev->root || !ev->tz || !ev->cfg.font || !ev->hist) {
+    ev->making = calloc(1, sizeof(*ev->making));
+    if (!ev->root || !ev->tz || !ev->cfg.font || !ev->hist || !ev->making) {
         cw_log_error(MOD, "out of memory");
         goto fail;
     }
@@ -213,7 +223,9 @@ void cw_evidence_free(struct cw_evidence *ev)
     if (!ev)
         return;
     cw_font_free(ev->font);
+    pthread_mutex_destroy(&ev->lock);
     free(ev->hist);
+    free(ev->making);
     free(ev->root);
     free(ev->tz);
     free(ev->cfg.font);
@@ -221,15 +233,18 @@ void cw_evidence_free(struct cw_evidence *ev)
     free(ev);
 }
 
-void cw_evidence_get_stats(const struct cw_evidence *ev, struct cw_evidence_stats *out)
+void cw_evidence_get_stats(struct cw_evidence *ev, struct cw_evidence_stats *out)
 {
+    pthread_mutex_lock(&ev->lock);
     *out = ev->stats;
     out->waiting = ev->njobs;
+    pthread_mutex_unlock(&ev->lock);
 }
 
 void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
                          const struct cw_track_out *tracks, int n)
 {
+    pthread_mutex_lock(&ev->lock);
     struct hist *h = &ev->hist[f->index % HIST];
     h->index = f->index, h->time_ns = f->time_ns, h->pts_ns = f->pts_ns, h->wall_ns = f->wall_ns;
     h->n = 0;
@@ -237,6 +252,7 @@ void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
         h->b[h->n++] = (struct hist_box){tracks[i].id, tracks[i].cls, tracks[i].box};
     ev->last_index = f->index, ev->last_time_ns = f->time_ns, ev->last_pts_ns = f->pts_ns;
     ev->seen = true;
+    pthread_mutex_unlock(&ev->lock);
 }
 
 static const struct hist *by_index(const struct cw_evidence *ev, int64_t index)
@@ -291,15 +307,17 @@ void cw_evidence_name(const struct cw_evidence *ev, struct cw_event *e)
 
 int cw_evidence_request(struct cw_evidence *ev, const struct cw_event *e)
 {
-    ev->stats.requested++;
     if (cw_store_set_evidence(ev->store, e->id, e->evidence, "pending", NULL))
         return CW_EIO;
+    pthread_mutex_lock(&ev->lock);
+    ev->stats.requested++;
     if (ev->njobs == MAX_JOBS) {
+        ev->stats.failed++;
+        pthread_mutex_unlock(&ev->lock);
         cw_log_error(MOD,
                      "event %" PRId64 ": %d events already wait for their evidence; this one "
                      "stays pending (is the evidence disk slow?)",
                      e->id, MAX_JOBS);
-        ev->stats.failed++;
         return CW_EBUSY;
     }
     struct job *j = &ev->jobs[ev->njobs++];
@@ -312,6 +330,7 @@ int cw_evidence_request(struct cw_evidence *ev, const struct cw_event *e)
     j->t_end = ev->last_time_ns + (int64_t)(ev->cfg.after_s * 1e9);
     if (j->t_end < j->t_after)
         j->t_end = j->t_after;
+    pthread_mutex_unlock(&ev->lock);
     return 0;
 }
 
@@ -372,7 +391,9 @@ static int note_file(struct making *m, const char *name)
     snprintf(m->files[m->nfiles].name, sizeof(m->files[0].name), "%s", name);
     memcpy(m->files[m->nfiles].sha, hex, sizeof(hex));
     m->files[m->nfiles++].bytes = (int64_t)st.st_size;
+    pthread_mutex_lock(&m->ev->lock);
     m->ev->stats.files_bytes += (int64_t)st.st_size;
+    pthread_mutex_unlock(&m->ev->lock);
     return 0;
 }
 
@@ -412,8 +433,7 @@ static void overlay(struct making *m, struct cw_canvas *c, const struct hist *h,
             memset(c->plane[p] + (size_t)y * c->stride[p], 128, (size_t)(c->width + 1) / 2);
     char when[80], l1[512], l2[512], speed[32] = "";
     format_time(ev, h->wall_ns, when, sizeof(when));
-    const char *site =
-        ev->scene && ev->scene->site.name && *ev->scene->site.name ? ev->scene->site.name : e->site;
+    const char *site = ev->site_name[0] ? ev->site_name : e->site;
     snprintf(l1, sizeof(l1), "%s   %s   %s %s", when, site, "camera", e->camera);
     if (e->speed_mps > 0.5f)
         snprintf(speed, sizeof(speed), "   %.0f km/h", e->speed_mps * 3.6);
@@ -448,11 +468,17 @@ static int on_still(void *opaque, int k, int64_t pts_ns, struct cw_canvas *pic)
 {
     struct making *m = opaque;
     struct cw_evidence *ev = m->ev;
-    const struct hist *h = nearest(ev, pts_ns, false);
+    struct hist *copy = &ev->still;
     struct cw_box box = {0};
-    bool have = h && offender_box(ev, h, m->job->e.track, &box);
-    if (!h)
+    pthread_mutex_lock(&ev->lock);
+    const struct hist *found = nearest(ev, pts_ns, false);
+    bool have = found && offender_box(ev, found, m->job->e.track, &box);
+    if (found)
+        *copy = *found;
+    pthread_mutex_unlock(&ev->lock);
+    if (!found)
         return 0;
+    const struct hist *h = copy;
     if (!have) {
         box = m->job->e.box;
         have = box.w > 0;
@@ -513,11 +539,12 @@ static int manifest(const struct making *m, const struct cw_clip_result *clip, c
 
 static int make(struct cw_evidence *ev, const struct job *j)
 {
-    static struct making m; /* one event at a time; large, so not on the stack */
+    struct making *mp = ev->making;
     struct cw_clip_result clip;
     char path[4300], text[6000];
     int64_t t0 = cw_clock_mono_ns();
-    memset(&m, 0, sizeof(m));
+    memset(mp, 0, sizeof(*mp));
+#define m (*mp)
     m.ev = ev, m.job = j;
     m.names[0] = "1-before.jpg", m.names[1] = "2-during.jpg", m.names[2] = "3-after.jpg";
     snprintf(m.dir, sizeof(m.dir), "%s/%s", ev->root, j->e.evidence);
@@ -528,18 +555,23 @@ static int make(struct cw_evidence *ev, const struct job *j)
         cw_log_error(MOD, "%s: cannot create the folder: %s", m.dir, strerror(errno));
     }
     /* stream times → the source's packet times */
+    pthread_mutex_lock(&ev->lock);
     const struct hist *hb = nearest(ev, j->t_before, true), *ho = nearest(ev, j->t_on, true),
                       *ha = nearest(ev, j->t_after, true), *he = nearest(ev, j->t_end, true);
-    if (!err && (!hb || !ho || !ha || !he))
+    bool found = hb && ho && ha && he;
+    int64_t pts_b = found ? hb->pts_ns : 0, pts_o = found ? ho->pts_ns : 0,
+            pts_a = found ? ha->pts_ns : 0, pts_e = found ? he->pts_ns : 0;
+    pthread_mutex_unlock(&ev->lock);
+    if (!err && !found)
         err = CW_ENOENT;
     if (!err) {
-        int64_t stills[3] = {hb->pts_ns, ho->pts_ns, ha->pts_ns};
+        int64_t stills[3] = {pts_b, pts_o, pts_a};
         for (int k = 1; k < 3; k++)
             if (stills[k] < stills[k - 1])
                 stills[k] = stills[k - 1];
         snprintf(path, sizeof(path), "%s/clip.mp4", m.dir);
-        err = cw_clip_write(ev->src, ho->pts_ns - (int64_t)(ev->cfg.before_s * 1e9), he->pts_ns,
-                            path, &clip, stills, 3, on_still, &m);
+        err = cw_clip_write(ev->src, pts_o - (int64_t)(ev->cfg.before_s * 1e9), pts_e, path, &clip,
+                            stills, 3, on_still, &m);
         if (!err && m.err)
             err = m.err;
         if (!err)
@@ -552,12 +584,15 @@ static int make(struct cw_evidence *ev, const struct job *j)
     }
     if (!err && !(err = manifest(&m, &clip, text, sizeof(text))))
         err = cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, "complete", text);
+    pthread_mutex_lock(&ev->lock);
     ev->stats.last_ms = (cw_clock_mono_ns() - t0) / 1e6;
-    if (!err) {
+    if (!err)
         ev->stats.complete++;
+    else
+        ev->stats.failed++;
+    pthread_mutex_unlock(&ev->lock);
+    if (!err)
         return 0;
-    }
-    ev->stats.failed++;
     snprintf(text, sizeof(text), "failed: %s",
              err == CW_ENOSPC   ? "disk full"
              : err == CW_ENOENT ? "the clip is no longer held"
@@ -566,19 +601,26 @@ static int make(struct cw_evidence *ev, const struct job *j)
     cw_log_warn(MOD, "event %" PRId64 ": evidence %s; detection goes on", j->e.id, text);
     cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, text, NULL);
     return err;
+#undef m
 }
 
 int cw_evidence_run(struct cw_evidence *ev, bool flush)
 {
-    int done = 0, k = 0;
-    for (int i = 0; i < ev->njobs; i++) {
-        if (flush || ev->last_time_ns >= ev->jobs[i].t_end) {
-            if (!make(ev, &ev->jobs[i]))
-                done++;
-        } else {
-            ev->jobs[k++] = ev->jobs[i];
-        }
+    int done = 0;
+    for (;;) {
+        struct job j;
+        bool due = false;
+        pthread_mutex_lock(&ev->lock);
+        for (int i = 0; i < ev->njobs && !due; i++)
+            if (flush || ev->last_time_ns >= ev->jobs[i].t_end) {
+                j = ev->jobs[i];
+                ev->jobs[i] = ev->jobs[--ev->njobs];
+                due = true;
+            }
+        pthread_mutex_unlock(&ev->lock);
+        if (!due)
+            return done;
+        if (!make(ev, &j))
+            done++;
     }
-    ev->njobs = k;
-    return done;
 }

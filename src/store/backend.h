@@ -3,6 +3,8 @@
 #ifndef CW_STORE_BACKEND_H
 #define CW_STORE_BACKEND_H
 
+#include <pthread.h>
+
 #include "crosswatch/store.h"
 
 struct cw_store_backend {
@@ -24,6 +26,7 @@ struct cw_store_backend {
 
 struct cw_store {
     const struct cw_store_backend *be;
+    pthread_mutex_t lock; /* store.c holds it around every call: any thread may use a store */
 };
 
 extern const struct cw_store_backend cw__store_sqlite;

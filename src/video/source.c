@@ -166,6 +166,7 @@ struct cw_source {
     int pic_w, pic_h, pic_fmt;
 
     struct cw_packet_ring *ring;
+    AVCodecParameters *par; /* the stream's parameters, for clips cut on other threads (lock) */
     struct cw_wall_anchor anchor;
     int64_t file_wall0_ns;  /* files: wall time at stream time 0 */
     int64_t loop_offset_ns; /* files played again: stream time added per pass */
@@ -183,10 +184,10 @@ struct cw_source {
 
 int cw__source_codecpar(struct cw_source *src, AVCodecParameters *out)
 {
-    if (!src->fmt)
-        return CW_EINVAL;
-    return avcodec_parameters_copy(out, src->fmt->streams[src->stream]->codecpar) < 0 ? CW_ENOMEM
-                                                                                      : 0;
+    pthread_mutex_lock(&src->lock);
+    int err = !src->par ? CW_EINVAL : avcodec_parameters_copy(out, src->par) < 0 ? CW_ENOMEM : 0;
+    pthread_mutex_unlock(&src->lock);
+    return err;
 }
 
 bool cw_input_is_live(const char *input)
@@ -442,6 +443,15 @@ static int open_input(struct cw_source *src, int level)
         return idx;
     }
     st = src->fmt->streams[idx];
+    pthread_mutex_lock(&src->lock);
+    if (!src->par)
+        src->par = avcodec_parameters_alloc();
+    err = src->par && avcodec_parameters_copy(src->par, st->codecpar) >= 0 ? 0 : CW_ENOMEM;
+    pthread_mutex_unlock(&src->lock);
+    if (err) {
+        close_input(src);
+        return err;
+    }
     for (unsigned i = 0; i < src->fmt->nb_streams; i++)
         src->fmt->streams[i]->discard = (int)i == idx ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
     src->stream = idx;
@@ -580,6 +590,7 @@ void cw_source_free(struct cw_source *src)
     cw_resampler_free(src->rs);
     sws_freeContext(src->sws);
     cw_packet_ring_free(src->ring);
+    avcodec_parameters_free(&src->par);
     pthread_cond_destroy(&src->wake);
     pthread_mutex_destroy(&src->lock);
     free(src->cfg.input);
