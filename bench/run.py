@@ -20,6 +20,7 @@ Benchmarks:
            per-pixel F1 of the road-user mask on rendered scenarios with truth masks.
   pipeline crosswatch track (motion detector + tracker) on rendered scenarios: MOTA, IDF1, HOTA
            against the exact truth, and class accuracy per track.
+  run-cameras  crosswatch run on N paced 1080p25 cameras: frames in, analysed, dropped; memory.
   clip     evidence clips cut from the packet ring against ffmpeg re-encoding the same span.
   real-crosswalk  crossings labelled by eye on ../shared/data/clips/crosswalk.mp4 against
            crosswatch track (motion and DNN) and analyze: recall, precision, failures to yield.
@@ -627,6 +628,84 @@ def bench_clip(runs):
     return "\n".join(lines)
 
 
+def run_cameras(n, seconds, video, scene, out):
+    """crosswatch run with @n looped (paced) copies of @video for @seconds; returns the figures
+    read from /metrics at the end (after a 5 s warm-up is subtracted) and the peak RSS."""
+    import socket
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    site = {"store": "events.db", "evidence_dir": "evidence", "metrics": f"127.0.0.1:{port}",
+            "health_s": 3600,
+            "cameras": [{"id": f"c{i}", "scene": scene, "input": video, "loop": True}
+                        for i in range(n)]}
+    with open(os.path.join(out, "site.json"), "w") as f:
+        json.dump(site, f)
+    proc = subprocess.Popen([CW, "run", "--config", "site.json"], cwd=out,
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "log"), "w"))
+
+    def metrics():
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        m = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                k, v = line.rsplit(" ", 1)
+                m[k] = float(v)
+        return m
+
+    def total(m, name):
+        return sum(v for k, v in m.items() if k.startswith(name + "{"))
+
+    rss = 0
+    try:
+        time.sleep(5)
+        m0, t0 = metrics(), time.time()
+        end = t0 + seconds
+        while time.time() < end:
+            time.sleep(1)
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss = max(rss, int(line.split()[1]) * 1024)
+        m1, t1 = metrics(), time.time()
+    finally:
+        proc.send_signal(15)
+        proc.wait(120)
+    names = ("crosswatch_frames_decoded_total", "crosswatch_frames_analysed_total",
+             "crosswatch_frames_dropped_queue_total", "crosswatch_frames_dropped_decoder_total",
+             "crosswatch_events_total", "crosswatch_evidence_complete_total")
+    d = {k: total(m1, k) - total(m0, k) for k in names}
+    d["seconds"] = t1 - t0
+    d["rss"] = rss
+    d["p99_ms"] = m1.get('crosswatch_event_latency_seconds{quantile="0.99"}', 0) * 1000
+    return d
+
+
+def bench_run_cameras(runs):
+    """crosswatch run on N copies of the 1080p25 4 Mbit/s clip of pipeline-1080p, each looped at
+    its own pace (25 frames/s, like a camera), with detection, tracking, rules and evidence on:
+    frames decoded, analysed and dropped over 40 s per N; resident memory."""
+    out = os.path.join(BUILD, "bench-1080p")
+    video = os.path.join(out, "video.mp4")
+    if not os.path.exists(video):
+        bench_pipeline_1080p(1)
+    lines = ["| 1080p25 cameras | frames/s in (all) | frames/s analysed (all) | dropped frames | events | evidence written | event latency p99 | resident memory | per camera |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for n in (1, 4, 8, 10, 12):
+        d = run_cameras(n, 40, video, os.path.join(out, "scene.json"), os.path.join(BUILD, "bench-run", str(n)))
+        s = d["seconds"]
+        drops = d["crosswatch_frames_dropped_queue_total"] + d["crosswatch_frames_dropped_decoder_total"]
+        lines.append(f"| {n} | {d['crosswatch_frames_decoded_total'] / s:.0f} | "
+                     f"{d['crosswatch_frames_analysed_total'] / s:.0f} | {drops:.0f} | "
+                     f"{d['crosswatch_events_total']:.0f} | {d['crosswatch_evidence_complete_total']:.0f} | "
+                     f"{d['p99_ms']:.1f} ms | {d['rss'] / 2**20:.0f} MB | {d['rss'] / 2**20 / n:.0f} MB |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def bench_real_crosswalk(runs):
     """Pedestrian crossings and failures to yield labelled by eye on ../shared/data/clips/
     crosswalk.mp4 (tests/real/crosswalk.labels.json) against crosswatch track / analyze, scored by
@@ -664,6 +743,7 @@ def bench_real_crosswalk(runs):
 BENCHES = {"decode": bench_decode, "resample": bench_resample, "synth": bench_synth,
            "tracker": bench_tracker, "motion": bench_motion, "pipeline": bench_pipeline, "dnn": bench_dnn, "dnn-budget": bench_dnn_budget, "store": bench_store, "rules": bench_rules, "pipeline-1080p": bench_pipeline_1080p,
            "real-crosswalk": bench_real_crosswalk, "clip": bench_clip,
+           "run-cameras": bench_run_cameras,
            "eval": bench_eval}
 
 

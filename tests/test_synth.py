@@ -432,6 +432,36 @@ class Analyze(unittest.TestCase):
                     self.assertLess(abs(e["time_s"] - t), 2.0, (name, events, truth))
                 self.assertLess(events[0]["first_ms"], events[1]["first_ms"])
 
+    def test_resolution_changes_mid_way(self):
+        """A stream that drops from 1280x720 to 640x360 after 6 s (a camera switched to its
+        sub-stream): the background is learnt afresh, detections stay in the scene's pixels, the
+        same two red-light runs are found, each with its evidence."""
+        out = os.path.join(WORK, "analyze", "sizes")
+        shutil.rmtree(out, ignore_errors=True)
+        p = synth(os.path.join(SCEN, "red-light-car.json"), out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        video = os.path.join(out, "video.mp4")
+        parts = []
+        for name, args in (("a.ts", ["-i", video, "-t", "6"]),
+                           ("b.ts", ["-ss", "6", "-i", video, "-vf", "scale=640:360",
+                                     "-output_ts_offset", "6"])):
+            path = os.path.join(out, name)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", *args, "-c:v", "libx264", "-preset",
+                            "ultrafast", "-f", "mpegts", path], check=True)
+            with open(path, "rb") as f:
+                parts.append(f.read())
+        with open(os.path.join(out, "sizes.ts"), "wb") as f:
+            f.write(b"".join(parts))
+        p = cw("analyze", os.path.join(out, "sizes.ts"), "--scene", os.path.join(out, "scene.json"),
+               "--out", os.path.join(out, "an"), "--quiet", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("picture size changed from 1280x720 to 640x360", p.stderr)
+        s = json.loads(p.stdout)
+        self.assertEqual(s["rules"]["red_light"]["violations"], 2, p.stderr)
+        self.assertEqual(s["evidence"]["complete"], 2)
+        p = cw("verify", os.path.join(out, "an"))
+        self.assertEqual(p.returncode, 0, p.stdout)
+
     def test_read_only_store(self):
         """A store the user may not write: one line naming it and what to check, and the file is
         left as it was. Run as an unprivileged user (root writes anyway)."""

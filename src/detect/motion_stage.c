@@ -17,8 +17,21 @@ struct cw_motion_stage {
     struct cw_motion *mot;
     struct cw_resampler *rs;
     struct cw_image u, v;
+    int fw, fh, gw, gh; /* the picture and analysis sizes it was set up for */
     struct cw_blob blobs[MAX_BLOBS];
 };
+
+/* Drops what was made for the previous picture size. */
+static void teardown(struct cw_motion_stage *s)
+{
+    free(s->u.data);
+    free(s->v.data);
+    cw_resampler_free(s->rs);
+    cw_motion_free(s->mot);
+    s->u.data = s->v.data = NULL;
+    s->rs = NULL;
+    s->mot = NULL;
+}
 
 struct cw_motion_stage *cw_motion_stage_new(const struct cw_motion_config *cfg,
                                             const struct cw_scene *scene)
@@ -35,10 +48,7 @@ void cw_motion_stage_free(struct cw_motion_stage *s)
 {
     if (!s)
         return;
-    free(s->u.data);
-    free(s->v.data);
-    cw_resampler_free(s->rs);
-    cw_motion_free(s->mot);
+    teardown(s);
     free(s);
 }
 
@@ -49,6 +59,7 @@ struct cw_motion *cw_motion_stage_model(struct cw_motion_stage *s)
 
 static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
 {
+    s->fw = f->width, s->fh = f->height, s->gw = f->grey.width, s->gh = f->grey.height;
     int cw = (f->grey.width + 1) / 2, ch = (f->grey.height + 1) / 2;
     s->mot = cw_motion_new(&s->cfg, f->grey.width, f->grey.height);
     s->rs = cw_resampler_new((f->width + 1) / 2, (f->height + 1) / 2, cw, ch);
@@ -76,6 +87,14 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
                         struct cw_detection *out, int cap)
 {
     int err;
+    if (s->mot && (f->width != s->fw || f->height != s->fh || f->grey.width != s->gw ||
+                   f->grey.height != s->gh)) {
+        cw_log_info("motion",
+                    "picture size changed from %dx%d to %dx%d: the background is learnt "
+                    "afresh",
+                    s->fw, s->fh, f->width, f->height);
+        teardown(s);
+    }
     if (!s->mot && (err = first_frame(s, f)))
         return err;
     cw_resampler_run(s->rs, f->plane[1], f->stride[1], &s->u);
@@ -84,5 +103,9 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
                                cap < MAX_BLOBS ? cap : MAX_BLOBS);
     if (nb < 0)
         return nb;
-    return cw_motion_detections(s->mot, s->blobs, nb, s->scene, f->width, f->height, out);
+    /* boxes in the scene's pixels (camera.width × height), whatever size the stream is now */
+    int w = f->width, h = f->height;
+    if (s->scene && s->scene->camera.width > 0 && s->scene->camera.height > 0)
+        w = s->scene->camera.width, h = s->scene->camera.height;
+    return cw_motion_detections(s->mot, s->blobs, nb, s->scene, w, h, out);
 }

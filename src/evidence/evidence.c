@@ -144,6 +144,7 @@ struct cw_evidence {
     char *root, *tz;
     struct cw_source *src;
     char site_name[128];  /* the scene's, copied: scenes may be reloaded while evidence is made */
+    int scene_w, scene_h; /* the pixels boxes are in (camera.width × height; 0: the picture's) */
     pthread_mutex_t lock; /* the history and the jobs: observed by the analysis, made by another
                              thread (crosswatch run) */
     struct cw_store *store;
@@ -189,6 +190,8 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
     pthread_mutex_init(&ev->lock, NULL);
     if (scene && scene->site.name)
         snprintf(ev->site_name, sizeof(ev->site_name), "%s", scene->site.name);
+    if (scene)
+        ev->scene_w = scene->camera.width, ev->scene_h = scene->camera.height;
     const char *tz = cfg->timezone && *cfg->timezone                          ? cfg->timezone
                      : scene && scene->site.timezone && *scene->site.timezone ? scene->site.timezone
                                                                               : "UTC";
@@ -482,6 +485,11 @@ static int on_still(void *opaque, int k, int64_t pts_ns, struct cw_canvas *pic)
     if (!have) {
         box = m->job->e.box;
         have = box.w > 0;
+    }
+    if (ev->scene_w > 0 && ev->scene_h > 0 &&
+        (pic->width != ev->scene_w || pic->height != ev->scene_h)) {
+        double sx = (double)pic->width / ev->scene_w, sy = (double)pic->height / ev->scene_h;
+        box = (struct cw_box){box.x * sx, box.y * sy, box.w * sx, box.h * sy};
     }
     int err;
     /* the font follows the picture's size (the stream may have changed resolution) */

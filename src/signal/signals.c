@@ -279,7 +279,18 @@ int cw_signals_read_frame(struct cw_signals *s, const struct cw_frame *f, int64_
         const struct cw_signal_head *h = &s->scene->signals[k];
         if (!h->has_region || s->heads[k].plan.on)
             continue;
-        if (!cw_light_frame_features(f, &h->region, h->layout, s->scratch, s->scratch_len, feat))
+        /* the scene's pixels are those of camera.width × height; a stream at another size
+         * (a resolution change, a sub-stream) is read at the same place */
+        struct cw_box region = h->region;
+        const struct cw_camera *cam = &s->scene->camera;
+        if (cam->width > 0 && cam->height > 0 &&
+            (f->width != cam->width || f->height != cam->height)) {
+            double sx = (double)f->width / cam->width, sy = (double)f->height / cam->height;
+            region = (struct cw_box){region.x * sx, region.y * sy, region.w * sx, region.h * sy};
+            if ((size_t)(region.w + 2) * (size_t)(region.h + 2) * 3 > s->scratch_len)
+                continue;
+        }
+        if (!cw_light_frame_features(f, &region, h->layout, s->scratch, s->scratch_len, feat))
             continue;
         pthread_mutex_lock(&s->mu);
         int state = read_head(&s->heads[k].floor, feat, h->layout, t_ns);
