@@ -462,6 +462,39 @@ class Analyze(unittest.TestCase):
         p = cw("verify", os.path.join(out, "an"))
         self.assertEqual(p.returncode, 0, p.stdout)
 
+    def test_retention(self):
+        """Evidence is deleted oldest first by budget only once reviewed, and regardless of review
+        when the disk is filling; each deletion is sealed, so verify stays clean."""
+        out = os.path.join(WORK, "analyze", "red-light-car")
+        if not os.path.exists(os.path.join(out, "analysis", "events.db")):
+            self.analyze("red-light-car")
+        d = os.path.join(WORK, "analyze", "retention")
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.copytree(os.path.join(out, "analysis"), d)
+        p = cw("retention", d, "--budget-mb", "1", "--min-free-mb", "0")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("deleted the evidence of 0 events", p.stdout)  # both await review
+        p = cw("review", d, "--event", "1", "--decision", "accepted")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = cw("review", d, "--event", "99", "--decision", "accepted")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("has no event 99", p.stderr)
+        p = cw("retention", d, "--budget-mb", "1", "--min-free-mb", "0")
+        self.assertIn("deleted the evidence of 1 events (0 awaiting review)", p.stdout)
+        import sqlite3
+        with sqlite3.connect(os.path.join(d, "events.db")) as db:
+            status = dict(db.execute("SELECT id, evidence_status FROM events").fetchall())
+        self.assertEqual(status[1], "deleted: disk budget")
+        self.assertEqual(status[2], "complete")
+        p = cw("verify", d)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        # the disk is filling: what awaits review goes too
+        p = cw("retention", d, "--min-free-mb", "100000000")
+        self.assertIn("deleted the evidence of 1 events (1 awaiting review)", p.stdout)
+        self.assertIn("nothing more to delete", p.stderr)
+        p = cw("verify", d)
+        self.assertEqual(p.returncode, 0, p.stdout)
+
     def test_read_only_store(self):
         """A store the user may not write: one line naming it and what to check, and the file is
         left as it was. Run as an unprivileged user (root writes anyway)."""

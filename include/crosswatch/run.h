@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "crosswatch/evidence.h"
+#include "crosswatch/retention.h"
 
 #define CW_RUN_MAX_CAMERAS 32
 
@@ -39,6 +40,8 @@ struct cw_run_config {
     double health_s;    /* log each camera's health this often */
     bool evidence;      /* make evidence */
     struct cw_evidence_config evi;
+    struct cw_retention_config retention; /* applied every retention_s */
+    double retention_s;
     int ncameras;
     struct cw_run_camera_config cameras[CW_RUN_MAX_CAMERAS];
 };
@@ -61,6 +64,9 @@ void cw_run_reload(struct cw_run *r);
 
 /* True once every camera has ended (files without loop) or failed for good. */
 bool cw_run_done(struct cw_run *r);
+
+/* One retention pass over the evidence (also run every retention_s by `crosswatch run`). */
+void cw_run_retention(struct cw_run *r);
 
 /* Logs one line of health per camera. */
 void cw_run_log_health(struct cw_run *r);

@@ -73,6 +73,23 @@ int cw_store_events(struct cw_store *s, int64_t from_ms, int64_t to_ms, const ch
 int cw_store_set_evidence(struct cw_store *s, int64_t event_id, const char *dir, const char *status,
                           const char *manifest);
 
+/* One event's evidence, for retention. */
+struct cw_evidence_row {
+    int64_t id, first_ms;
+    const char *dir;    /* relative to the evidence root */
+    const char *status; /* "complete", "failed: …", "deleted: …" */
+    const char *review; /* "pending" until an officer has decided */
+};
+typedef void (*cw_evidence_row_fn)(void *opaque, const struct cw_evidence_row *row);
+
+/* Calls @fn for every event with evidence on disk ("complete" or "failed", not yet deleted),
+ * oldest first. Returns the count or a CW_E* code. */
+int cw_store_evidence_rows(struct cw_store *s, cw_evidence_row_fn fn, void *opaque);
+
+/* Records an officer's decision on event @id ("accepted", "rejected"; "pending" until then).
+ * Returns 0, CW_ENOENT for no such event, or a CW_E* code. */
+int cw_store_set_review(struct cw_store *s, int64_t id, const char *review);
+
 /* Integrity. Every event written is sealed in a chain: each link holds the event as stored, or
  * its evidence manifest, and the SHA-256 of the link before it, so that removing, reordering or
  * altering an event, or changing an evidence file, is found by cw_store_verify. */

@@ -41,10 +41,12 @@ int cw__cmd_signal(int argc, char **argv);
 int cw__cmd_analyze(int argc, char **argv);
 int cw__cmd_verify(int argc, char **argv);
 int cw__cmd_run(int argc, char **argv);
+int cw__cmd_retention(int argc, char **argv);
+int cw__cmd_review(int argc, char **argv);
 
 extern const struct cw_command cw__cmd_probe_desc, cw__cmd_decode_desc, cw__cmd_scene_desc,
     cw__cmd_version_desc, cw__cmd_eval_desc, cw__cmd_mot_desc, cw__cmd_track_desc,
     cw__cmd_detect_desc, cw__cmd_signal_desc, cw__cmd_analyze_desc, cw__cmd_verify_desc,
-    cw__cmd_run_desc;
+    cw__cmd_run_desc, cw__cmd_retention_desc, cw__cmd_review_desc;
 
 #endif

@@ -62,6 +62,7 @@ int cw__cmd_run(int argc, char **argv)
     ret = CW_EXIT_FAIL;
     if (r) {
         int64_t next_health = cw_clock_mono_ns() + (int64_t)(cfg.health_s * 1e9);
+        int64_t next_retention = cw_clock_mono_ns(); /* at once, then every retention_s */
         for (;;) {
             struct timespec t = {0, 200 * 1000 * 1000};
             int sig = sigtimedwait(&set, NULL, &t);
@@ -77,6 +78,10 @@ int cw__cmd_run(int argc, char **argv)
             if (cw_run_done(r)) {
                 cw_log_info("run", "every camera has ended");
                 break;
+            }
+            if (cfg.retention_s > 0 && cw_clock_mono_ns() >= next_retention) {
+                cw_run_retention(r);
+                next_retention = cw_clock_mono_ns() + (int64_t)(cfg.retention_s * 1e9);
             }
             if (cw_clock_mono_ns() >= next_health) {
                 cw_run_log_health(r);

@@ -7,19 +7,11 @@
 #include "crosswatch/version.h"
 
 static const struct cw_command *const commands[] = {
-    &cw__cmd_probe_desc,
-    &cw__cmd_decode_desc,
-    &cw__cmd_scene_desc,
-    &cw__cmd_analyze_desc,
-    &cw__cmd_track_desc,
-    &cw__cmd_detect_desc,
-    &cw__cmd_signal_desc,
-    &cw__cmd_eval_desc,
-    &cw__cmd_mot_desc,
-    &cw__cmd_verify_desc,
-    &cw__cmd_run_desc,
-    &cw__cmd_version_desc,
-    NULL,
+    &cw__cmd_probe_desc,   &cw__cmd_decode_desc,  &cw__cmd_scene_desc,
+    &cw__cmd_analyze_desc, &cw__cmd_track_desc,   &cw__cmd_detect_desc,
+    &cw__cmd_signal_desc,  &cw__cmd_eval_desc,    &cw__cmd_mot_desc,
+    &cw__cmd_verify_desc,  &cw__cmd_run_desc,     &cw__cmd_retention_desc,
+    &cw__cmd_review_desc,  &cw__cmd_version_desc, NULL,
 };
 
 static void usage(FILE *out)

@@ -56,6 +56,8 @@ int cw_run_config_load(const char *path, struct cw_run_config *out)
     }
     free(text);
     cw_options_defaults(cw_evidence_options, &out->evi);
+    cw_options_defaults(cw_retention_options, &out->retention);
+    out->retention_s = 60;
     out->evidence = true;
     out->health_s = 60;
     err = 0;
@@ -74,6 +76,21 @@ int cw_run_config_load(const char *path, struct cw_run_config *out)
     j = cJSON_GetObjectItemCaseSensitive(root, "privacy");
     if (cJSON_IsBool(j))
         out->evi.privacy = cJSON_IsTrue(j);
+    const cJSON *ret = cJSON_GetObjectItemCaseSensitive(root, "retention");
+    if (cJSON_IsObject(ret)) {
+        const char *keys[] = {"days", "budget_mb", "min_free_mb", "every_s"};
+        double *dst[] = {&out->retention.days, &out->retention.budget_mb,
+                         &out->retention.min_free_mb, &out->retention_s};
+        for (int i = 0; i < 4; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(ret, keys[i]);
+            if (v && (!cJSON_IsNumber(v) || v->valuedouble < 0)) {
+                cw_log_error(MOD, "%s: retention.%s: expected a number >= 0", path, keys[i]);
+                err = CW_EINVAL;
+            } else if (v) {
+                *dst[i] = v->valuedouble;
+            }
+        }
+    }
     const cJSON *cams = cJSON_GetObjectItemCaseSensitive(root, "cameras"), *c;
     if (!cJSON_IsArray(cams) || cJSON_GetArraySize(cams) == 0) {
         cw_log_error(MOD, "%s: cameras: expected a list of cameras ({\"scene\": …, \"input\": …})",

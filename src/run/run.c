@@ -65,6 +65,14 @@ fail:
     return NULL;
 }
 
+void cw_run_retention(struct cw_run *r)
+{
+    struct cw_retention_result res;
+    if (r->cfg->evidence)
+        cw_retention_run(&r->cfg->retention, r->cfg->evidence_dir, r->store,
+                         cw_clock_wall_ns() / 1000000, &res);
+}
+
 void cw_run_reload(struct cw_run *r)
 {
     for (int i = 0; i < r->n; i++)

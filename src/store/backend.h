@@ -22,6 +22,8 @@ struct cw_store_backend {
                         const char *manifest);
     int (*verify)(struct cw_store *s, const char *evidence_root, cw_verify_fn fn, void *opaque,
                   struct cw_verify_counts *counts);
+    int (*evidence_rows)(struct cw_store *s, cw_evidence_row_fn fn, void *opaque);
+    int (*set_review)(struct cw_store *s, int64_t id, const char *review);
 };
 
 struct cw_store {

@@ -670,7 +670,7 @@ static int st_verify(struct cw_store *base, const char *evidence_root, cw_verify
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     struct verify v = {s, evidence_root, fn, opaque, 0};
-    sqlite3_stmt *links = NULL, *row = NULL, *loose = NULL, *status = NULL;
+    sqlite3_stmt *links = NULL, *row = NULL, *loose = NULL, *status = NULL, *last_evidence = NULL;
     char prev[CW_SHA256_HEX] = "", hash[CW_SHA256_HEX], record[RECORD_MAX];
     int64_t last_seq = 0;
     int rc, err = 0;
@@ -688,8 +688,10 @@ static int st_verify(struct cw_store *base, const char *evidence_root, cw_verify
                        &loose)) ||
         (err = prepare(s,
                        "SELECT id, evidence_status FROM events WHERE evidence_status NOT IN "
-                       "('', 'complete') ORDER BY id",
-                       &status)))
+                       "('', 'complete') AND evidence_status NOT LIKE 'deleted%' ORDER BY id",
+                       &status)) ||
+        (err = prepare(s, "SELECT MAX(seq) FROM chain WHERE kind = 'evidence' AND event_id = ?",
+                       &last_evidence)))
         goto out;
     while ((rc = sqlite3_step(links)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(links, 0), id = sqlite3_column_int64(links, 1);
@@ -722,8 +724,14 @@ static int st_verify(struct cw_store *base, const char *evidence_root, cw_verify
             else if (e || strcmp(record, rec))
                 problem(&v, id, "event %" PRId64 ": altered in the events table", id);
         } else {
+            /* only the latest manifest of an event stands (retention seals a deletion) */
             counts->evidence++;
-            check_files(&v, id, rec);
+            sqlite3_bind_int64(last_evidence, 1, id);
+            bool latest = sqlite3_step(last_evidence) == SQLITE_ROW &&
+                          sqlite3_column_int64(last_evidence, 0) == seq;
+            sqlite3_reset(last_evidence);
+            if (latest)
+                check_files(&v, id, rec);
         }
     }
     if (rc != SQLITE_DONE) {
@@ -746,10 +754,51 @@ out:
     sqlite3_finalize(row);
     sqlite3_finalize(loose);
     sqlite3_finalize(status);
+    sqlite3_finalize(last_evidence);
     return err ? err : v.problems;
 }
 
+static int st_evidence_rows(struct cw_store *base, cw_evidence_row_fn fn, void *opaque)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *q;
+    int n = 0, rc = sqlite3_prepare_v2(
+                   s->db,
+                   "SELECT id, first_ms, evidence, evidence_status, review FROM events WHERE "
+                   "evidence != '' AND (evidence_status = 'complete' OR evidence_status LIKE "
+                   "'failed%') ORDER BY first_ms, id",
+                   -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, "listing evidence", rc);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct cw_evidence_row r = {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+                                    (const char *)sqlite3_column_text(q, 2),
+                                    (const char *)sqlite3_column_text(q, 3),
+                                    (const char *)sqlite3_column_text(q, 4)};
+        fn(opaque, &r);
+        n++;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? n : fail(s, "listing evidence", rc);
+}
+
+static int st_set_review(struct cw_store *base, int64_t id, const char *review)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(s->db, "UPDATE events SET review = ?2 WHERE id = ?1", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, "recording a review", rc);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, review, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, "recording a review", rc);
+    return sqlite3_changes(s->db) ? 0 : CW_ENOENT;
+}
+
 const struct cw_store_backend cw__store_sqlite = {
-    "sqlite",    st_open,   st_close,  st_version,      st_write,
-    st_passages, st_hourly, st_events, st_set_evidence, st_verify,
+    "sqlite",  st_open,   st_close,        st_version, st_write,         st_passages,
+    st_hourly, st_events, st_set_evidence, st_verify,  st_evidence_rows, st_set_review,
 };

@@ -102,3 +102,13 @@ int cw_store_verify(struct cw_store *s, const char *evidence_root, cw_verify_fn 
 {
     LOCKED(s, s->be->verify(s, evidence_root, fn, opaque, counts));
 }
+
+int cw_store_evidence_rows(struct cw_store *s, cw_evidence_row_fn fn, void *opaque)
+{
+    LOCKED(s, s->be->evidence_rows(s, fn, opaque));
+}
+
+int cw_store_set_review(struct cw_store *s, int64_t id, const char *review)
+{
+    LOCKED(s, s->be->set_review(s, id, review));
+}
