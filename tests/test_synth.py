@@ -717,11 +717,14 @@ class Run(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         self.proc = None
+        self.log_file = None
 
     def tearDown(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.log_file:
+            self.log_file.close()
 
     def start(self, cameras, port=None):
         site = {"store": "events.db", "evidence_dir": "evidence", "health_s": 1,
@@ -731,10 +734,16 @@ class Run(unittest.TestCase):
         with open(os.path.join(self.dir, "site.json"), "w") as f:
             json.dump(site, f)
         self.log = os.path.join(self.dir, "log")
+        if self.log_file:
+            self.log_file.close()
+        self.log_file = open(self.log, "w")
         self.proc = subprocess.Popen([os.path.abspath(BIN), "run", "--config", "site.json"],
-                                     cwd=self.dir, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.log, "w"))
+                                     cwd=self.dir, stdout=subprocess.DEVNULL, stderr=self.log_file)
         return self.proc
+
+    def read_log(self):
+        with open(self.log) as f:
+            return f.read()
 
     def camera(self, name, cam_id, loop=True):
         src = os.path.abspath(os.path.join(self.out, name))
@@ -757,14 +766,14 @@ class Run(unittest.TestCase):
         end = time.time() + timeout
         while time.time() < end:
             self.assertIsNone(self.proc.poll(), f"crosswatch run exited while waiting for {what}: "
-                              + open(self.log).read()[-2000:])
+                              + self.read_log()[-2000:])
             try:
                 if cond():
                     return
             except (OSError, KeyError):
                 pass
             time.sleep(0.25)
-        self.fail(f"timed out waiting for {what}: " + open(self.log).read()[-2000:])
+        self.fail(f"timed out waiting for {what}: " + self.read_log()[-2000:])
 
     def test_cameras_metrics_reload_and_stop(self):
         port = free_port()
@@ -778,13 +787,13 @@ class Run(unittest.TestCase):
         self.assertTrue(15 < fps < 35, fps)
         self.proc.send_signal(signal.SIGHUP)
         self.wait_for("the scenes reloaded",
-                      lambda: "camera ped: scene reloaded from" in open(self.log).read())
+                      lambda: "camera ped: scene reloaded from" in self.read_log())
         with open(cams[1]["scene"], "w") as f:
             f.write("{ not a scene")
         self.proc.send_signal(signal.SIGHUP)
         self.wait_for("the bad scene refused",
                       lambda: "camera ped: scene " + cams[1]["scene"] + " not reloaded" in
-                      open(self.log).read())
+                      self.read_log())
         before = m()['crosswatch_frames_analysed_total{camera="ped"}']
         self.wait_for("ped going on with its old scene",
                       lambda: m()['crosswatch_frames_analysed_total{camera="ped"}'] > before + 10)
@@ -793,8 +802,8 @@ class Run(unittest.TestCase):
         written = m()["crosswatch_events_written_total"]
         self.assertLess(m()['crosswatch_event_latency_seconds{quantile="0.99"}'], 0.1)
         self.proc.send_signal(signal.SIGTERM)
-        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
-        log = open(self.log).read()
+        self.assertEqual(self.proc.wait(60), 0, self.read_log()[-2000:])
+        log = self.read_log()
         self.assertIn("SIGTERM: stopping", log)
         self.assertRegex(log, r"events: \d+ written, 0 dropped")
         p = cw("verify", self.dir)
@@ -828,7 +837,7 @@ class Run(unittest.TestCase):
         self.start([self.camera("red-light-car", "car")], port)
         self.wait_for("running again", lambda: m()['crosswatch_frames_analysed_total{camera="car"}'] > 10)
         self.proc.send_signal(signal.SIGTERM)
-        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
+        self.assertEqual(self.proc.wait(60), 0, self.read_log()[-2000:])
 
     def test_camera_drops_and_comes_back(self):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -858,7 +867,7 @@ class Run(unittest.TestCase):
                 m()['crosswatch_reconnects_total{camera="rtsp"}'] >= 1 and
                 m()['crosswatch_frames_analysed_total{camera="rtsp"}'] > frames + 10), timeout=60)
         self.proc.send_signal(signal.SIGTERM)
-        self.assertEqual(self.proc.wait(60), 0, open(self.log).read()[-2000:])
+        self.assertEqual(self.proc.wait(60), 0, self.read_log()[-2000:])
 
     def test_bad_site_files(self):
         def run_site(text):

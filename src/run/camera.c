@@ -120,6 +120,11 @@ static int open_source(struct camera *c)
 static void push_frame(struct camera *c, struct cw_frame *f)
 {
     pthread_mutex_lock(&c->lock);
+    if (c->st.done) { /* the analysis has stopped: nobody would take it */
+        pthread_mutex_unlock(&c->lock);
+        cw_frame_unref(&f);
+        return;
+    }
     if (c->qn == FRAME_QUEUE) {
         if (live(c)) {
             /* the analysis is behind: the oldest frame goes, the camera is never held up */
@@ -418,6 +423,11 @@ void cw__camera_free(struct camera *c)
     if (!c)
         return;
     cw__camera_finish_evidence(c);
+    while (c->qn) { /* frames queued after the analysis ended */
+        cw_frame_unref(&c->q[c->qhead]);
+        c->qhead = (c->qhead + 1) % FRAME_QUEUE;
+        c->qn--;
+    }
     cw_evidence_free(atomic_load(&c->evi));
     cw_source_free(c->src);
     cw_motion_stage_free(c->mot);
