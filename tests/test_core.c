@@ -7,6 +7,9 @@
 #include "core/json_escape.h"
 #include "core/log_format.h"
 #include "crosswatch/clock.h"
+#include "crosswatch/draw.h"
+#include "crosswatch/hash.h"
+#include "crosswatch/text.h"
 #include "crosswatch/error.h"
 #include "crosswatch/options.h"
 
@@ -217,6 +220,50 @@ static void test_options_help(void **state)
     assert_non_null(strstr(buf, "| `name` | string | required |"));
 }
 
+/* Pixelating for public copies: inside the box every block is one value (the faces cannot be
+ * read), outside nothing changes; text is drawn where asked and nowhere else. */
+static void test_pixelate_and_text(void **state)
+{
+    (void)state;
+    static uint8_t y[64 * 48], u[32 * 24], v[32 * 24], orig[64 * 48];
+    for (int i = 0; i < 64 * 48; i++)
+        y[i] = orig[i] = (uint8_t)(i * 7 + (i / 64) * 13);
+    memset(u, 128, sizeof(u));
+    memset(v, 128, sizeof(v));
+    struct cw_canvas c = {{y, u, v}, {64, 32, 32}, 64, 48};
+    cw_draw_pixelate(&c, &(struct cw_box){8, 8, 16, 16}, 8);
+    for (int by = 8; by < 24; by += 8)
+        for (int bx = 8; bx < 24; bx += 8)
+            for (int k = 0; k < 64; k++)
+                assert_int_equal(y[(by + k / 8) * 64 + bx + k % 8], y[by * 64 + bx]);
+    for (int yy = 0; yy < 48; yy++)
+        for (int xx = 0; xx < 64; xx++)
+            if (xx < 8 || xx >= 24 || yy < 8 || yy >= 24)
+                assert_int_equal(y[yy * 64 + xx], orig[yy * 64 + xx]);
+    /* a box reaching outside the picture is clipped, not a crash */
+    cw_draw_pixelate(&c, &(struct cw_box){-10, 40, 100, 100}, 6);
+    struct cw_font *f = cw_font_open(CW_FONT_DEFAULT, CW_FONT_FALLBACK, 12);
+    if (!f) {
+        print_message("skipped the text part: %s is not installed\n", CW_FONT_DEFAULT);
+        return;
+    }
+    memset(y, 16, sizeof(y));
+    int w = cw_font_draw(f, &c, 2, 2, "12:00 \xe9\x97\xaf", CW_WHITE); /* with a CJK character */
+    assert_true(w > 20 && w == cw_font_width(f, "12:00 \xe9\x97\xaf"));
+    int lit = 0;
+    for (int i = 0; i < 64 * 48; i++)
+        lit += y[i] > 100;
+    assert_true(lit > 20);
+    for (int yy = 2 + cw_font_line_height(f); yy < 48; yy++)
+        for (int xx = 0; xx < 64; xx++)
+            assert_int_equal(y[yy * 64 + xx], 16);
+    cw_font_free(f);
+    /* SHA-256 of "abc" (FIPS 180-2) */
+    char hex[CW_SHA256_HEX];
+    cw_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_options_defaults_and_set),
         cmocka_unit_test(test_options_json),
         cmocka_unit_test(test_options_help),
+        cmocka_unit_test(test_pixelate_and_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

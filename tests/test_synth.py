@@ -384,6 +384,27 @@ class Analyze(unittest.TestCase):
         # those who waited for green count as compliant passages
         self.assertGreaterEqual(summary["rules"]["pedestrian_red"]["compliant"], 1)
 
+    def test_privacy_copies(self):
+        """--privacy: public/ copies of the three pictures beside the originals, listed and hashed
+        in the manifest; the originals are untouched (what pixelating does is tested in
+        test_core)."""
+        out, summary, _ = self.analyze("pedestrian-red", "--privacy")
+        self.assertEqual(summary["evidence"]["complete"], summary["events"])
+        with open(os.path.join(out, "analysis", "events.jsonl")) as f:
+            e = json.loads(f.readline())
+        folder = os.path.join(out, "analysis", "evidence", e["evidence"])
+        self.assertEqual(sorted(os.listdir(os.path.join(folder, "public"))),
+                         ["1-before.jpg", "2-during.jpg", "3-after.jpg"])
+        for pic in ("1-before.jpg", "2-during.jpg", "3-after.jpg"):
+            p = cw("probe", os.path.join(folder, "public", pic), "--json")
+            self.assertEqual(json.loads(p.stdout)["width"], 1280)
+        p = cw("verify", os.path.join(out, "analysis"))
+        self.assertEqual(p.returncode, 0, p.stdout)
+        import sqlite3
+        with sqlite3.connect(os.path.join(out, "analysis", "events.db")) as db:
+            m = json.loads(db.execute("SELECT record FROM chain WHERE kind = 'evidence'").fetchone()[0])
+        self.assertIn("public/2-during.jpg", [f["name"] for f in m["files"]])
+
     def test_nothing_happens_nothing_is_reported(self):
         _, summary, _ = self.analyze("empty")
         self.assertEqual(summary["events"], 0)
