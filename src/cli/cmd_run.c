@@ -1,4 +1,5 @@
 /* crosswatch run: many cameras in one process until SIGTERM (or until every file has ended). */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
@@ -46,6 +47,11 @@ int cw__cmd_run(int argc, char **argv)
         cw_options_release(run_options, &o);
         return help ? CW_EXIT_OK : CW_EXIT_USAGE;
     }
+    /* Pictures (3 MB at 1080p) come and go with every evidence clip's stills: served straight
+     * from mmap they go back to the system when freed, rather than staying in a thread's heap;
+     * and a few heaps shared by all threads fragment less than one per thread. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_ARENA_MAX, 4);
     if (cw_run_config_load(o.config, &cfg)) {
         cw_options_release(run_options, &o);
         return CW_EXIT_FAIL;

@@ -100,9 +100,12 @@ static int open_source(struct camera *c)
     sc.input = c->cfg.input;
     sc.threads = c->cfg.threads;
     sc.loop = c->cfg.loop;
-    sc.frames = FRAME_QUEUE + 4;
+    sc.frames = FRAME_QUEUE + 3;
     sc.reconnects = -1; /* a live camera is retried for as long as the run goes */
-    sc.ring_seconds = c->run->evidence ? c->run->evi.before_s + c->run->evi.after_s + 20 : 0;
+    /* the clip's span and the longest wait from a violation's decisive moment to its report
+     * (a slow red-light run, a 3 s stay in the motor lane); memory is twice the bit rate times
+     * this (14 MB at 4 Mbit/s) */
+    sc.ring_seconds = c->run->evidence ? c->run->evi.before_s + c->run->evi.after_s + 6 : 0;
     int err = cw_source_open(&sc, &c->src);
     if (err)
         return err;
