@@ -6,8 +6,8 @@
  * one thread writes events to the store. Queues are bounded, with written drop policies:
  *  - frames: a live camera's decoder never waits — when the analysis falls behind, the oldest
  *    queued frame is dropped and counted; a file's decoder waits instead (nothing is dropped);
- *  - events: up to 4096 batches wait for the store; beyond that a batch is dropped, counted and
- *    logged (a store that slow is broken, and the camera must not stall);
+ *  - events: up to 256 batches (of 16 events) wait for the store; beyond that a batch is dropped,
+ * counted and logged (a store that slow is broken, and the camera must not stall);
  *  - evidence: up to 64 events wait per camera; beyond that an event's evidence stays pending.
  * A camera that drops is reconnected with backoff by its source while the others go on; one that
  * cannot be opened is retried. Health per camera (frames in and out per second, drops,

@@ -43,6 +43,8 @@ struct camera {
     struct cw_rules *rules;
     struct cw_detection dets[MAX_DETS];
     struct cw_track_out outs[MAX_DETS];
+    struct cw_event ev[64];
+    struct cw_passage pass[256];
     struct batch batch;
 
     struct cw_source *src;           /* made by the decode thread */
@@ -253,21 +255,27 @@ static void analyse(struct camera *c, struct cw_frame *f)
         cw_evidence_observe(ev, f, c->outs, nt);
     cw_signals_read_frame(c->sig, f, f->time_ns);
     struct cw_rule_input in = {c->outs, nt, c->sig, f->time_ns, f->wall_ns / 1000000, f->index};
+    int npass = 0, nev = cw_rules_process(c->rules, &in, c->ev, 64, c->pass, 256, &npass);
+    if (nev < 0)
+        nev = 0;
+    for (int i = 0; ev && i < nev; i++)
+        cw_evidence_name(ev, &c->ev[i]);
+    /* to the writer in batches of at most BATCH_EVENTS events and BATCH_PASSAGE passages */
     struct batch *b = &c->batch;
-    b->camera = c->index;
-    b->nev =
-        cw_rules_process(c->rules, &in, b->ev, BATCH_EVENTS, b->pass, BATCH_PASSAGE, &b->npass);
-    if (b->nev < 0)
-        b->nev = 0;
-    if (b->nev || b->npass) {
-        for (int i = 0; ev && i < b->nev; i++)
-            cw_evidence_name(ev, &b->ev[i]);
-        b->decided_mono_ns = cw_clock_mono_ns();
+    int64_t now = cw_clock_mono_ns();
+    for (int ie = 0, ip = 0; ie < nev || ip < npass;) {
+        b->camera = c->index;
+        b->nev = nev - ie < BATCH_EVENTS ? nev - ie : BATCH_EVENTS;
+        b->npass = npass - ip < BATCH_PASSAGE ? npass - ip : BATCH_PASSAGE;
+        memcpy(b->ev, c->ev + ie, sizeof(*b->ev) * (size_t)b->nev);
+        memcpy(b->pass, c->pass + ip, sizeof(*b->pass) * (size_t)b->npass);
+        b->decided_mono_ns = now;
         cw__writer_push(*c->writer, b);
+        ie += b->nev, ip += b->npass;
     }
     pthread_mutex_lock(&c->lock);
     c->st.analysed++;
-    c->st.events += b->nev;
+    c->st.events += nev;
     c->st.last_frame_wall_ms = f->wall_ns / 1000000;
     c->st.last_frame_mono_ns = cw_clock_mono_ns();
     pthread_mutex_unlock(&c->lock);

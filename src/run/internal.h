@@ -17,9 +17,11 @@ struct cw_evidence;
 
 /* ---- the event writer: batches from the cameras into the store, then evidence requests ---- */
 
-#define WRITER_QUEUE  4096 /* batches waiting */
-#define BATCH_EVENTS  64
-#define BATCH_PASSAGE 256
+/* The queue is touched all round as it turns, so its size is memory held: 256 batches of 16
+ * events and 32 passages are 3.3 MB. A frame with more is queued as several batches. */
+#define WRITER_QUEUE  256
+#define BATCH_EVENTS  16
+#define BATCH_PASSAGE 32
 
 struct batch {
     int camera;
