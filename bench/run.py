@@ -431,6 +431,30 @@ def bench_rules(runs):
     return "\n".join(lines)
 
 
+def render_1080p(scenario, out):
+    """@scenario rendered at 1920x1080 into @out (once) and re-encoded as a street camera sends it:
+    sensor noise, H.264 at 4 Mbit/s, a keyframe every 2 s (the clean render compresses far better,
+    which makes decoding unrealistically cheap). Returns the video's path."""
+    video = os.path.join(out, "video.mp4")
+    if os.path.exists(video):
+        return video
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    with open(os.path.join(ROOT, "tests", "scenarios", scenario + ".json")) as f:
+        sc = json.load(f)
+    sc["size"] = [1920, 1080]
+    path = os.path.join(out, "scenario.json")
+    with open(path, "w") as f:
+        json.dump(sc, f)
+    subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
+    os.replace(video, os.path.join(out, "render.mp4"))
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                    os.path.join(out, "render.mp4"), "-vf", "noise=alls=6:allf=t", "-c:v",
+                    "libx264", "-preset", "medium", "-b:v", "4M", "-maxrate", "4M",
+                    "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", video], check=True)
+    return video
+
+
 def bench_pipeline_1080p(runs):
     """The whole analysis pipeline (crosswatch analyze: decode, motion, tracker, signals, rules,
     events to SQLite) on a 1080p25 H.264 render, one decoder thread and one analysis thread,
@@ -438,24 +462,7 @@ def bench_pipeline_1080p(runs):
     peer (../shared/bench/peer_pipeline.py), alternating runs."""
     peer = os.path.join(SHARED, "..", "bench", "peer_pipeline.py")
     out = os.path.join(BUILD, "bench-1080p")
-    video = os.path.join(out, "video.mp4")
-    if not os.path.exists(video):
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        with open(os.path.join(ROOT, "tests", "scenarios", "red-light-ebike.json")) as f:
-            sc = json.load(f)
-        sc["size"] = [1920, 1080]
-        path = os.path.join(out, "scenario.json")
-        with open(path, "w") as f:
-            json.dump(sc, f)
-        subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
-        # as a street camera sends it: sensor noise, 4 Mbit/s, a keyframe every 2 s (the clean
-        # render compresses far better, which makes decoding unrealistically cheap)
-        os.replace(video, os.path.join(out, "render.mp4"))
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
-                        os.path.join(out, "render.mp4"), "-vf", "noise=alls=6:allf=t", "-c:v",
-                        "libx264", "-preset", "medium", "-b:v", "4M", "-maxrate", "4M",
-                        "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", video], check=True)
+    video = render_1080p("red-light-ebike", out)
     _, o = timed([CW, "decode", video, "--json"])
     frames = json.loads(o)["frames"]
     lines = ["| 1080p25 H.264 at 4 Mbit/s, 500 frames | decoder threads | frames/s, median (min–max) |",
@@ -604,9 +611,7 @@ def bench_clip(runs):
     from the packet ring (bench/bench_clip), against re-encoding the same span with ffmpeg's
     defaults (libx264) and against ffmpeg's own stream copy (a new process each time)."""
     out = os.path.join(BUILD, "bench-1080p")
-    video = os.path.join(out, "video.mp4")
-    if not os.path.exists(video):
-        bench_pipeline_1080p(1)  # renders it
+    video = render_1080p("red-light-ebike", out)
     r = json.loads(subprocess.run([os.path.join(BUILD, "bench", "bench_clip"), video, "8",
                                    str(max(runs, 5)), out], capture_output=True, text=True,
                                   check=True).stdout)
@@ -688,25 +693,9 @@ def bench_run_cameras(runs):
     """crosswatch run on N copies of red-light-car at 1080p25, 4 Mbit/s, each looped at its own
     pace (25 frames/s, like a camera), with detection, tracking, rules and evidence on: frames
     decoded, analysed and dropped over 40 s per N; events, evidence, latency; resident memory."""
+    # red-light-car: two red-light runs every 20 s loop, so evidence is made
     out = os.path.join(BUILD, "bench-1080p-car")
-    video = os.path.join(out, "video.mp4")
-    if not os.path.exists(video):
-        # red-light-car (two red-light runs every 20 s loop, so evidence is made), rendered at
-        # 1080p and re-encoded as a street camera sends it, as for pipeline-1080p
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        with open(os.path.join(ROOT, "tests", "scenarios", "red-light-car.json")) as f:
-            sc = json.load(f)
-        sc["size"] = [1920, 1080]
-        path = os.path.join(out, "scenario.json")
-        with open(path, "w") as f:
-            json.dump(sc, f)
-        subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
-        os.replace(video, os.path.join(out, "render.mp4"))
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
-                        os.path.join(out, "render.mp4"), "-vf", "noise=alls=6:allf=t", "-c:v",
-                        "libx264", "-preset", "medium", "-b:v", "4M", "-maxrate", "4M",
-                        "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", video], check=True)
+    video = render_1080p("red-light-car", out)
     lines = ["| 1080p25 cameras | frames/s in (all) | frames/s analysed (all) | dropped frames | events | evidence written | event latency p99 | resident memory | per camera |",
              "|---|---|---|---|---|---|---|---|---|"]
     for n in (1, 4, 8, 10, 12):
