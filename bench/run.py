@@ -405,6 +405,9 @@ def bench_rules(runs):
         if not os.path.exists(os.path.join(out, "video.mp4")):
             shutil.rmtree(out, ignore_errors=True)
             subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
+        else:  # the picture is kept; the truth follows the renderer's current rules
+            subprocess.run([SYNTH, path, "--out", out, "--truth-only"], check=True,
+                           capture_output=True)
         _, o = timed([CW, "analyze", os.path.join(out, "video.mp4"), "--scene",
                       os.path.join(out, "scene.json"), "--out", os.path.join(out, "analysis"),
                       "--quiet", "--json"])

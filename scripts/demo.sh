@@ -64,9 +64,8 @@ $cw analyze "$out/video.mp4" --scene "$out/scene.json" --out "$out/analysis" --q
 echo
 echo "== crosswatch eval events --truth $out/truth.json --events $out/analysis/events.jsonl"
 $cw eval events --truth "$out/truth.json" --events "$out/analysis/events.jsonl"
-echo "(Issues 4 and 6 are open: the motion tracker loses some road users where they merge with others"
-echo " — 'scripts/demo.sh tests/scenarios/red-light-ebike.json' shows it missing an e-bike beside a bus; figures"
-echo " per rule over the whole suite are in docs/BENCHMARKS.md.)"
+echo "(Issues 4 and 6 are open: the motion tracker still loses or merges road users in queues, busy"
+echo " scenes and at night; figures per rule over the whole suite are in docs/BENCHMARKS.md.)"
 echo
 echo "== crosswatch verify $out/analysis (evidence: pictures, close-up, clip; hashed and chained)"
 $cw verify "$out/analysis"

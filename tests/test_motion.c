@@ -243,6 +243,37 @@ static void test_components(void **state)
     cw_motion_free(m);
 }
 
+/* Pieces of one road user stacked a few rows apart are joined; a small road user standing within
+ * a large one's box but far from its pixels (a rider beside the slanted side of a bus) is not. */
+static void test_pieces(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    (void)state;
+    learn_empty_road(m);
+    paint(1, -1, 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            bool top = x >= 4 && x < 20 && y >= 4 && y < 16;         /* a roof */
+            bool body = x >= 4 && x < 20 && y >= 22 && y < 40;       /* 6 rows below it */
+            bool slope = x >= 30 && x <= 30 + y && y >= 4 && y < 60; /* a bus's slanted side */
+            bool rider = x >= 80 && x < 88 && y >= 6 && y < 20; /* beside its top, in its box */
+            if (top || body || slope || rider)
+                pix[y * W + x] = 230;
+        }
+    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 3);
+    bool roof_and_body = false, rider = false;
+    for (int i = 0; i < n; i++) {
+        roof_and_body |=
+            b[i].x0 == 4 && b[i].y0 == 4 && b[i].y1 == 39 && b[i].area == 16 * 12 + 16 * 18;
+        rider |= b[i].x0 == 80 && b[i].x1 == 87 && b[i].y0 == 6 && b[i].y1 == 19;
+    }
+    assert_true(roof_and_body);
+    assert_true(rider);
+    cw_motion_free(m);
+}
+
 static void test_bad_input(void **state)
 {
     struct log_capture c;
@@ -277,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),
+        cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

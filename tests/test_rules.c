@@ -201,6 +201,22 @@ static void test_right_turn_on_red(void **state)
     }
     assert_int_equal(w.nev, 0);
     world_free(&w);
+    /* a wide right turn: straight on past the crosswalk, then an arc of 12 m radius that is still
+     * less than TURN_M to the right when it is 4 m into the junction; its heading says it turns */
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    double s_m = 0;
+    for (int f = 0; f < 200; f++, s_m += 0.2) {
+        double a = s_m > 14 ? fmin((s_m - 14) / 12, M_PI / 2) : 0;
+        struct cw_track_out t =
+            track(9, CW_CLASS_CAR, 16 + 12 * (1 - cos(a)), s_m > 14 ? 24 + 12 * sin(a) : 10 + s_m);
+        t.vel = (struct cw_point){5 * sin(a), 5 * cos(a)};
+        if (a >= M_PI / 2) /* along the cross road */
+            t.ground = (struct cw_point){28 + (s_m - 14 - 12 * M_PI / 2), 36};
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    world_free(&w);
 }
 
 static void test_pedestrian_red(void **state)
@@ -374,6 +390,16 @@ static void test_speeding(void **state)
     for (int i = 0; i < w.nev; i++)
         if (!strcmp(w.ev[i].rule, "speeding"))
             assert_float_equal(w.ev[i].speed_mps, 20, 0.5);
+    /* a road user 20 px tall in a 1000 px picture (under a 36th) is too small to judge */
+    for (int f = 40; f < 65; f++) {
+        struct cw_track_out t = track(43, CW_CLASS_CAR, 12, (f - 40) * 20.0 / 25);
+        t.box.h = 20;
+        t.speed = 20;
+        t.vel = (struct cw_point){0, 20};
+        step(&w, f, &t, 1);
+    }
+    cw_rules_counts(w.rules, CW_RULE_SPEEDING, &v, &c);
+    assert_int_equal(v + c, 2);
     world_free(&w);
 }
 

@@ -627,6 +627,14 @@ class EventEval(unittest.TestCase):
         code, rows, _ = self.score([{"type": "red_light", "time_s": truth[-1]["time_s"] + 3}],
                                    "--tolerance-s=2")
         self.assertEqual({r["type"]: r for r in rows}["red_light"]["fn"], 2)
+        # a detection that lasted (first_ms..last_ms) matches a true instant within its span
+        t = truth[0]["time_s"]
+        span = [{"type": "red_light", "time_s": t - 6, "first_ms": 1000, "last_ms": 6500}]
+        code, rows, _ = self.score(span, "--tolerance-s=1")
+        self.assertEqual({r["type"]: r for r in rows}["red_light"]["tp"], 1)
+        span[0]["last_ms"] = 4000  # ends 2 s before the true instant: beyond the tolerance
+        code, rows, _ = self.score(span, "--tolerance-s=1")
+        self.assertEqual({r["type"]: r for r in rows}["red_light"]["tp"], 0)
 
     def test_bad_truth_files(self):
         path = os.path.join(self.out, "bad-truth.json")

@@ -178,6 +178,93 @@ static void test_ground_plane(void **state)
     cw_tracker_free(t);
 }
 
+static struct cw_detection on_ground(double x, double y, double w, double h, double gx, double gy)
+{
+    struct cw_detection d = det(x, y, w, h, 0.9f);
+    d.has_ground = true;
+    d.ground = (struct cw_point){gx, gy};
+    d.ground_sigma_m = 0.1f;
+    return d;
+}
+
+/* A rider passes a waiting car and touches it in the picture: for 30 frames the detector sees one
+ * blob covering both. Both are held on their predictions and keep their identities; the rider
+ * comes out of the merge ahead of where its box's straight line put it and is found again on the
+ * ground. */
+static void test_merged_road_users(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int car = -1, rider = -1;
+    (void)state;
+    for (int f = 0; f < 100; f++) {
+        /* the car stands at x 400..520; the rider rides left to right at 4 px (0.2 m) a frame,
+         * nearer the camera (lower in the picture) */
+        double rx = 300 + 4 * f, gx = 2 + 0.2 * f;
+        struct cw_detection d[2] = {on_ground(400, 300, 120, 80, 10, 8),
+                                    on_ground(rx, 330, 30, 70, gx, 8)};
+        int nd = 2;
+        if (f >= 20 && f < 50) { /* merged: one box around both */
+            double x0 = fmin(400, rx), x1 = fmax(520, rx + 30);
+            d[0] = on_ground(x0, 300, x1 - x0, 100, 10, 8);
+            nd = 1;
+        }
+        if (f >= 50 && f < 54)
+            nd = 1;  /* the rider is hidden a little longer */
+        if (f >= 54) /* and comes out 30 px further on than a straight line says */
+            d[1] = on_ground(rx + 30, 330, 30, 70, gx, 8);
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+            bool is_rider = out[i].box.w < 60;
+            int *id = is_rider ? &rider : &car;
+            if (*id < 0)
+                *id = out[i].id;
+            assert_int_equal(out[i].id, *id);
+            if (!is_rider) /* the car's box does not swallow the rider */
+                assert_true(out[i].box.w < 140);
+        }
+        if (f == 45) { /* held: both reported, the rider where it should be on the ground */
+            assert_int_equal(n, 2);
+            for (int i = 0; i < n; i++)
+                if (out[i].id == rider)
+                    assert_true(fabs(out[i].ground.x - gx) < 0.5);
+        }
+    }
+    assert_true(car > 0 && rider > 0 && car != rider);
+    cw_tracker_free(t);
+}
+
+/* Seen from behind, a rider is as narrow and tall as a walker: at 6 m/s it is voted a two-wheeler.
+ */
+static void test_fast_pedestrian_is_a_rider(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 40; f++) {
+        struct cw_detection d = on_ground(300, 400 - 3 * f, 25, 70, 3, 10 + 0.24 * f);
+        d.cls = CW_CLASS_PEDESTRIAN;
+        d.cls_conf = 0.9f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].cls, CW_CLASS_TWO_WHEELER);
+    cw_tracker_free(t);
+    /* at walking pace it stays a pedestrian */
+    t = make();
+    for (int f = 0; f < 40; f++) {
+        struct cw_detection d = on_ground(300, 400 - f, 25, 70, 3, 10 + 0.06 * f);
+        d.cls = CW_CLASS_PEDESTRIAN;
+        d.cls_conf = 0.9f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].cls, CW_CLASS_PEDESTRIAN);
+    cw_tracker_free(t);
+}
+
 /* A rider crosses a waiting area 4 m deep at 2.5 m/s: 1.6 s inside. One image pixel is 1 cm on the
  * ground here, so the image and ground placements must agree. */
 static void ride_through_zone(bool ground)
@@ -276,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_ground_plane),
         cmocka_unit_test(test_attribute_votes),
         cmocka_unit_test(test_time_in_zones),
+        cmocka_unit_test(test_merged_road_users),
+        cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

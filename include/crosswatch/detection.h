@@ -56,7 +56,10 @@ struct cw_scene;
 /* Places @d on the ground from its box through @scene's homography: the foot point
  * (bottom-centre), the box's width on the ground at the foot, and ground_sigma_m, how far the foot
  * point moves for @pixel_err full-resolution pixels of error up the picture. Leaves has_ground
- * false when the foot point does not map (above the horizon). */
-void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err);
+ * false when the foot point does not map (above the horizon), or when the box reaches the bottom
+ * of the picture (@image_h high; 0: not known), where the road user's foot is cut off: a car
+ * entering at the bottom edge would seem to stand still there. */
+void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err,
+                         double image_h);
 
 #endif

@@ -21,6 +21,7 @@ struct cw_event_rec {
     int actor;     /* truth: the actor; detections: the track, or -1 */
     int frame;     /* 0-based frame, or -1 when only the time is known */
     double time_s; /* stream time */
+    double span_s; /* detections: how long the violation lasted from time_s (last_ms − first_ms) */
     bool has_box;
     double x, y, w, h;
 };
@@ -59,7 +60,9 @@ int cw_event_truth_parse(const char *text, size_t len, const char *path, bool lo
                          struct cw_event_set *truth, double *fps, struct cw_event_set *boxes);
 
 /* Reads detected events: JSON lines, or one JSON array, of objects with "type" (or "rule"),
- * "time_s" (or "frame" with @fps), optional "frame", "box": [x, y, w, h] and "track". */
+ * "time_s" (or "frame" with @fps), optional "frame", "box": [x, y, w, h], "track", and
+ * "first_ms"/"last_ms" (the event then spans time_s to time_s + their difference: a true
+ * instant anywhere in it, within the tolerance, matches). */
 int cw_event_detections_load(const char *path, double fps, struct cw_event_set *out);
 int cw_event_detections_parse(const char *text, size_t len, const char *name, double fps,
                               struct cw_event_set *out);

@@ -32,7 +32,7 @@ struct cw_motion_config {
     double relight;       /* global gain changes larger than this fraction are compensated */
     int min_area;         /* blobs smaller than this (analysis pixels) are dropped */
     int max_blobs;        /* at most this many blobs per frame (the largest) */
-    int merge_gap;        /* blobs overlapping across and this close vertically are merged */
+    int merge_gap;        /* blobs overlapping across whose pixels come this close are merged */
     double bootstrap_s;   /* at start, learn everything for this long (no ghosts) */
 };
 

@@ -13,6 +13,12 @@
  * track also runs a constant-velocity Kalman filter on the ground plane — position in metres,
  * velocity in m/s — that gates association by ground distance and gives speed, and it keeps the
  * recent ground trajectory for the rules. MOTChallenge data (`crosswatch mot`) has no ground.
+ *
+ * A model-free detector sees two road users that touch in the picture as one blob. When one
+ * confident detection covers the predicted boxes of two or more established tracks that were
+ * each seen in the frame before and move differently on the ground (a rider passing a waiting
+ * car), each is held on its own prediction for up to hold_s instead of one taking the merged
+ * box and the other being lost.
  * A tracker owns its tracks; one thread uses it at a time.
  */
 #ifndef CROSSWATCH_TRACKER_H
@@ -41,6 +47,8 @@ struct cw_tracker_config {
     bool report_detection; /* report the matched detection's box rather than the filtered one */
     int max_detections; /* per frame; beyond it only the highest scores are used (bounded work) */
     double gate_m;      /* with ground points: no match farther than this from the prediction */
+    double hold_s;      /* road users merged into one detection are held on their predictions
+                         * for up to this long (needs ground points; 0: off) */
 };
 
 /* The option table (defaults, ranges, help) for struct cw_tracker_config. */

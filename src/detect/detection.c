@@ -22,11 +22,14 @@ int cw_class_parse(const char *name)
     return -1;
 }
 
-void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err)
+void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err,
+                         double image_h)
 {
     struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
     struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
     d->has_ground = false;
+    if (image_h > 0 && foot.y >= image_h - pixel_err)
+        return;
     if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
         return;
     d->has_ground = true;

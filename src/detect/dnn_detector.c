@@ -517,7 +517,7 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
     if (scene)
         for (int i = 0; i < n; i++)
             /* a box's bottom edge is good to about two pixels of the network's input */
-            cw_detection_locate(&out[i], scene, 2 / d->scale);
+            cw_detection_locate(&out[i], scene, 2 / d->scale, d->rh / d->scale);
     return n;
 }
 

@@ -125,13 +125,20 @@ const struct cw_option cw_motion_options[] = {
      100,
      NULL,
      "px",
-     "blobs overlapping across and this close up and down are one road user"},
+     "blobs overlapping across whose pixels come this close are one road user"},
     {NULL},
 };
 
 /* A horizontal run of foreground pixels [x0, x1) in row y, and its provisional label. */
 struct run {
     int32_t x0, x1, y, label;
+};
+
+/* A connected component before pieces of one road user are joined: its bounds, its runs (a list
+ * in row order through run_next) and its union-find parent among pieces. */
+struct piece {
+    struct cw_blob b;
+    int32_t label, head, tail, up;
 };
 
 struct cw_motion {
@@ -147,8 +154,10 @@ struct cw_motion {
     uint8_t *scratch; /* morph's row pass */
     struct run *runs; /* one frame's runs of foreground, row by row */
     int runs_cap;
-    int32_t *parent;     /* union-find */
-    struct cw_blob *acc; /* per-label accumulators */
+    int32_t *run_next;     /* next run of the same piece */
+    int32_t *parent;       /* union-find over labels */
+    struct piece *pieces;  /* per-label accumulators, then the components */
+    struct cw_blob *blobs; /* the joined blobs */
     int acc_cap;
     bool started;
     double gain;
@@ -197,11 +206,13 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
+    m->run_next = zalloc((size_t)m->runs_cap * sizeof(int32_t));
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
-    m->acc = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
+    m->pieces = zalloc((size_t)m->acc_cap * sizeof(struct piece));
+    m->blobs = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->scratch || !m->runs || !m->parent ||
-        !m->acc) {
+        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->scratch || !m->runs || !m->run_next ||
+        !m->parent || !m->pieces || !m->blobs) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -231,8 +242,10 @@ void cw_motion_free(struct cw_motion *m)
     free(m->ignore);
     free(m->scratch);
     free(m->runs);
+    free(m->run_next);
     free(m->parent);
-    free(m->acc);
+    free(m->pieces);
+    free(m->blobs);
     free(m);
 }
 
@@ -393,6 +406,40 @@ static int cmp_area_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+static int32_t find_piece(struct piece *p, int32_t x)
+{
+    while (p[x].up != x) {
+        p[x].up = p[p[x].up].up;
+        x = p[x].up;
+    }
+    return x;
+}
+
+static int cmp_top(const void *a, const void *b)
+{
+    int x = ((const struct piece *)a)->b.y0, y = ((const struct piece *)b)->b.y0;
+    return (x > y) - (x < y);
+}
+
+/* Whether some pixel of @p and some pixel of @q are within @gap of each other across and up and
+ * down (both run lists are in row order). */
+static bool pieces_near(const struct cw_motion *m, const struct piece *p, const struct piece *q,
+                        int gap)
+{
+    int32_t from = q->head;
+    for (int32_t i = p->head; i >= 0; i = m->run_next[i]) {
+        const struct run *r = &m->runs[i];
+        while (from >= 0 && m->runs[from].y < r->y - gap)
+            from = m->run_next[from];
+        if (from < 0)
+            return false;
+        for (int32_t j = from; j >= 0 && m->runs[j].y <= r->y + gap; j = m->run_next[j])
+            if (m->runs[j].x0 < r->x1 + gap && r->x0 < m->runs[j].x1 + gap)
+                return true;
+    }
+    return false;
+}
+
 /* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
  * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
  * background costs only the search for the next run. */
@@ -431,11 +478,13 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         prev = start;
         prev_end = nr;
     }
+    /* the components, each with its bounds, in order of their top row */
     for (int32_t l = 1; l < next; l++)
-        m->acc[l] = (struct cw_blob){w, h, -1, -1, 0};
+        m->pieces[l] = (struct piece){{w, h, -1, -1, 0}, l, -1, -1, 0};
     for (int i = 0; i < nr; i++) {
-        const struct run *r = &m->runs[i];
-        struct cw_blob *b = &m->acc[find(m->parent, r->label)];
+        struct run *r = &m->runs[i];
+        r->label = find(m->parent, r->label);
+        struct cw_blob *b = &m->pieces[r->label].b;
         if (r->x0 < b->x0)
             b->x0 = r->x0;
         if (r->x1 - 1 > b->x1)
@@ -449,40 +498,65 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
     int n = 0;
     for (int32_t l = 1; l < next; l++)
         if (m->parent[l] == l)
-            m->acc[n++] = m->acc[l];
-    /* One road user often falls apart into stacked pieces (a bus's dark windows match the
-     * asphalt): merge blobs that overlap across and nearly touch up and down. */
-    for (bool merged = true; merged;) {
-        merged = false;
-        for (int a = 0; a < n && !merged; a++)
-            for (int b = a + 1; b < n; b++) {
-                struct cw_blob *p = &m->acc[a], *q = &m->acc[b];
-                int ox = (p->x1 < q->x1 ? p->x1 : q->x1) - (p->x0 > q->x0 ? p->x0 : q->x0) + 1;
-                int narrow = p->x1 - p->x0 < q->x1 - q->x0 ? p->x1 - p->x0 + 1 : q->x1 - q->x0 + 1;
-                int gap = (p->y0 > q->y1 ? p->y0 - q->y1 : q->y0 > p->y1 ? q->y0 - p->y1 : 0);
-                if (ox * 2 < narrow || gap > m->cfg.merge_gap)
-                    continue;
-                p->x0 = p->x0 < q->x0 ? p->x0 : q->x0;
-                p->y0 = p->y0 < q->y0 ? p->y0 : q->y0;
-                p->x1 = p->x1 > q->x1 ? p->x1 : q->x1;
-                p->y1 = p->y1 > q->y1 ? p->y1 : q->y1;
-                p->area += q->area;
-                m->acc[b] = m->acc[--n];
-                merged = true;
-                break;
-            }
+            m->pieces[n++] = m->pieces[l];
+    qsort(m->pieces, (size_t)n, sizeof(*m->pieces), cmp_top);
+    for (int i = 0; i < n; i++) {
+        m->parent[m->pieces[i].label] = i; /* a root label now names its piece */
+        m->pieces[i].up = i;
     }
-    int kept = 0;
-    for (int i = 0; i < n; i++)
-        if (m->acc[i].area >= m->cfg.min_area)
-            m->acc[kept++] = m->acc[i];
-    n = kept;
-    qsort(m->acc, (size_t)n, sizeof(*m->acc), cmp_area_desc);
+    for (int i = 0; i < nr; i++) {
+        struct piece *p = &m->pieces[m->parent[m->runs[i].label]];
+        m->run_next[i] = -1;
+        if (p->tail >= 0)
+            m->run_next[p->tail] = i;
+        else
+            p->head = i;
+        p->tail = i;
+    }
+    /* One road user often falls apart into stacked pieces (a bus's dark windows match the
+     * asphalt, dark trousers the road): join pieces that overlap across and whose pixels come
+     * within merge_gap of each other. Boxes alone would also join a rider to the bus beside it,
+     * whose box the rider stands in. */
+    const int gap = m->cfg.merge_gap;
+    for (int a = 0; a < n; a++) {
+        const struct cw_blob *p = &m->pieces[a].b;
+        for (int c = a + 1; c < n && m->pieces[c].b.y0 <= p->y1 + gap; c++) {
+            const struct cw_blob *q = &m->pieces[c].b;
+            int ox = (p->x1 < q->x1 ? p->x1 : q->x1) - (p->x0 > q->x0 ? p->x0 : q->x0) + 1;
+            int narrow = p->x1 - p->x0 < q->x1 - q->x0 ? p->x1 - p->x0 + 1 : q->x1 - q->x0 + 1;
+            if (ox * 2 < narrow)
+                continue;
+            int32_t ra = find_piece(m->pieces, a), rc = find_piece(m->pieces, c);
+            if (ra != rc && pieces_near(m, &m->pieces[a], &m->pieces[c], gap))
+                m->pieces[ra > rc ? ra : rc].up = ra < rc ? ra : rc;
+        }
+    }
+    int nb = 0;
+    for (int i = 0; i < n; i++) {
+        int32_t r = find_piece(m->pieces, i);
+        const struct cw_blob *p = &m->pieces[i].b;
+        if (r == i) {
+            m->pieces[i].label = nb; /* the root's blob */
+            m->blobs[nb++] = *p;
+            continue;
+        }
+        struct cw_blob *b = &m->blobs[m->pieces[r].label];
+        b->x0 = p->x0 < b->x0 ? p->x0 : b->x0;
+        b->y0 = p->y0 < b->y0 ? p->y0 : b->y0;
+        b->x1 = p->x1 > b->x1 ? p->x1 : b->x1;
+        b->y1 = p->y1 > b->y1 ? p->y1 : b->y1;
+        b->area += p->area;
+    }
+    n = 0;
+    for (int i = 0; i < nb; i++)
+        if (m->blobs[i].area >= m->cfg.min_area)
+            m->blobs[n++] = m->blobs[i];
+    qsort(m->blobs, (size_t)n, sizeof(*m->blobs), cmp_area_desc);
     if (n > cap)
         n = cap;
     if (n > m->cfg.max_blobs)
         n = m->cfg.max_blobs;
-    memcpy(out, m->acc, sizeof(*out) * (size_t)n);
+    memcpy(out, m->blobs, sizeof(*out) * (size_t)n);
     return n;
 }
 
@@ -837,7 +911,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         if (!scene)
             continue;
         /* a blob's bottom edge is good to a few analysis pixels */
-        cw_detection_locate(d, scene, 3 * sy);
+        cw_detection_locate(d, scene, 3 * sy, full_h);
         if (!d->has_ground)
             continue;
         classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);

@@ -85,6 +85,10 @@ static bool read_event(const cJSON *o, const char *where, double fps, bool truth
         cw_log_error(MOD, "%s: needs time_s or frame", where);
         return false;
     }
+    double first, last;
+    if (!truth && num_of(o, "first_ms", &first) && num_of(o, "last_ms", &last) && last >= first &&
+        last - first < 864e5)
+        e->span_s = (last - first) / 1000;
     if (num_of(o, truth ? "actor" : "track", &v) && fabs(v) < 2e9)
         e->actor = (int)v;
     if (truth && e->actor < 0) {
@@ -372,7 +376,11 @@ int cw_event_evaluate(const struct cw_event_set *truth, const struct cw_event_se
             const struct cw_event_rec *d = &det->ev[di[a]];
             for (int b = 0; b < nt; b++) {
                 const struct cw_event_rec *t = &truth->ev[ti[b]];
-                double dt = fabs(d->time_s - t->time_s), q = -1;
+                /* from the truth's instant to the detection's span */
+                double dt = t->time_s < d->time_s               ? d->time_s - t->time_s
+                            : t->time_s > d->time_s + d->span_s ? t->time_s - d->time_s - d->span_s
+                                                                : 0;
+                double q = -1;
                 if (dt <= cfg->tolerance_s) {
                     if (d->has_box && d->frame >= 0 && boxes->n > 0) {
                         const struct cw_event_rec *g = box_of(boxes, t->actor, d->frame);

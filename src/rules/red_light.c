@@ -1,7 +1,8 @@
 /* red_light: a vehicle or two-wheeler crosses a stop line in its direction while the light has
  * been red for at least grace_s, and then enters the junction (goes on past the far edge of the
  * crosswalk) before green. Dated at the stop-line crossing. Turning right on red is allowed (a
- * crossing that then bears more than TURN_M to the right is not judged). A passage that waited
+ * crossing that then bears more than TURN_M to the right is not judged, and one heading right
+ * of straight on is not judged until it either turns or straightens). A passage that waited
  * at red and crossed on green is counted compliant. */
 #include <math.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #define LANE_RECENT 50   /* frames: in a lane this recently, a crossing belongs to its line */
 #define INTO_M      4.0  /* past the junction's edge by this much, it is in the junction */
 #define TURN_M      2.5  /* this far to the right of where it crossed, it is turning right */
+#define BEARING_DEG 15.0 /* heading this far right of straight on: it may be turning; wait */
+#define MIN_MOVE    0.5  /* m/s: slower than this, the heading says nothing */
 
 struct ctx {
     const struct cw_scene *scene;
@@ -50,6 +53,23 @@ static double right_of(const struct cw_line *l, struct cw_point from, struct cw_
     if (cw__rule_side(l, (struct cw_point){l->ground[0].x + nx, l->ground[0].y + ny}) < 0)
         nx = -nx, ny = -ny;
     return (now.x - from.x) * ny - (now.y - from.y) * nx;
+}
+
+/* Whether the track is heading right of straight on by more than BEARING_DEG (a right turn
+ * under way, which red does not forbid) — judged from the ground velocity. */
+static bool bearing_right(const struct cw_line *l, const struct cw_track_out *t)
+{
+    if (t->speed < MIN_MOVE)
+        return false;
+    double dx = l->ground[1].x - l->ground[0].x, dy = l->ground[1].y - l->ground[0].y;
+    double len = hypot(dx, dy);
+    if (len <= 0)
+        return false;
+    double nx = -dy / len, ny = dx / len;
+    if (cw__rule_side(l, (struct cw_point){l->ground[0].x + nx, l->ground[0].y + ny}) < 0)
+        nx = -nx, ny = -ny;
+    double ahead = t->vel.x * nx + t->vel.y * ny, right = t->vel.x * ny - t->vel.y * nx;
+    return atan2(right, ahead) * 180 / M_PI > BEARING_DEG;
 }
 
 static void process(void *c, const struct cw_rule_input *in, struct rule_out *out)
@@ -102,7 +122,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 } else if (right_of(l, s->mark_at[j], t->ground) >= TURN_M) {
                     s->pending[j] = false; /* turning right: allowed on red */
                     s->done[j] = true;
-                } else if (d >= lr->junction_m + INTO_M) {
+                } else if (d >= lr->junction_m + INTO_M && !bearing_right(l, t)) {
                     cw__rule_emit(out, "red_light", t, s->mark_frame[j], s->mark_ns[j],
                                   s->mark_wall[j], in->wall_ms, s->mark_at[j], &s->mark_box[j],
                                   s->mark_speed[j], s->mark_signal[j], s->mark_age[j]);

@@ -1,4 +1,5 @@
-/* speeding: the average ground speed over the last min_distance_m above the limit plus
+/* speeding: the speed over each min_distance_m stretch along a lane (the distance covered in the
+ * time, capped by the ground filter's speed at the stretch's end) above the limit plus
  * tolerance_pct. The limit is the lane's speed_limit_kmh (or limit_kmh) in motor lanes and
  * two_wheeler_limit_kmh in non-motor lanes (e-bikes: 25 km/h, GB 17761). Judged once per track;
  * every stretch driven within the limit counts as a compliant passage (once per track). */
@@ -42,18 +43,21 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         int lane = cw__rule_lane_at(x->scene, t->ground);
         if (lane < 0 || !s->has_prev || s->done[0]) {
             /* judged only along lanes: start the stretch again */
-            s->acc[0] = s->acc[1] = 0;
+            s->acc[0] = 0;
             s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame, s->mark_wall[0] = in->wall_ms;
             s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
         } else {
-            /* distance from the foot points; speed from the tracker's ground filter, averaged
-             * over the stretch (raw foot points jitter too much far from the camera) */
-            double dt = (in->t_ns - s->mark_ns[1]) / 1e9;
+            /* the stretch's length along the tracker's filtered ground path; its speed is how
+             * far the road user got over the stretch in the time, as a speed trap measures,
+             * but no more than the ground filter's speed at its end: either alone is fooled —
+             * the filter starts from rest when a track begins (a fast car entering the picture
+             * seemed slow over its first 10 m), and a jittery foot point far away adds distance */
             s->acc[0] += hypot(t->ground.x - s->prev.x, t->ground.y - s->prev.y);
-            s->acc[1] += t->speed * (dt > 0 ? dt : 0);
             double secs = (in->t_ns - s->mark_ns[0]) / 1e9;
             if (s->acc[0] >= x->min_m && secs > 0) {
-                double kmh = s->acc[1] / secs * 3.6, lim = limit_kmh(x, lane);
+                double got =
+                    hypot(t->ground.x - s->mark_at[0].x, t->ground.y - s->mark_at[0].y) / secs;
+                double kmh = fmin(got, t->speed) * 3.6, lim = limit_kmh(x, lane);
                 if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100)) {
                     cw__rule_emit(out, "speeding", t, s->mark_frame[0], s->mark_ns[0],
                                   s->mark_wall[0], in->wall_ms, s->mark_at[0], &s->mark_box[0],
@@ -63,12 +67,11 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                     cw__rule_pass(out, "speeding", in->wall_ms);
                     s->done[1] = true;
                 }
-                s->acc[0] = s->acc[1] = 0;
+                s->acc[0] = 0;
                 s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame;
                 s->mark_wall[0] = in->wall_ms, s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
             }
         }
-        s->mark_ns[1] = in->t_ns; /* when this frame was, for the next one's time step */
         s->prev = t->ground;
         s->has_prev = true;
     }

@@ -144,6 +144,16 @@ const struct cw_option cw_tracker_options[] = {
      "m",
      "with ground points: never match farther than this (plus both uncertainties) from where a "
      "track should be"},
+    {"hold_s",
+     CW_OPT_DOUBLE,
+     OFS(hold_s),
+     {.d = 3.0},
+     0,
+     60,
+     NULL,
+     "s",
+     "road users merged into one detection are held on their own predictions for up to this "
+     "long (needs ground points; 0: off)"},
     {"max_detections",
      CW_OPT_INT,
      OFS(max_detections),
@@ -172,6 +182,21 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define TRAJ      64 /* ground positions kept per track */
 #define MAX_ZONES 64 /* zones followed per track (bits of cw_track_out.zones) */
 /* Ground filter: road users change speed by a few m/s²; foot points are good to ~0.5 m. */
+/* merged detections (hold_s): a track inside one covers this much of its predicted box with it,
+ * the detection is this much larger than each, and two of them differ in ground speed by this */
+#define HOLD_COVER 0.6
+#define HOLD_GROW  1.15
+#define HOLD_DV    1.0
+#define HOLD_MAX   8 /* tracks held in one detection at most */
+
+/* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
+#define WALK_MAX   3.5
+#define SPEED_HITS 5
+
+/* lost tracks found again by ground distance: the gate, and how it widens while unseen */
+#define REFIND_M       1.0
+#define REFIND_M_PER_S 1.0
+
 #define G_ACCEL 3.0
 #define G_MEAS  0.5
 
@@ -183,6 +208,8 @@ struct track {
     struct cw_box obs;    /* last observed box */
     int obs_frame;
     int hits;
+    int held;    /* frames in a row held on its prediction inside a merged detection */
+    int g_frame; /* frame of the last ground measurement */
     float score;
     bool updated;                       /* matched in the current frame */
     float votes[CW_CLASS_COUNT];        /* class votes, weighted by the detector's confidence */
@@ -512,8 +539,13 @@ static void reupdate(struct cw_tracker *t, struct track *tr, const struct cw_box
 /* Counts @d's class and attributes towards what @tr is. */
 static void vote(struct track *tr, const struct cw_detection *d)
 {
-    if (d->cls > CW_CLASS_UNKNOWN && d->cls < CW_CLASS_COUNT)
-        tr->votes[d->cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    int cls = d->cls;
+    /* from behind, a rider is as narrow and tall as a person on foot; speed tells them apart */
+    if (cls == CW_CLASS_PEDESTRIAN && tr->has_g && tr->hits >= SPEED_HITS &&
+        hypot(tr->g[0].v, tr->g[1].v) > WALK_MAX)
+        cls = CW_CLASS_TWO_WHEELER;
+    if (cls > CW_CLASS_UNKNOWN && cls < CW_CLASS_COUNT)
+        tr->votes[cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
     for (int k = 0; k < CW_ATTR_COUNT; k++)
         if (d->attr[k] == CW_ATTR_NO || d->attr[k] == CW_ATTR_YES) {
             tr->attr_votes[k][d->attr[k] == CW_ATTR_YES] += d->score > 0 ? d->score : 0.5f;
@@ -539,10 +571,34 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
             g_update(tr, d->ground, d->ground_sigma_m);
         else
             g_init(tr, d->ground);
+        tr->g_frame = t->frame;
         remember(tr, t->frame);
     }
     if (tr->state == LOST)
         tr->state = TRACKED;
+}
+
+/* Solves the assignment on t->cost (@nt tracks × @nd detections) and applies the matches below
+ * NO_MATCH; with @confirm, tentative tracks with enough hits are confirmed. Matched entries are
+ * set to -1 in both lists. */
+static int settle(struct cw_tracker *t, int *ti, int nt, struct cw_detection *dets, int *di, int nd,
+                  bool confirm)
+{
+    if (cw_assign_solve(t->as, t->cost, nt, nd, t->match) < 0)
+        return CW_ENOMEM;
+    for (int a = 0; a < nt; a++) {
+        int b = t->match[a];
+        if (b < 0 || t->cost[(size_t)a * nd + b] >= NO_MATCH)
+            continue;
+        struct track *tr = &t->tr[ti[a]];
+        apply_match(t, tr, &dets[di[b]]);
+        tr->held = 0;
+        if (confirm && tr->hits >= t->cfg.confirm_hits)
+            tr->state = TRACKED;
+        ti[a] = -1;
+        di[b] = -1;
+    }
+    return 0;
 }
 
 /* One association round: tracks @ti[0..nt) against detections @di[0..nd) by overlap; pairs
@@ -571,20 +627,107 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
             t->cost[(size_t)a * nd + b] = o >= min_iou && near ? 1 - sim : NO_MATCH;
         }
     }
-    if (cw_assign_solve(t->as, t->cost, nt, nd, t->match) < 0)
-        return CW_ENOMEM;
-    for (int a = 0; a < nt; a++) {
-        int b = t->match[a];
-        if (b < 0 || t->cost[(size_t)a * nd + b] >= NO_MATCH)
+    return settle(t, ti, nt, dets, di, nd, confirm);
+}
+
+/* The share of @a's area that lies inside @b. */
+static double cover(const struct cw_box *a, const struct cw_box *b)
+{
+    double w = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
+    double h = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
+    return w > 0 && h > 0 && a->w * a->h > 0 ? w * h / (a->w * a->h) : 0;
+}
+
+/* Before association: a confident detection that covers the predicted boxes of several
+ * established tracks moving differently is two or more road users merged into one blob. Each of
+ * them is held on its own prediction (a box, no ground measurement, no class vote) and the
+ * detection is used up. Matched entries are set to -1 in both lists. */
+static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_detection *dets,
+                        int *di, int nd)
+{
+    int max_held = (int)lround(t->cfg.hold_s * t->cfg.fps), eligible = 0;
+    if (max_held <= 0)
+        return;
+    for (int a = 0; a < nt && eligible < 2; a++)
+        eligible += t->tr[ti[a]].has_g && t->tr[ti[a]].state == TRACKED;
+    if (eligible < 2) /* image-plane tracking (MOTChallenge): nothing to hold */
+        return;
+    for (int b = 0; b < nd; b++) {
+        const struct cw_detection *d = &dets[di[b]];
+        double area = d->box.w * d->box.h;
+        int in[HOLD_MAX], nin = 0;
+        double vmin[2] = {INFINITY, INFINITY}, vmax[2] = {-INFINITY, -INFINITY};
+        for (int a = 0; a < nt && nin < HOLD_MAX; a++) {
+            if (ti[a] < 0)
+                continue;
+            const struct track *tr = &t->tr[ti[a]];
+            if (tr->state != TRACKED || !tr->has_g || tr->obs_frame != t->frame - 1 ||
+                tr->hits < 2 * t->cfg.confirm_hits || tr->held >= max_held)
+                continue;
+            struct cw_box pb = kf_box(tr->kf);
+            if (area < HOLD_GROW * pb.w * pb.h || cover(&pb, &d->box) < HOLD_COVER)
+                continue;
+            /* a track with a detection of its own that fits it better is not merged */
+            double own = cw_box_iou(&pb, &d->box);
+            bool better = false;
+            for (int e = 0; e < nd && !better; e++)
+                better = e != b && di[e] >= 0 && cw_box_iou(&pb, &dets[di[e]].box) > own;
+            if (better)
+                continue;
+            in[nin++] = a;
+            for (int k = 0; k < 2; k++) {
+                vmin[k] = fmin(vmin[k], tr->g[k].v);
+                vmax[k] = fmax(vmax[k], tr->g[k].v);
+            }
+        }
+        if (nin < 2 || hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) < HOLD_DV)
             continue;
-        struct track *tr = &t->tr[ti[a]];
-        apply_match(t, tr, &dets[di[b]]);
-        if (confirm && tr->hits >= t->cfg.confirm_hits)
-            tr->state = TRACKED;
-        ti[a] = -1;
+        for (int k = 0; k < nin; k++) {
+            struct track *tr = &t->tr[ti[in[k]]];
+            tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
+            struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
+            int held = tr->held;
+            apply_match(t, tr, &h);
+            tr->held = held + 1;
+            ti[in[k]] = -1;
+        }
         di[b] = -1;
     }
-    return 0;
+}
+
+/* Tracks lost while held in a merged detection (hold_merged) against the confident detections
+ * nobody claimed, by ground distance: a road user that comes out of a merge somewhere its box's
+ * straight-line prediction did not expect is still where its ground motion says, and keeps its
+ * identity. (Tried for every lost track, it gave people in a crowd each other's identities.) The
+ * gate is REFIND_M plus REFIND_M_PER_S for each second without a ground measurement (at most
+ * gate_m); a detection of a class two sizes away does not match. Matched entries are set to -1. */
+static int refind_on_ground(struct cw_tracker *t, int *ti, int nt, struct cw_detection *dets,
+                            int *di, int nd)
+{
+    if (nt == 0 || nd == 0)
+        return 0;
+    int err = reserve(t, nt, nd);
+    if (err)
+        return err;
+    for (int a = 0; a < nt; a++) {
+        const struct track *tr = &t->tr[ti[a]];
+        double unseen_s = (t->frame - tr->g_frame) / t->cfg.fps; /* holds included */
+        double gate = fmin(t->cfg.gate_m, REFIND_M + REFIND_M_PER_S * unseen_s);
+        int cls = CW_CLASS_UNKNOWN;
+        for (int c = 1; c < CW_CLASS_COUNT; c++)
+            if (tr->votes[c] > tr->votes[cls])
+                cls = c;
+        for (int b = 0; b < nd; b++) {
+            const struct cw_detection *d = &dets[di[b]];
+            double dist = d->has_ground ? hypot(d->ground.x - tr->g[0].x, d->ground.y - tr->g[1].x)
+                                        : INFINITY;
+            /* classes are told apart by size, and neighbours in size are often confused */
+            bool other =
+                cls != CW_CLASS_UNKNOWN && d->cls != CW_CLASS_UNKNOWN && abs(d->cls - cls) > 1;
+            t->cost[(size_t)a * nd + b] = dist <= gate && !other ? dist / gate : NO_MATCH;
+        }
+    }
+    return settle(t, ti, nt, dets, di, nd, false);
 }
 
 /* Drops the -1 entries of a list; returns the new length. */
@@ -619,6 +762,7 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     vote(tr, d);
     if (d->has_ground) {
         g_init(tr, d->ground);
+        tr->g_frame = t->frame;
         remember(tr, t->frame);
     }
     /* tracks seen in the first frame are trusted at once, as ByteTrack does */
@@ -755,6 +899,10 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                 nlost++;
         }
     }
+    /* 0: road users merged into one blob are held on their own predictions */
+    hold_merged(t, trk, ntrk, dets, hi, nhigh);
+    ntrk = compact(trk, ntrk);
+    nhigh = compact(hi, nhigh);
     /* 1: tracked and lost tracks against confident detections */
     err = associate(t, trk, ntrk, dets, hi, nhigh, t->cfg.min_iou_high, t->cfg.score_fusion, false);
     if (err)
@@ -783,6 +931,18 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
     nhigh = compact(hi, nhigh);
     for (int i = 0; i < ntent; i++)
         t->tr[tent[i]].state = REMOVED;
+    /* 4: tracks lost coming out of a merge, on the ground, against the confident detections left */
+    {
+        int nl = 0;
+        for (int i = 0; i < t->n; i++)
+            if (t->tr[i].state == LOST && t->tr[i].has_g && t->tr[i].held > 0 &&
+                t->tr[i].obs_frame < t->frame)
+                tent[nl++] = i;
+        err = refind_on_ground(t, tent, nl, dets, hi, nhigh);
+        if (err)
+            goto out_free;
+        nhigh = compact(hi, nhigh);
+    }
     /* new tracks from confident detections nobody claimed */
     for (int i = 0; i < nhigh; i++)
         if (dets[hi[i]].score >= t->cfg.new_score && add_track(t, &dets[hi[i]]))

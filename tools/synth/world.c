@@ -438,14 +438,22 @@ static double measured_speed(const struct syn_actor *a)
     return 0;
 }
 
-/* Whether the camera sees the actor's foot: violations are judged only there. */
-static bool in_view(const struct syn_world *w, double x, double y)
+/* A road user shorter than this share of the picture's height (20 px at 720p) is too small for
+ * anyone to judge what it does: a car 130 m up the road. */
+#define JUDGED_FRAC (1.0 / 36)
+
+/* Whether the camera sees the actor's foot, with the actor tall enough in the picture to be
+ * judged: violations are judged only there. */
+static bool in_view(const struct syn_world *w, const struct syn_actor *a)
 {
-    struct cw_point p;
+    struct cw_point p, top;
     if (!w->cam)
         return true;
-    return syn_project(w->cam, x, y, 0, &p) && p.x >= 0 && p.y >= 0 && p.x < w->sc->width &&
-           p.y < w->sc->height;
+    if (!syn_project(w->cam, a->x, a->y, 0, &p) || p.x < 0 || p.y < 0 || p.x >= w->sc->width ||
+        p.y >= w->sc->height)
+        return false;
+    return syn_project(w->cam, a->x, a->y, a->height, &top) &&
+           hypot(p.x - top.x, p.y - top.y) >= JUDGED_FRAC * w->sc->height;
 }
 
 static void check_violations(struct syn_world *w, struct syn_actor *a, int frame, double t,
@@ -455,7 +463,7 @@ static void check_violations(struct syn_world *w, struct syn_actor *a, int frame
     int cls = a->spec->cls;
     double speed = hypot(a->vx, a->vy), hd = a->heading;
 
-    if (!in_view(w, a->x, a->y)) {
+    if (!in_view(w, a)) {
         /* out of sight: nothing can be judged, and what was accumulating starts again */
         a->motor_lane_t = a->motor_lane_d = a->wrong_d = a->stopped_past_t = 0;
         a->hist_n = 0;
