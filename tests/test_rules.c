@@ -135,6 +135,40 @@ static void test_red_light(void **state)
     world_free(&w);
 }
 
+/* Positions the tracker only predicted (a road user held inside another's blob) are not judged:
+ * a car that stopped at the line while hidden does not drive through it on its prediction, and
+ * one seen again past the line is dated where its path between the sightings crossed it. */
+static void test_predicted_positions(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    for (int f = 0; f <= 150; f++) {
+        double y = 10 + f * 0.2; /* crosses the line (y = 20) at frame 50 */
+        struct cw_track_out t = track(7, CW_CLASS_CAR, 12, y);
+        t.predicted = f >= 45 && f < 80;
+        if (t.predicted)
+            t.ground.y = 30; /* the prediction may be anywhere */
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 1);
+    assert_true(w.ev[0].frame >= 48 && w.ev[0].frame <= 52);
+    world_free(&w);
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    for (int f = 0; f <= 150; f++) {
+        double y = fmin(10 + f * 0.2, 19.5); /* stops half a metre before the line */
+        struct cw_track_out t = track(8, CW_CLASS_CAR, 12, y);
+        t.predicted = f >= 40 && f < 80;
+        if (t.predicted)
+            t.ground.y = 10 + f * 0.2; /* its prediction drives on */
+        step(&w, f, &t, 1);
+    }
+    assert_int_equal(w.nev, 0);
+    world_free(&w);
+}
+
 static void test_flicker_counts_once_and_grace(void **state)
 {
     (void)state;
@@ -482,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_flicker_counts_once_and_grace),
         cmocka_unit_test(test_waiting_then_green_is_compliant),
         cmocka_unit_test(test_right_turn_on_red),
+        cmocka_unit_test(test_predicted_positions),
         cmocka_unit_test(test_pedestrian_red),
         cmocka_unit_test(test_no_signal_no_red_events),
         cmocka_unit_test(test_stop_line_away_from_its_lane),

@@ -227,11 +227,14 @@ static void test_merged_road_users(void **state)
         if (f == 45) { /* held: both reported, the rider where it should be on the ground */
             assert_int_equal(n, 2);
             for (int i = 0; i < n; i++)
+                assert_true(out[i].predicted); /* for the rules: not measured now */
+            for (int i = 0; i < n; i++)
                 if (out[i].id == rider)
                     assert_true(fabs(out[i].ground.x - gx) < 0.5);
         }
     }
     assert_true(car > 0 && rider > 0 && car != rider);
+    assert_false(out[0].predicted); /* measured again */
     cw_tracker_free(t);
 }
 

@@ -66,6 +66,7 @@ struct cw_track_out {
     struct cw_point vel;    /* ground velocity, m/s */
     float speed;            /* |vel|, m/s */
     uint64_t zones;         /* bit z: inside the scene's zone z now (cw_tracker_set_zones) */
+    bool predicted;         /* held on its prediction in a merged detection: not measured now */
     /* attributes (enum cw_attr) voted over the detections that carried one, weighted by score
      * (enum cw_attr_value; CW_ATTR_UNKNOWN when none said); the winning share of the votes, and
      * how many detections said */

@@ -2,7 +2,9 @@
  * been red for at least grace_s, and then enters the junction (goes on past the far edge of the
  * crosswalk) before green. Dated at the stop-line crossing. Turning right on red is allowed (a
  * crossing that then bears more than TURN_M to the right is not judged, and one heading right
- * of straight on is not judged until it either turns or straightens). A passage that waited
+ * of straight on is not judged until it either turns or straightens). A road user seen again
+ * past the line after a gap (hidden, or held inside another's blob, when rules do not see it) is
+ * dated where the straight path between its two sightings crosses the line. A passage that waited
  * at red and crossed on green is counted compliant. */
 #include <math.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 
 #define BAND_M      0.3  /* hysteresis: a foot point must be this far on a side to be there */
 #define WAITING_M   15.0 /* within this of the line while red, a road user faced the red */
-#define LANE_RECENT 50   /* frames: in a lane this recently, a crossing belongs to its line */
+#define LANE_RECENT 100  /* frames: in a lane this recently, a crossing belongs to its line */
 #define INTO_M      4.0  /* past the junction's edge by this much, it is in the junction */
 #define TURN_M      2.5  /* this far to the right of where it crossed, it is turning right */
 #define BEARING_DEG 15.0 /* heading this far right of straight on: it may be turning; wait */
@@ -100,17 +102,33 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             if (s->side[j] == -1 && lane && d > -WAITING_M && st.state == CW_LIGHT_RED)
                 s->faced_red[j] = true;
             if (was == -1 && s->side[j] == 1 && lane && !s->done[j]) {
-                if (st.state == CW_LIGHT_RED && st.age_s >= x->grace_s) {
+                /* when it crossed: now, or — seen again after a gap (hidden, or merged with
+                 * another road user) — where the straight path between the two sightings
+                 * meets the line */
+                double f = 1, dp = s->has_prev ? cw__rule_side(l, s->prev) : 0;
+                if (s->has_prev && in->frame - s->prev_frame > 1 && d > dp)
+                    f = dp < 0 ? -dp / (d - dp) : 0; /* on the line (in the band) when last seen */
+                double back_s = (1 - f) * (in->t_ns - s->prev_ns) / 1e9;
+                if (st.state == CW_LIGHT_RED && st.age_s - back_s >= x->grace_s) {
                     /* crossed on red: a violation once it goes on into the junction */
                     s->pending[j] = true;
-                    s->mark_frame[j] = in->frame;
-                    s->mark_ns[j] = in->t_ns;
-                    s->mark_wall[j] = in->wall_ms;
-                    s->mark_at[j] = t->ground;
-                    s->mark_box[j] = t->box;
+                    s->mark_frame[j] =
+                        f < 1 ? s->prev_frame + lround(f * (in->frame - s->prev_frame)) : in->frame;
+                    s->mark_ns[j] = in->t_ns - (int64_t)(back_s * 1e9);
+                    s->mark_wall[j] = in->wall_ms - (int64_t)(back_s * 1e3);
+                    s->mark_at[j] =
+                        f < 1 ? (struct cw_point){s->prev.x + f * (t->ground.x - s->prev.x),
+                                                  s->prev.y + f * (t->ground.y - s->prev.y)}
+                              : t->ground;
+                    s->mark_box[j] =
+                        f < 1 ? (struct cw_box){s->prev_box.x + f * (t->box.x - s->prev_box.x),
+                                                s->prev_box.y + f * (t->box.y - s->prev_box.y),
+                                                s->prev_box.w + f * (t->box.w - s->prev_box.w),
+                                                s->prev_box.h + f * (t->box.h - s->prev_box.h)}
+                              : t->box;
                     s->mark_speed[j] = t->speed;
                     s->mark_signal[j] = st.state;
-                    s->mark_age[j] = (float)st.age_s;
+                    s->mark_age[j] = (float)(st.age_s - back_s);
                 } else if (st.state == CW_LIGHT_GREEN && s->faced_red[j]) {
                     cw__rule_pass(out, "red_light", in->wall_ms);
                     s->done[j] = true;
@@ -132,6 +150,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             }
         }
         s->prev = t->ground;
+        s->prev_box = t->box;
+        s->prev_frame = in->frame, s->prev_ns = in->t_ns, s->prev_wall = in->wall_ms;
         s->has_prev = true;
     }
 }

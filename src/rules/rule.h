@@ -42,7 +42,9 @@ struct track_slot {
     int id; /* 0: free */
     int64_t last_frame;
     bool has_prev;
-    struct cw_point prev;  /* foot point in the previous frame it was seen */
+    struct cw_point prev;                   /* foot point in the previous frame it was seen */
+    struct cw_box prev_box;                 /* … its box */
+    int64_t prev_frame, prev_ns, prev_wall; /* … and when that was */
     int side[8];           /* per line or zone: -1 before / outside, +1 past / inside, 0 unknown */
     bool done[8];          /* already judged (counted once) */
     bool faced_red[8];     /* was waiting while the light was red */
@@ -89,8 +91,8 @@ int cw__rule_crosswalks(const struct cw_scene *scene, int *walks, int *ped_signa
     ((1u << CW_CLASS_CAR) | (1u << CW_CLASS_BUS_TRUCK) | (1u << CW_CLASS_TWO_WHEELER))
 #define RULE_CLASS(c) (1u << (c))
 
-/* The memory of track @t if the rule judges it — placed on the ground, of a class in @classes —
- * or NULL (not judged, or no slot left). */
+/* The memory of track @t if the rule judges it — placed on the ground, measured in this frame
+ * (not only predicted), of a class in @classes — or NULL (not judged, or no slot left). */
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
                                    int64_t frame, unsigned classes);
 

@@ -216,7 +216,11 @@ int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p)
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
                                    int64_t frame, unsigned classes)
 {
-    if (!t->has_ground || t->cls < 0 || t->cls >= CW_CLASS_COUNT || !(classes & (1u << t->cls)))
+    /* nor where the tracker only predicts (held inside a merged blob): a car that stopped at the
+     * line would drive on through it there. Such a track still counts as there for others (a
+     * pedestrian on the crosswalk a car must yield to). */
+    if (!t->has_ground || t->predicted || t->cls < 0 || t->cls >= CW_CLASS_COUNT ||
+        !(classes & (1u << t->cls)))
         return NULL;
     return cw__rule_slot(slots, t->id, frame);
 }

@@ -804,6 +804,7 @@ static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *
         o->speed = (float)hypot(o->vel.x, o->vel.y);
     }
     o->zones = tr->zin;
+    o->predicted = tr->held > 0;
 }
 
 int cw_tracker_predict(struct cw_tracker *t, struct cw_track_out *out, int cap)
