@@ -323,6 +323,37 @@ class Analyze(unittest.TestCase):
         self.assertEqual(hourly, 2)
         self.check_evidence(out)
 
+    def pictures_are_source_frames(self, video, folder):
+        """Each of the three pictures is a frame of the source (below the banner, within JPEG's
+        error), in time order: the two decoded again from the packet ring and the third copied
+        from the live frame."""
+        try:
+            import cv2
+            import numpy as np
+        except ImportError:
+            print("SKIP picture content check: python3-opencv is not installed")
+            return
+        small = (160, 90)
+
+        def grey(img):
+            g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+            return cv2.resize(g, small, interpolation=cv2.INTER_AREA).astype(np.float32)[12:]
+        cap, frames = cv2.VideoCapture(video), []
+        while True:
+            ok, img = cap.read()
+            if not ok:
+                break
+            frames.append(grey(img))
+        frames = np.stack(frames)
+        found = []
+        for pic in ("1-before.jpg", "2-during.jpg", "3-after.jpg"):
+            g = grey(cv2.imread(os.path.join(folder, pic), cv2.IMREAD_GRAYSCALE))
+            diff = np.abs(frames - g).mean(axis=(1, 2))
+            k = int(diff.argmin())
+            self.assertLess(diff[k], 3.0, f"{folder}/{pic} is no frame of {video}")
+            found.append(k)
+        self.assertTrue(found[0] < found[1] < found[2], found)
+
     def check_evidence(self, out):
         """Evidence of each event: three full-resolution pictures, a close-up and a clip of the
         source's own packets from >= 5 s before to >= 3 s after, all hashed and verified; then
@@ -355,6 +386,7 @@ class Analyze(unittest.TestCase):
             self.assertEqual(src_packets[start:start + len(clip)], clip)
             self.assertLessEqual(m["clip"]["from_s"], e["time_s"] - 5 + 0.05, m)
             self.assertGreaterEqual(m["clip"]["to_s"], e["time_s"] + 3 - 0.05, m)
+            self.pictures_are_source_frames(os.path.join(out, "video.mp4"), folder)
         p = cw("verify", analysis)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("no problems", p.stdout)
@@ -452,6 +484,32 @@ class Analyze(unittest.TestCase):
                 for e, t in zip(events, truth):
                     self.assertLess(abs(e["time_s"] - t), 2.0, (name, events, truth))
                 self.assertLess(events[0]["first_ms"], events[1]["first_ms"])
+
+    def test_evidence_at_end_of_input(self):
+        """The input ends between a red-light run and its "after" moment (a second after the
+        crossing): that picture, normally copied from the live frame, is decoded again with the
+        others from the packet ring (the last picture), and the evidence is complete."""
+        out = os.path.join(WORK, "analyze", "short")
+        shutil.rmtree(out, ignore_errors=True)
+        p = synth(os.path.join(SCEN, "red-light-car.json"), out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # the first run crosses at frame 168 and is judged at ~189; "after" would be frame 193
+        short = os.path.join(out, "short.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", os.path.join(out, "video.mp4"),
+                        "-frames:v", "191", "-c", "copy", short], check=True)
+        analysis = os.path.join(out, "analysis")
+        p = cw("analyze", short, "--scene", os.path.join(out, "scene.json"), "--out", analysis,
+               "--json", "--quiet")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["evidence"]["complete"], 1, p.stdout)
+        with open(os.path.join(analysis, "events.jsonl")) as f:
+            (e,) = [json.loads(l) for l in f]
+        folder = os.path.join(analysis, "evidence", e["evidence"])
+        self.assertEqual(sorted(os.listdir(folder)), ["1-before.jpg", "2-during.jpg",
+                                                      "3-after.jpg", "clip.mp4", "offender.jpg"])
+        self.pictures_are_source_frames(short, folder)
+        p = cw("verify", analysis)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_resolution_changes_mid_way(self):
         """A stream that drops from 1280x720 to 640x360 after 6 s (a camera switched to its

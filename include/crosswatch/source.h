@@ -51,6 +51,7 @@ struct cw_source_info {
     double duration_s; /* 0 for live sources or when unknown */
     int64_t bit_rate;  /* bits/s, 0 if unknown */
     bool live;         /* a network source: reconnects instead of ending */
+    bool full_range;   /* the pictures' YUV spans 0-255 (JPEG range); else TV range 16-235 */
 };
 
 struct cw_source_stats {

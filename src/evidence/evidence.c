@@ -135,6 +135,11 @@ struct hist {
 struct job {
     struct cw_event e;
     int64_t t_before, t_on, t_after, t_end; /* steady stream times (cw_frame.time_ns) */
+    /* the "after" picture, copied from the live frame when it passes (NULL until then, or
+     * when memory was short: then it is decoded again with the others) */
+    uint8_t *after;
+    struct cw_canvas after_pic;
+    int64_t after_pts;
 };
 
 struct making;
@@ -226,6 +231,8 @@ void cw_evidence_free(struct cw_evidence *ev)
     if (!ev)
         return;
     cw_font_free(ev->font);
+    for (int i = 0; i < ev->njobs; i++)
+        free(ev->jobs[i].after);
     pthread_mutex_destroy(&ev->lock);
     free(ev->hist);
     free(ev->making);
@@ -255,6 +262,26 @@ void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
         h->b[h->n++] = (struct hist_box){tracks[i].id, tracks[i].cls, tracks[i].box};
     ev->last_index = f->index, ev->last_time_ns = f->time_ns, ev->last_pts_ns = f->pts_ns;
     ev->seen = true;
+    /* a waiting event's "after" moment is now: keep this picture (one copy per event, so the
+     * clip's decoding need not run on to it) */
+    for (int i = 0; i < ev->njobs; i++) {
+        struct job *j = &ev->jobs[i];
+        if (j->after || f->time_ns < j->t_after || !f->plane[0])
+            continue;
+        int cw = (f->width + 1) / 2, ch = (f->height + 1) / 2;
+        size_t ys = (size_t)f->width * f->height, cs = (size_t)cw * ch;
+        if (!(j->after = malloc(ys + 2 * cs)))
+            continue; /* decoded again instead */
+        uint8_t *dst[3] = {j->after, j->after + ys, j->after + ys + cs};
+        for (int p = 0; p < 3; p++) {
+            int pw = p ? cw : f->width, ph = p ? ch : f->height;
+            for (int y = 0; y < ph; y++)
+                memcpy(dst[p] + (size_t)y * pw, f->plane[p] + (size_t)y * f->stride[p], (size_t)pw);
+        }
+        j->after_pic =
+            (struct cw_canvas){{dst[0], dst[1], dst[2]}, {f->width, cw, cw}, f->width, f->height};
+        j->after_pts = f->pts_ns;
+    }
     pthread_mutex_unlock(&ev->lock);
 }
 
@@ -329,7 +356,10 @@ int cw_evidence_request(struct cw_evidence *ev, const struct cw_event *e)
     int64_t gap = (int64_t)(ev->cfg.gap_s * 1e9);
     j->t_on = d ? d->time_ns : (int64_t)(e->time_s * 1e9);
     j->t_before = j->t_on - gap;
-    j->t_after = j->t_on + gap > ev->last_time_ns ? j->t_on + gap : ev->last_time_ns;
+    /* a second after the decisive moment, or — when the rule took longer to be sure — the next
+     * frame, taken live by cw_evidence_observe */
+    j->t_after = j->t_on + gap > ev->last_time_ns ? j->t_on + gap : ev->last_time_ns + 1;
+    j->after = NULL;
     j->t_end = ev->last_time_ns + (int64_t)(ev->cfg.after_s * 1e9);
     if (j->t_end < j->t_after)
         j->t_end = j->t_after;
@@ -414,7 +444,8 @@ static int write_jpeg(struct making *m, const char *name, const struct cw_canvas
     planes[0] = c->plane[0] + (size_t)y * c->stride[0] + x;
     planes[1] = c->plane[1] + (size_t)(y / 2) * c->stride[1] + x / 2;
     planes[2] = c->plane[2] + (size_t)(y / 2) * c->stride[2] + x / 2;
-    int err = cw_jpeg_write_yuv420(path, planes, c->stride, w, h, m->ev->cfg.quality);
+    int err = cw_jpeg_write_yuv420(path, planes, c->stride, w, h, m->ev->cfg.quality,
+                                   !cw_source_get_info(m->ev->src)->full_range);
     return err ? err : note_file(m, name);
 }
 
@@ -577,11 +608,18 @@ static int make(struct cw_evidence *ev, const struct job *j)
         for (int k = 1; k < 3; k++)
             if (stills[k] < stills[k - 1])
                 stills[k] = stills[k - 1];
+        /* with the "after" picture kept live, decoding stops at the decisive one */
+        int ndec = j->after ? 2 : 3;
         snprintf(path, sizeof(path), "%s/clip.mp4", m.dir);
         err = cw_clip_write(ev->src, pts_o - (int64_t)(ev->cfg.before_s * 1e9), pts_e, path, &clip,
-                            stills, 3, on_still, &m);
+                            stills, ndec, on_still, &m);
         if (!err && m.err)
             err = m.err;
+        if (!err && j->after && clip.stills == 2) {
+            struct cw_canvas pic = j->after_pic; /* drawn on: the job's own copy */
+            err = on_still(&m, 2, j->after_pts, &pic);
+            clip.stills += !err;
+        }
         if (!err)
             err = note_file(&m, "clip.mp4");
         if (!err && clip.stills < 3) {
@@ -630,5 +668,6 @@ int cw_evidence_run(struct cw_evidence *ev, bool flush)
             return done;
         if (!make(ev, &j))
             done++;
+        free(j.after);
     }
 }

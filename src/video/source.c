@@ -283,6 +283,9 @@ static int setup_pictures(struct cw_source *src, const AVFrame *f)
     src->pic_w = f->width;
     src->pic_h = f->height;
     src->pic_fmt = f->format;
+    /* pictures converted by swscale come out in TV range */
+    src->info.full_range = borrowable(f->format) &&
+                           (f->format == AV_PIX_FMT_YUVJ420P || f->color_range == AVCOL_RANGE_JPEG);
     src->info.width = f->width;
     src->info.height = f->height;
     src->info.analysis_width = aw;
