@@ -274,6 +274,65 @@ static void test_pieces(void **state)
     cw_motion_free(m);
 }
 
+/* The picture shifted by (-2, +1) pixels (a camera shaking on its pole): the shift is found and
+ * undone, so the road's edges do not light up, and a road user is placed where it stands against
+ * the background. With stabilize 0 the edges do light up. */
+static void shaken(int stabilize, int *fg, int *dx, int *dy, struct cw_blob *blob, int *nblobs)
+{
+    struct cw_motion_config cfg;
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.min_area = 10;
+    cfg.bootstrap_s = 0;
+    cfg.stabilize = stabilize;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_blob b[8];
+    assert_non_null(m);
+    /* a road with strong, irregular texture: grey levels drawn at random for 2x2 blocks */
+    static uint8_t road[W * H];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint32_t k = (uint32_t)(x / 2) * 2654435761u ^ (uint32_t)(y / 2) * 40503u;
+            k ^= k >> 13;
+            k *= 0x5bd1e995u;
+            road[y * W + x] = (uint8_t)(60 + (k >> 8) % 140);
+        }
+    memset(cu, 128, sizeof(cu));
+    memset(cv, 128, sizeof(cv));
+    for (int f = 0; f < 30; f++) {
+        memcpy(pix, road, sizeof(pix));
+        assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+    }
+    /* shifted: pix(x, y) = road(x + 2, y - 1), and a bright square at road (40..47, 20..31) */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int sx = x + 2 < W ? x + 2 : W - 1, sy = y - 1 >= 0 ? y - 1 : 0;
+            bool in = sx >= 40 && sx < 48 && sy >= 20 && sy < 32;
+            pix[y * W + x] = in ? 250 : road[sy * W + sx];
+        }
+    *nblobs = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    *fg = count(m, CW_MOTION_FG);
+    cw_motion_shift(m, dx, dy);
+    if (*nblobs > 0)
+        *blob = b[0];
+    cw_motion_free(m);
+}
+
+static void test_camera_shake(void **state)
+{
+    int fg, dx, dy, n;
+    struct cw_blob b;
+    (void)state;
+    shaken(3, &fg, &dx, &dy, &b, &n);
+    assert_int_equal(dx, -2); /* road (x, y) shows at (x - 2, y + 1) */
+    assert_int_equal(dy, 1);
+    assert_int_equal(n, 1);
+    assert_true(b.x0 == 40 && b.x1 == 47 && b.y0 == 20 && b.y1 == 31);
+    assert_true(fg <= 8 * 12 + 8);
+    shaken(0, &fg, &dx, &dy, &b, &n);
+    assert_true(dx == 0 && dy == 0);
+    assert_true(fg > 500); /* the texture moved: a tenth of the picture and more */
+}
+
 static void test_bad_input(void **state)
 {
     struct log_capture c;
@@ -309,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),
         cmocka_unit_test(test_pieces),
+        cmocka_unit_test(test_camera_shake),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

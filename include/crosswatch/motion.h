@@ -9,6 +9,8 @@
  *    background is measured each frame on background pixels and applied to the model;
  *  - selective update: pixels judged foreground are not learned, so a rider waiting at a red
  *    light stays foreground for absorb_s (120 s by default) before the background takes it in;
+ *  - camera shake (a pole in the wind): the picture's shift against the background is found on
+ *    textured background points each frame and undone before the model sees it;
  *  - an ignore mask (the scene's ignore zones), morphological opening and closing, and connected
  *    components, reported as blobs in analysis-image pixels.
  * Memory is allocated when the detector is made; processing a frame allocates nothing.
@@ -34,6 +36,7 @@ struct cw_motion_config {
     int max_blobs;        /* at most this many blobs per frame (the largest) */
     int merge_gap;        /* blobs overlapping across whose pixels come this close are merged */
     double bootstrap_s;   /* at start, learn everything for this long (no ghosts) */
+    int stabilize;        /* camera shake up to this many pixels is undone (0: off) */
 };
 
 extern const struct cw_option cw_motion_options[];
@@ -64,6 +67,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *grey, const st
 
 /* The last frame's mask (CW_MOTION_BG / _SHADOW / _FG), w × h bytes, rows w apart. */
 const uint8_t *cw_motion_mask(const struct cw_motion *m);
+
+/* The camera shake undone in the last frame: the picture was shifted by (*dx, *dy) analysis
+ * pixels from the background's position. */
+void cw_motion_shift(const struct cw_motion *m, int *dx, int *dy);
 
 /* The global gain applied to the background in the last frame (1 when none). */
 double cw_motion_gain(const struct cw_motion *m);

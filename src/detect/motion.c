@@ -16,6 +16,16 @@
 
 #define MOD "motion"
 
+/* camera shake: grid step and number of the textured points, their least gradient, how many
+ * must be usable, how often they are chosen again (frames), and how much better than staying
+ * put a shift must match */
+#define STAB_STEP       6
+#define STAB_POINTS     1024
+#define STAB_TEXTURE    30.0f
+#define STAB_MIN_POINTS 48
+#define STAB_REFRESH    250
+#define STAB_GAIN       0.8
+
 #define OFS(f) offsetof(struct cw_motion_config, f)
 const struct cw_option cw_motion_options[] = {
     {"learn_s",
@@ -126,6 +136,15 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      "px",
      "blobs overlapping across whose pixels come this close are one road user"},
+    {"stabilize",
+     CW_OPT_INT,
+     OFS(stabilize),
+     {.i = 3},
+     0,
+     16,
+     NULL,
+     "px",
+     "camera shake up to this many analysis pixels each way is undone (0: off)"},
     {NULL},
 };
 
@@ -160,6 +179,13 @@ struct cw_motion {
     struct cw_blob *blobs; /* the joined blobs */
     int acc_cap;
     bool started;
+    /* shake: textured background points (pixel indices), when they were chosen, the shifted
+     * copies of the planes, and the last shift found */
+    int32_t *stab_pts;
+    int nstab;
+    int64_t stab_frame;
+    uint8_t *sg, *su, *sv;
+    int sdx, sdy;
     double gain;
     double elapsed_s; /* stream time seen */
     int64_t frames_seen;
@@ -210,9 +236,13 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
     m->pieces = zalloc((size_t)m->acc_cap * sizeof(struct piece));
     m->blobs = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
+    m->stab_pts = zalloc(STAB_POINTS * sizeof(int32_t));
+    m->sg = zalloc(m->n);
+    m->su = zalloc((size_t)m->cw * m->ch);
+    m->sv = zalloc((size_t)m->cw * m->ch);
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
         !m->raw || !m->tmp || !m->mask || !m->ignore || !m->scratch || !m->runs || !m->run_next ||
-        !m->parent || !m->pieces || !m->blobs) {
+        !m->parent || !m->pieces || !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -246,6 +276,10 @@ void cw_motion_free(struct cw_motion *m)
     free(m->parent);
     free(m->pieces);
     free(m->blobs);
+    free(m->stab_pts);
+    free(m->sg);
+    free(m->su);
+    free(m->sv);
     free(m);
 }
 
@@ -306,6 +340,103 @@ static void start(struct cw_motion *m, const struct cw_image *g, const struct cw
             m->bv[i] = v ? v->data[(size_t)y * v->stride + x] : 128;
         }
     m->started = true;
+}
+
+/* ---- camera shake ---- */
+
+/* Textured points of the background (strong gradient both ways summed), on a sparse grid away
+ * from the border: where a shifted picture differs most from its background. */
+static void choose_points(struct cw_motion *m)
+{
+    const int w = m->w, b = m->cfg.stabilize + 1;
+    m->nstab = 0;
+    for (int y = b; y < m->h - b && m->nstab < STAB_POINTS; y += STAB_STEP)
+        for (int x = b; x < w - b && m->nstab < STAB_POINTS; x += STAB_STEP) {
+            size_t i = (size_t)y * w + x;
+            float gr = fabsf(m->m0[i + 1] - m->m0[i - 1]) + fabsf(m->m0[i + w] - m->m0[i - w]);
+            if (gr >= STAB_TEXTURE)
+                m->stab_pts[m->nstab++] = (int32_t)i;
+        }
+    m->stab_frame = m->frames_seen;
+}
+
+/* Copies plane @src (@sw × @sh, rows @stride apart) shifted by (@dx, @dy) into @dst (rows @sw
+ * apart): dst(x, y) = src(x + dx, y + dy), the border repeated. */
+static void shift_plane(uint8_t *dst, const uint8_t *src, int stride, int sw, int sh, int dx,
+                        int dy)
+{
+    for (int y = 0; y < sh; y++) {
+        int sy = y + dy < 0 ? 0 : y + dy >= sh ? sh - 1 : y + dy;
+        const uint8_t *row = src + (size_t)sy * stride;
+        uint8_t *out = dst + (size_t)y * sw;
+        int x0 = dx < 0 ? -dx : 0, x1 = dx > 0 ? sw - dx : sw; /* where x + dx is inside */
+        if (x0 > sw)
+            x0 = sw;
+        if (x1 < x0)
+            x1 = x0;
+        memset(out, row[0], (size_t)x0);
+        memcpy(out + x0, row + x0 + dx, (size_t)(x1 - x0));
+        memset(out + x1, row[sw - 1], (size_t)(sw - x1));
+    }
+}
+
+/* Finds the shift of @g against the background on the textured points that were background in
+ * the last frame, and returns @g (and @u, @v) shifted back when there is one; the shift must
+ * beat staying put clearly, or nothing moves. */
+static const struct cw_image *stabilize(struct cw_motion *m, const struct cw_image *g,
+                                        const struct cw_image **u, const struct cw_image **v,
+                                        struct cw_image out[3])
+{
+    const int r = m->cfg.stabilize;
+    m->sdx = m->sdy = 0;
+    if (r <= 0)
+        return g;
+    if (m->frames_seen - m->stab_frame >= STAB_REFRESH || !m->nstab)
+        choose_points(m);
+    if (m->nstab < STAB_MIN_POINTS)
+        return g;
+    double best = INFINITY, still = INFINITY;
+    for (int dy = -r; dy <= r; dy++)
+        for (int dx = -r; dx <= r; dx++) {
+            double cost = 0;
+            int used = 0;
+            for (int k = 0; k < m->nstab; k++) {
+                int32_t i = m->stab_pts[k];
+                if (m->mask[i] != CW_MOTION_BG)
+                    continue;
+                int x = i % m->w, y = i / m->w;
+                cost += fabsf(g->data[(size_t)(y + dy) * g->stride + x + dx] - m->m0[i]);
+                used++;
+            }
+            if (used < STAB_MIN_POINTS)
+                return g;
+            if (dx == 0 && dy == 0)
+                still = cost;
+            if (cost < best)
+                best = cost, m->sdx = dx, m->sdy = dy;
+        }
+    if (best >= STAB_GAIN * still)
+        m->sdx = m->sdy = 0;
+    if (!m->sdx && !m->sdy)
+        return g;
+    shift_plane(m->sg, g->data, g->stride, m->w, m->h, m->sdx, m->sdy);
+    out[0] = (struct cw_image){m->w, m->h, m->w, m->sg};
+    if (*u && *v) {
+        int cdx = (int)lround(m->sdx / 2.0), cdy = (int)lround(m->sdy / 2.0);
+        shift_plane(m->su, (*u)->data, (*u)->stride, m->cw, m->ch, cdx, cdy);
+        shift_plane(m->sv, (*v)->data, (*v)->stride, m->cw, m->ch, cdx, cdy);
+        out[1] = (struct cw_image){m->cw, m->ch, m->cw, m->su};
+        out[2] = (struct cw_image){m->cw, m->ch, m->cw, m->sv};
+        *u = &out[1];
+        *v = &out[2];
+    }
+    return &out[0];
+}
+
+void cw_motion_shift(const struct cw_motion *m, int *dx, int *dy)
+{
+    *dx = m->sdx;
+    *dy = m->sdy;
 }
 
 /* The global gain between the picture and its background, from a sparse grid of background
@@ -740,6 +871,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     }
     if (!(dt_s > 0) || dt_s > 10)
         dt_s = 0.04;
+    struct cw_image steady[3];
+    g = stabilize(m, g, &u, &v, steady);
     /* Start-up: what stood in the first frame and moves away in the first seconds must not stay
      * foreground for absorb_s ("ghosts"), so for bootstrap_s the model learns everything, at
      * least as fast as a running average of what it has seen. */
@@ -849,6 +982,18 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         const size_t n = m->n;
         for (size_t i = 0; i < n; i++)
             mk[i] = raw[i] == CW_MOTION_FG ? 255 : 0;
+        /* the band a shift brought in from beyond the picture's edge shows nothing real */
+        int l = m->sdx < 0 ? -m->sdx : 0, rr = m->sdx > 0 ? m->sdx : 0;
+        int t = m->sdy < 0 ? -m->sdy : 0, b = m->sdy > 0 ? m->sdy : 0;
+        for (int y = 0; y < h && (l || rr || t || b); y++) {
+            uint8_t *row = mk + (size_t)y * w;
+            if (y < t || y >= h - b) {
+                memset(row, 0, (size_t)w);
+                continue;
+            }
+            memset(row, 0, (size_t)l);
+            memset(row + w - rr, 0, (size_t)rr);
+        }
     }
     morph(m->tmp, m->mask, m->scratch, w, h, false);
     morph(m->mask, m->tmp, m->scratch, w, h, true);
