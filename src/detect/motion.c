@@ -18,13 +18,14 @@
 
 /* camera shake: grid step and number of the textured points, their least gradient, how many
  * must be usable, how often they are chosen again (frames), and how much better than staying
- * put a shift must match */
+ * put a shift must match; below STAB_STEADY on average, the picture is steady */
 #define STAB_STEP       6
 #define STAB_POINTS     1024
 #define STAB_TEXTURE    30.0f
 #define STAB_MIN_POINTS 48
 #define STAB_REFRESH    250
 #define STAB_GAIN       0.8
+#define STAB_STEADY     6.0 /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
 const struct cw_option cw_motion_options[] = {
@@ -380,6 +381,24 @@ static void shift_plane(uint8_t *dst, const uint8_t *src, int stride, int sw, in
     }
 }
 
+/* Sum of |picture - background| over the textured points that were background in the last frame,
+ * the picture shifted by (@dx, @dy); *@used gets how many points counted. */
+static double shift_cost(const struct cw_motion *m, const struct cw_image *g, int dx, int dy,
+                         int *used)
+{
+    double cost = 0;
+    *used = 0;
+    for (int k = 0; k < m->nstab; k++) {
+        int32_t i = m->stab_pts[k];
+        if (m->mask[i] != CW_MOTION_BG)
+            continue;
+        int x = i % m->w, y = i / m->w;
+        cost += fabsf(g->data[(size_t)(y + dy) * g->stride + x + dx] - m->m0[i]);
+        (*used)++;
+    }
+    return cost;
+}
+
 /* Finds the shift of @g against the background on the textured points that were background in
  * the last frame, and returns @g (and @u, @v) shifted back when there is one; the shift must
  * beat staying put clearly, or nothing moves. */
@@ -395,23 +414,14 @@ static const struct cw_image *stabilize(struct cw_motion *m, const struct cw_ima
         choose_points(m);
     if (m->nstab < STAB_MIN_POINTS)
         return g;
-    double best = INFINITY, still = INFINITY;
+    int used = 0;
+    double still = shift_cost(m, g, 0, 0, &used), best = still;
+    /* a steady picture matches its background to within the noise: no search */
+    if (used < STAB_MIN_POINTS || still < STAB_STEADY * used)
+        return g;
     for (int dy = -r; dy <= r; dy++)
         for (int dx = -r; dx <= r; dx++) {
-            double cost = 0;
-            int used = 0;
-            for (int k = 0; k < m->nstab; k++) {
-                int32_t i = m->stab_pts[k];
-                if (m->mask[i] != CW_MOTION_BG)
-                    continue;
-                int x = i % m->w, y = i / m->w;
-                cost += fabsf(g->data[(size_t)(y + dy) * g->stride + x + dx] - m->m0[i]);
-                used++;
-            }
-            if (used < STAB_MIN_POINTS)
-                return g;
-            if (dx == 0 && dy == 0)
-                still = cost;
+            double cost = dx || dy ? shift_cost(m, g, dx, dy, &used) : INFINITY;
             if (cost < best)
                 best = cost, m->sdx = dx, m->sdy = dy;
         }
