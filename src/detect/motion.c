@@ -3,6 +3,7 @@
 #include "crosswatch/motion.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,14 +371,14 @@ static void shift_plane(uint8_t *dst, const uint8_t *src, int stride, int sw, in
         int sy = y + dy < 0 ? 0 : y + dy >= sh ? sh - 1 : y + dy;
         const uint8_t *row = src + (size_t)sy * stride;
         uint8_t *out = dst + (size_t)y * sw;
-        int x0 = dx < 0 ? -dx : 0, x1 = dx > 0 ? sw - dx : sw; /* where x + dx is inside */
-        if (x0 > sw)
-            x0 = sw;
-        if (x1 < x0)
-            x1 = x0;
-        memset(out, row[0], (size_t)x0);
-        memcpy(out + x0, row + x0 + dx, (size_t)(x1 - x0));
-        memset(out + x1, row[sw - 1], (size_t)(sw - x1));
+        /* [x0, x1): where x + dx falls inside the row; 0 <= x0 <= x1 <= sw */
+        size_t w = (size_t)sw, x0 = dx < 0 ? (size_t)-dx : 0, x1 = dx > 0 ? (size_t)dx : 0;
+        x0 = x0 < w ? x0 : w;
+        x1 = x1 < w ? w - x1 : 0;
+        x1 = x1 > x0 ? x1 : x0;
+        memset(out, row[0], x0);
+        memcpy(out + x0, row + (ptrdiff_t)x0 + dx, x1 - x0);
+        memset(out + x1, row[w - 1], w - x1);
     }
 }
 
