@@ -151,7 +151,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         }
         s->prev = t->ground;
         s->prev_box = t->box;
-        s->prev_frame = in->frame, s->prev_ns = in->t_ns, s->prev_wall = in->wall_ms;
+        s->prev_frame = in->frame, s->prev_ns = in->t_ns;
         s->has_prev = true;
     }
 }

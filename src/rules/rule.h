@@ -42,9 +42,9 @@ struct track_slot {
     int id; /* 0: free */
     int64_t last_frame;
     bool has_prev;
-    struct cw_point prev;                   /* foot point in the previous frame it was seen */
-    struct cw_box prev_box;                 /* … its box */
-    int64_t prev_frame, prev_ns, prev_wall; /* … and when that was */
+    struct cw_point prev;        /* foot point in the previous frame it was seen */
+    struct cw_box prev_box;      /* … its box */
+    int64_t prev_frame, prev_ns; /* … and when that was */
     int side[8];           /* per line or zone: -1 before / outside, +1 past / inside, 0 unknown */
     bool done[8];          /* already judged (counted once) */
     bool faced_red[8];     /* was waiting while the light was red */
