@@ -696,7 +696,8 @@ def run_cameras(n, seconds, video, scene, out):
         proc.wait(120)
     names = ("crosswatch_frames_decoded_total", "crosswatch_frames_analysed_total",
              "crosswatch_frames_dropped_queue_total", "crosswatch_frames_dropped_decoder_total",
-             "crosswatch_events_total", "crosswatch_evidence_complete_total")
+             "crosswatch_events_total", "crosswatch_evidence_complete_total",
+             "crosswatch_evidence_pictures_live_total", "crosswatch_evidence_pictures_decoded_total")
     d = {k: total(m1, k) - total(m0, k) for k in names}
     d["seconds"] = t1 - t0
     d["rss"] = rss

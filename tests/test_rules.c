@@ -135,6 +135,44 @@ static void test_red_light(void **state)
     world_free(&w);
 }
 
+/* What the rules ask evidence to keep (cw_rules_interest): pictures now and then while a car
+ * nears the line on red, the frame it crosses in, and nothing once it is well past (it might
+ * still stop just past the line) or on green. */
+static void test_picture_interest(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "v", "red", 0);
+    int watched = 0, kept = -1, after = 0;
+    for (int f = 0; f <= 150; f++) {
+        struct cw_track_out t = track(7, CW_CLASS_CAR, 12, 10 + f * 0.2);
+        step(&w, f, &t, 1);
+        unsigned in = cw_rules_interest(w.rules);
+        if (f < 50)
+            watched += (in & CW_RULES_WATCH) != 0;
+        if (in & CW_RULES_KEEP) {
+            assert_int_equal(kept, -1); /* once */
+            kept = f;
+        }
+        if (f > 110) /* 12 m past the line: too far to be stopping past it */
+            after += in != 0;
+    }
+    assert_int_equal(w.nev, 1);
+    assert_int_equal(watched, 50);
+    assert_int_equal(kept, (int)w.ev[0].frame);
+    assert_int_equal(after, 0);
+    world_free(&w);
+    world_init(&w);
+    set(&w, "v", "green", 0);
+    for (int f = 0; f <= 150; f++) {
+        struct cw_track_out t = track(7, CW_CLASS_CAR, 12, 10 + f * 0.2);
+        step(&w, f, &t, 1);
+        assert_int_equal(cw_rules_interest(w.rules), 0);
+    }
+    world_free(&w);
+}
+
 /* Positions the tracker only predicted (a road user held inside another's blob) are not judged:
  * a car that stopped at the line while hidden does not drive through it on its prediction, and
  * one seen again past the line is dated where its path between the sightings crossed it. */
@@ -517,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_waiting_then_green_is_compliant),
         cmocka_unit_test(test_right_turn_on_red),
         cmocka_unit_test(test_predicted_positions),
+        cmocka_unit_test(test_picture_interest),
         cmocka_unit_test(test_pedestrian_red),
         cmocka_unit_test(test_no_signal_no_red_events),
         cmocka_unit_test(test_stop_line_away_from_its_lane),

@@ -321,12 +321,29 @@ class Analyze(unittest.TestCase):
         self.assertEqual(len(rows), 2)
         self.assertTrue(all(r[0] == "red_light" and r[2] == "red" for r in rows), rows)
         self.assertEqual(hourly, 2)
+        # the pictures come from frames kept while the cars neared the line on red, crossed it
+        # and went on; one not kept (the second car's "before": the pool was busy) is decoded
+        ev = summary["evidence"]
+        self.assertEqual(ev["pictures_live"] + ev["pictures_decoded"], 6, ev)
+        self.assertGreaterEqual(ev["pictures_live"], 4, ev)
         self.check_evidence(out)
+
+    def test_pictures_decoded_again(self):
+        """--no-live_pictures: nothing is kept live, every picture is decoded again from the
+        packet ring, and they are the same frames of the source."""
+        out, summary, _ = self.analyze("red-light-car", "--no-live_pictures")
+        ev = summary["evidence"]
+        self.assertEqual((ev["complete"], ev["pictures_live"], ev["pictures_decoded"]), (2, 0, 6), ev)
+        with open(os.path.join(out, "analysis", "events.jsonl")) as f:
+            for e in map(json.loads, f):
+                self.pictures_are_source_frames(
+                    os.path.join(out, "video.mp4"),
+                    os.path.join(out, "analysis", "evidence", e["evidence"]))
 
     def pictures_are_source_frames(self, video, folder):
         """Each of the three pictures is a frame of the source (below the banner, within JPEG's
-        error), in time order: the two decoded again from the packet ring and the third copied
-        from the live frame."""
+        error), in time order, whether kept from the live stream or decoded again from the
+        packet ring."""
         try:
             import cv2
             import numpy as np
@@ -487,8 +504,8 @@ class Analyze(unittest.TestCase):
 
     def test_evidence_at_end_of_input(self):
         """The input ends between a red-light run and its "after" moment (a second after the
-        crossing): that picture, normally copied from the live frame, is decoded again with the
-        others from the packet ring (the last picture), and the evidence is complete."""
+        crossing): that picture, normally kept from the live stream, is decoded again from the
+        packet ring (the last picture), and the evidence is complete."""
         out = os.path.join(WORK, "analyze", "short")
         shutil.rmtree(out, ignore_errors=True)
         p = synth(os.path.join(SCEN, "red-light-car.json"), out)
@@ -502,6 +519,7 @@ class Analyze(unittest.TestCase):
                "--json", "--quiet")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["evidence"]["complete"], 1, p.stdout)
+        self.assertEqual(json.loads(p.stdout)["evidence"]["pictures_decoded"], 1, p.stdout)
         with open(os.path.join(analysis, "events.jsonl")) as f:
             (e,) = [json.loads(l) for l in f]
         folder = os.path.join(analysis, "evidence", e["evidence"])

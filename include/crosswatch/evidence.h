@@ -13,8 +13,11 @@
  *    from the source's ring of compressed packets without re-encoding (clip.h);
  *  - with privacy on, public/: copies of the three pictures with people's heads and bystanders
  *    pixelated, for public screens and exports; the originals stay for officers.
- * The pictures are decoded from the clip's own packets when it is cut, so no full-resolution
- * history is held in memory: only the boxes of recent frames are kept.
+ * The pictures are taken from frames kept only while the rules say a road user may become a
+ * violation (cw_rules_interest: a picture a second while one nears a decisive move, the frame
+ * of the decisive moment, the "after" frame of a waiting event), in a pool of a few reused
+ * buffers; no full-resolution history is held. A picture that was not kept (the pool was busy,
+ * the rule gave no warning) is decoded again from the clip's own packets when it is cut.
  *
  * Every file is hashed (SHA-256) into a manifest that the store seals into its chain
  * (store.h, cw_store_set_evidence); an event's evidence is "pending" from the moment it is asked
@@ -30,6 +33,7 @@
 #include "crosswatch/event.h"
 #include "crosswatch/frame.h"
 #include "crosswatch/options.h"
+#include "crosswatch/rules.h"
 #include "crosswatch/tracker.h"
 
 struct cw_evidence_config {
@@ -41,6 +45,7 @@ struct cw_evidence_config {
     char *font;          /* TrueType font for the overlay */
     char *font_fallback; /* for what the font lacks (Chinese site names) */
     bool privacy;        /* also write public/ copies with people pixelated */
+    bool live_pictures;  /* pictures from frames kept live (else all decoded again) */
     char *timezone;      /* overlay clock's IANA zone; "" or NULL: the scene's, else UTC */
 };
 
@@ -61,9 +66,12 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
 void cw_evidence_free(struct cw_evidence *ev);
 
 /* Notes an analysed frame and the tracks reported in it (their boxes are kept for the pictures'
- * overlays, for as long as a clip spans). Allocates nothing. */
+ * overlays, for as long as a clip spans), after the rules have run on it: @interest is
+ * cw_rules_interest (rules.h), which says whether to keep the picture — now and then while a road
+ * user may soon make a decisive move, and at a decisive moment — for the evidence pictures.
+ * Pictures are copied into a small pool of reused buffers, not allocated per frame. */
 void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
-                         const struct cw_track_out *tracks, int n);
+                         const struct cw_track_out *tracks, int n, unsigned interest);
 
 /* Names @e's evidence folder (relative to the root) into e->evidence, before it is written. */
 void cw_evidence_name(const struct cw_evidence *ev, struct cw_event *e);
@@ -80,8 +88,9 @@ int cw_evidence_run(struct cw_evidence *ev, bool flush);
 struct cw_evidence_stats {
     int64_t requested, complete, failed;
     int waiting;
-    double last_ms;      /* time the last evidence took */
-    int64_t files_bytes; /* bytes written */
+    double last_ms;                          /* time the last evidence took */
+    int64_t files_bytes;                     /* bytes written */
+    int64_t pictures_live, pictures_decoded; /* pictures from kept live frames, decoded again */
 };
 void cw_evidence_get_stats(struct cw_evidence *ev, struct cw_evidence_stats *out);
 

@@ -39,6 +39,17 @@ int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct 
                      int cap, struct cw_passage *passages, int pcap, int *npassages);
 
 /* Violations and compliant passages each rule has judged so far (@rule: enum cw_rule_id). */
+/* What the last cw_rules_process wants kept of the picture, for evidence (evidence.h): bits of
+ * CW_RULES_*. Evidence pictures are taken from frames kept only while a rule may need them. */
+enum {
+    CW_RULES_WATCH = 1, /* a road user may soon make a decisive move (nears a stop line on red, a
+                           pedestrian is on a crosswalk, a two-wheeler rides, a vehicle speeds):
+                           keep a picture now and then, for the "before" picture */
+    CW_RULES_KEEP = 2,  /* a decisive moment in this very frame (a crossing on red, an entry, a
+                           violation reported now): keep this picture */
+};
+unsigned cw_rules_interest(const struct cw_rules *r);
+
 void cw_rules_counts(const struct cw_rules *r, int rule, int64_t *violations, int64_t *compliant);
 
 /* Name of the rule behind enum cw_rule_id @rule ("red_light", …), or NULL when it is not built. */

@@ -369,12 +369,13 @@ int cw__cmd_analyze(int argc, char **argv)
             goto out;
         }
         int nt = cw_tracker_update(trk, dets, nb, outs, 512);
-        if (evi)
-            cw_evidence_observe(evi, fr, outs, nt < 0 ? 0 : nt);
         cw_signals_read_frame(sig, fr, fr->time_ns);
         struct cw_rule_input in = {outs,        nt < 0 ? 0 : nt,       sig,
                                    fr->time_ns, fr->wall_ns / 1000000, fr->index};
         int np, ne = cw_rules_process(rules, &in, events, 64, passages, 256, &np);
+        /* after the rules: they say whether this picture may be needed */
+        if (evi)
+            cw_evidence_observe(evi, fr, outs, nt < 0 ? 0 : nt, cw_rules_interest(rules));
         for (int i = 0; i < ne; i++) {
             shown[(nevents + i) % 16] =
                 (struct shown){events[i].box, fr->index + SHOW_EVENT_FRAMES};
@@ -453,12 +454,14 @@ int cw__cmd_analyze(int argc, char **argv)
         cw_evidence_get_stats(evi, &es);
         fprintf(sf,
                 ",\"evidence\":{\"complete\":%" PRId64 ",\"failed\":%" PRId64 ",\"bytes\":%" PRId64
-                "}",
-                es.complete, es.failed, es.files_bytes);
+                ",\"pictures_live\":%" PRId64 ",\"pictures_decoded\":%" PRId64 "}",
+                es.complete, es.failed, es.files_bytes, es.pictures_live, es.pictures_decoded);
         if (!o.json)
-            printf("  evidence: %" PRId64 " complete, %" PRId64 " failed, under %s%s\n",
+            printf("  evidence: %" PRId64 " complete, %" PRId64
+                   " failed, under %s%s (pictures: %" PRId64 " kept live, %" PRId64
+                   " decoded again)\n",
                    es.complete, es.failed, o.evidence_dir ? o.evidence_dir : o.out,
-                   o.evidence_dir ? "" : "/evidence");
+                   o.evidence_dir ? "" : "/evidence", es.pictures_live, es.pictures_decoded);
     }
     fprintf(sf, "}\n");
     if (fclose(sf) != 0) {

@@ -33,6 +33,8 @@
 #define HIST_TRACKS 64   /* boxes kept per frame */
 #define MAX_JOBS    64   /* events waiting for their clip to end */
 #define MAX_FILES   10
+#define KEPT        8 /* live pictures kept at once (3 MB each at 1080p, allocated when first needed) */
+#define HOLD_S      6.0 /* a decisive picture waits this long for its rule to be sure */
 
 #define OFS(f) offsetof(struct cw_evidence_config, f)
 const struct cw_option cw_evidence_options[] = {
@@ -108,6 +110,16 @@ const struct cw_option cw_evidence_options[] = {
      NULL,
      NULL,
      "also write public/ copies of the pictures with people's heads and bystanders pixelated"},
+    {"live_pictures",
+     CW_OPT_BOOL,
+     OFS(live_pictures),
+     {.b = true},
+     0,
+     0,
+     NULL,
+     NULL,
+     "take the pictures from frames kept live while the rules say a road user may become a "
+     "violation (off: decode them all again from the packet ring, as for a picture not kept)"},
     {"timezone",
      CW_OPT_STRING,
      OFS(timezone),
@@ -132,14 +144,25 @@ struct hist {
     struct hist_box b[HIST_TRACKS];
 };
 
+/* A full-resolution picture kept from the live stream for evidence (YUV 4:2:0, owned). Pictures
+ * are kept only while the rules say a road user may become a violation (cw_rules_interest): now
+ * and then while one may soon make a decisive move (the "before" pictures), the frame of a
+ * decisive moment, and the "after" frame of a waiting event. The pool is small and its buffers
+ * are reused, so at 1080p it holds a few pictures, not a history. */
+struct kept {
+    uint8_t *data;
+    size_t cap;
+    struct cw_canvas pic;
+    int64_t index, time_ns, pts_ns; /* index -1: holds nothing usable */
+    int64_t hold_ns;                /* not reused before this stream time */
+    int refs;                       /* waiting events that will draw on it */
+};
+
 struct job {
     struct cw_event e;
     int64_t t_before, t_on, t_after, t_end; /* steady stream times (cw_frame.time_ns) */
-    /* the "after" picture, copied from the live frame when it passes (NULL until then, or
-     * when memory was short: then it is decoded again with the others) */
-    uint8_t *after;
-    struct cw_canvas after_pic;
-    int64_t after_pts;
+    int pic[3]; /* the kept pictures (ev->kept) for before, during, after; -1: decoded again from
+                   the clip's packets when it is made */
 };
 
 struct making;
@@ -163,6 +186,9 @@ struct cw_evidence {
     struct cw_evidence_stats stats;
     struct making *making; /* the event being made (one at a time per camera) */
     struct hist still;     /* the frame a still is drawn from, copied out of the history */
+    struct kept kept[KEPT];
+    int64_t last_watch_ns; /* when the last "before" picture was kept */
+    struct kept scratch;   /* a shared kept picture is drawn on here */
 };
 
 /* What a still callback needs while one event's evidence is made. */
@@ -171,6 +197,7 @@ struct making {
     const struct job *job;
     char dir[4096];
     const char *names[3];
+    int map[3]; /* decoded still k is picture map[k] */
     struct {
         char name[64];
         char sha[CW_SHA256_HEX];
@@ -212,6 +239,9 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
     }
     for (int i = 0; i < HIST; i++)
         ev->hist[i].index = -1;
+    for (int i = 0; i < KEPT; i++)
+        ev->kept[i].index = -1;
+    ev->last_watch_ns = INT64_MIN / 2; /* long ago, without overflowing a difference */
     /* the font is checked now, not at the first violation */
     ev->font_px = cfg->font_px > 0 ? cfg->font_px : 24;
     if (!(ev->font = cw_font_open(ev->cfg.font, ev->cfg.font_fallback, ev->font_px)))
@@ -231,8 +261,9 @@ void cw_evidence_free(struct cw_evidence *ev)
     if (!ev)
         return;
     cw_font_free(ev->font);
-    for (int i = 0; i < ev->njobs; i++)
-        free(ev->jobs[i].after);
+    for (int i = 0; i < KEPT; i++)
+        free(ev->kept[i].data);
+    free(ev->scratch.data);
     pthread_mutex_destroy(&ev->lock);
     free(ev->hist);
     free(ev->making);
@@ -251,8 +282,62 @@ void cw_evidence_get_stats(struct cw_evidence *ev, struct cw_evidence_stats *out
     pthread_mutex_unlock(&ev->lock);
 }
 
+/* Copies picture @f (or @src's) into @k, growing its buffer as needed. False when memory is
+ * short (then the picture is decoded again instead). */
+static bool copy_into(struct kept *k, const uint8_t *plane[3], const int stride[3], int w, int h)
+{
+    int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    size_t ys = (size_t)w * h, cs = (size_t)cw * ch;
+    if (k->cap < ys + 2 * cs) {
+        uint8_t *d = realloc(k->data, ys + 2 * cs);
+        if (!d)
+            return false;
+        k->data = d, k->cap = ys + 2 * cs;
+    }
+    uint8_t *dst[3] = {k->data, k->data + ys, k->data + ys + cs};
+    for (int p = 0; p < 3; p++) {
+        int pw = p ? cw : w, ph = p ? ch : h;
+        for (int y = 0; y < ph; y++)
+            memcpy(dst[p] + (size_t)y * pw, plane[p] + (size_t)y * stride[p], (size_t)pw);
+    }
+    k->pic = (struct cw_canvas){{dst[0], dst[1], dst[2]}, {w, cw, cw}, w, h};
+    return true;
+}
+
+/* Keeps frame @f (once: a picture kept already is held longer), not reused before @hold_ns.
+ * Takes the oldest picture nothing holds, else an empty slot, else — when @steal — the oldest
+ * held one no waiting event needs (a newer decisive moment is likelier to be reported than an
+ * older one). Returns its slot, or -1 (the picture will be decoded again if it is needed). */
+static int keep(struct cw_evidence *ev, const struct cw_frame *f, int64_t hold_ns, bool steal)
+{
+    int best = -1, rank = 4;
+    for (int i = 0; i < KEPT; i++) {
+        struct kept *k = &ev->kept[i];
+        if (k->index == f->index) {
+            if (k->hold_ns < hold_ns)
+                k->hold_ns = hold_ns;
+            return i;
+        }
+        if (k->refs)
+            continue;
+        int r = !k->data ? 1 : k->index < 0 || k->hold_ns <= f->time_ns ? 0 : steal ? 2 : 4;
+        if (r < rank || (r == rank && r != 1 && k->time_ns < ev->kept[best].time_ns))
+            best = i, rank = r;
+    }
+    if (best < 0 || rank > 2 || !f->plane[0])
+        return -1;
+    struct kept *k = &ev->kept[best];
+    const uint8_t *planes[3] = {f->plane[0], f->plane[1], f->plane[2]};
+    if (!copy_into(k, planes, f->stride, f->width, f->height)) {
+        k->index = -1;
+        return -1;
+    }
+    k->index = f->index, k->time_ns = f->time_ns, k->pts_ns = f->pts_ns, k->hold_ns = hold_ns;
+    return best;
+}
+
 void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
-                         const struct cw_track_out *tracks, int n)
+                         const struct cw_track_out *tracks, int n, unsigned interest)
 {
     pthread_mutex_lock(&ev->lock);
     struct hist *h = &ev->hist[f->index % HIST];
@@ -262,26 +347,36 @@ void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
         h->b[h->n++] = (struct hist_box){tracks[i].id, tracks[i].cls, tracks[i].box};
     ev->last_index = f->index, ev->last_time_ns = f->time_ns, ev->last_pts_ns = f->pts_ns;
     ev->seen = true;
-    /* a waiting event's "after" moment is now: keep this picture (one copy per event, so the
-     * clip's decoding need not run on to it) */
+    int64_t gap = (int64_t)(ev->cfg.gap_s * 1e9), hold = (int64_t)(HOLD_S * 1e9);
+    if (!ev->cfg.live_pictures) { /* nothing kept: every picture is decoded again */
+        pthread_mutex_unlock(&ev->lock);
+        return;
+    }
+    /* a waiting event's "after" moment is now: keep this picture for it */
     for (int i = 0; i < ev->njobs; i++) {
         struct job *j = &ev->jobs[i];
-        if (j->after || f->time_ns < j->t_after || !f->plane[0])
+        if (j->pic[2] >= 0 || f->time_ns < j->t_after)
             continue;
-        int cw = (f->width + 1) / 2, ch = (f->height + 1) / 2;
-        size_t ys = (size_t)f->width * f->height, cs = (size_t)cw * ch;
-        if (!(j->after = malloc(ys + 2 * cs)))
-            continue; /* decoded again instead */
-        uint8_t *dst[3] = {j->after, j->after + ys, j->after + ys + cs};
-        for (int p = 0; p < 3; p++) {
-            int pw = p ? cw : f->width, ph = p ? ch : f->height;
-            for (int y = 0; y < ph; y++)
-                memcpy(dst[p] + (size_t)y * pw, f->plane[p] + (size_t)y * f->stride[p], (size_t)pw);
-        }
-        j->after_pic =
-            (struct cw_canvas){{dst[0], dst[1], dst[2]}, {f->width, cw, cw}, f->width, f->height};
-        j->after_pts = f->pts_ns;
+        j->pic[2] = keep(ev, f, f->time_ns, true);
+        if (j->pic[2] >= 0)
+            ev->kept[j->pic[2]].refs++;
     }
+    if (interest & CW_RULES_KEEP) {
+        /* a decisive moment: this picture, and the "before" picture it would have */
+        keep(ev, f, f->time_ns + hold, true);
+        for (int i = 0; i < KEPT; i++) {
+            struct kept *k = &ev->kept[i];
+            if (k->index >= 0 && k->index != f->index &&
+                llabs(k->time_ns - (f->time_ns - gap)) <= gap / 2 + gap / 8 &&
+                k->hold_ns < f->time_ns + hold)
+                k->hold_ns = f->time_ns + hold;
+        }
+    }
+    /* a road user may soon make a decisive move: a picture every gap_s, each held for the
+     * moment a second later */
+    if ((interest & CW_RULES_WATCH) && f->time_ns - ev->last_watch_ns >= gap &&
+        keep(ev, f, f->time_ns + gap + gap / 2, false) >= 0)
+        ev->last_watch_ns = f->time_ns;
     pthread_mutex_unlock(&ev->lock);
 }
 
@@ -359,7 +454,25 @@ int cw_evidence_request(struct cw_evidence *ev, const struct cw_event *e)
     /* a second after the decisive moment, or — when the rule took longer to be sure — the next
      * frame, taken live by cw_evidence_observe */
     j->t_after = j->t_on + gap > ev->last_time_ns ? j->t_on + gap : ev->last_time_ns + 1;
-    j->after = NULL;
+    /* the kept pictures nearest the decisive frame (within a frame) and a second before it
+     * (within half a second) */
+    j->pic[0] = j->pic[1] = j->pic[2] = -1;
+    int64_t bd = INT64_MAX;
+    for (int i = 0; i < KEPT; i++) {
+        const struct kept *k = &ev->kept[i];
+        if (k->index < 0)
+            continue;
+        if (llabs(k->index - e->frame) <= 1 &&
+            (j->pic[1] < 0 ||
+             llabs(k->index - e->frame) < llabs(ev->kept[j->pic[1]].index - e->frame)))
+            j->pic[1] = i;
+        int64_t db = llabs(k->time_ns - j->t_before);
+        if (k->time_ns < j->t_on && db <= gap / 2 + gap / 8 && db < bd)
+            bd = db, j->pic[0] = i;
+    }
+    for (int p = 0; p < 2; p++)
+        if (j->pic[p] >= 0)
+            ev->kept[j->pic[p]].refs++;
     j->t_end = ev->last_time_ns + (int64_t)(ev->cfg.after_s * 1e9);
     if (j->t_end < j->t_after)
         j->t_end = j->t_after;
@@ -557,6 +670,41 @@ static int on_still(void *opaque, int k, int64_t pts_ns, struct cw_canvas *pic)
     return 0;
 }
 
+static int on_decoded(void *opaque, int k, int64_t pts_ns, struct cw_canvas *pic)
+{
+    struct making *m = opaque;
+    return on_still(m, m->map[k], pts_ns, pic);
+}
+
+/* Draws picture @k of the event being made from kept picture @slot, and lets the slot go. A
+ * picture another waiting event also needs is drawn on a copy. */
+static int draw_kept(struct cw_evidence *ev, struct making *m, int k, int slot)
+{
+    pthread_mutex_lock(&ev->lock);
+    struct kept *kp = &ev->kept[slot];
+    struct cw_canvas pic = kp->pic;
+    int64_t pts = kp->pts_ns;
+    bool shared = kp->refs > 1, ok = true;
+    if (shared) {
+        const uint8_t *planes[3] = {pic.plane[0], pic.plane[1], pic.plane[2]};
+        ok = copy_into(&ev->scratch, planes, pic.stride, pic.width, pic.height);
+        pic = ev->scratch.pic;
+        kp->refs--;
+    } else {
+        kp->index = -1; /* drawn on: of no use to another event */
+    }
+    pthread_mutex_unlock(&ev->lock);
+    int err = ok ? on_still(m, k, pts, &pic) : CW_ENOMEM;
+    if (!ok)
+        cw_log_error(MOD, "event %" PRId64 ": out of memory copying a picture", m->job->e.id);
+    if (!shared) {
+        pthread_mutex_lock(&ev->lock);
+        kp->refs--;
+        pthread_mutex_unlock(&ev->lock);
+    }
+    return err;
+}
+
 static int manifest(const struct making *m, const struct cw_clip_result *clip, char *out,
                     size_t cap)
 {
@@ -603,31 +751,51 @@ static int make(struct cw_evidence *ev, const struct job *j)
     pthread_mutex_unlock(&ev->lock);
     if (!err && !found)
         err = CW_ENOENT;
+    bool drawn[3] = {false, false, false};
     if (!err) {
-        int64_t stills[3] = {pts_b, pts_o, pts_a};
+        int64_t when[3] = {pts_b, pts_o, pts_a}, stills[3];
         for (int k = 1; k < 3; k++)
-            if (stills[k] < stills[k - 1])
-                stills[k] = stills[k - 1];
-        /* with the "after" picture kept live, decoding stops at the decisive one */
-        int ndec = j->after ? 2 : 3;
+            if (when[k] < when[k - 1])
+                when[k] = when[k - 1];
+        /* pictures not kept from the live stream are decoded again from the clip's packets */
+        int ndec = 0;
+        for (int k = 0; k < 3; k++)
+            if (j->pic[k] < 0) {
+                m.map[ndec] = k;
+                stills[ndec++] = when[k];
+            }
         snprintf(path, sizeof(path), "%s/clip.mp4", m.dir);
         err = cw_clip_write(ev->src, pts_o - (int64_t)(ev->cfg.before_s * 1e9), pts_e, path, &clip,
-                            stills, ndec, on_still, &m);
+                            stills, ndec, on_decoded, &m);
         if (!err && m.err)
             err = m.err;
-        if (!err && j->after && clip.stills == 2) {
-            struct cw_canvas pic = j->after_pic; /* drawn on: the job's own copy */
-            err = on_still(&m, 2, j->after_pts, &pic);
-            clip.stills += !err;
-        }
+        int got = err ? 0 : clip.stills, live = 0;
+        for (int k = 0; k < 3 && !err; k++)
+            if (j->pic[k] >= 0) {
+                drawn[k] = true;
+                err = draw_kept(ev, &m, k, j->pic[k]);
+                got += !err;
+                live += !err;
+            }
         if (!err)
             err = note_file(&m, "clip.mp4");
-        if (!err && clip.stills < 3) {
+        if (!err && got < 3) {
             cw_log_error(MOD, "event %" PRId64 ": only %d of the 3 pictures could be decoded",
-                         j->e.id, clip.stills);
+                         j->e.id, got);
             err = CW_EFORMAT;
         }
+        pthread_mutex_lock(&ev->lock);
+        ev->stats.pictures_live += live;
+        ev->stats.pictures_decoded += got - live;
+        pthread_mutex_unlock(&ev->lock);
+        clip.stills = got;
     }
+    /* what was kept for pictures not drawn (an error came first) is let go */
+    pthread_mutex_lock(&ev->lock);
+    for (int k = 0; k < 3; k++)
+        if (j->pic[k] >= 0 && !drawn[k])
+            ev->kept[j->pic[k]].refs--;
+    pthread_mutex_unlock(&ev->lock);
     if (!err && !(err = manifest(&m, &clip, text, sizeof(text))))
         err = cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, "complete", text);
     pthread_mutex_lock(&ev->lock);
@@ -668,6 +836,5 @@ int cw_evidence_run(struct cw_evidence *ev, bool flush)
             return done;
         if (!make(ev, &j))
             done++;
-        free(j.after);
     }
 }

@@ -46,6 +46,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             if (in->tracks[i].has_ground && in->tracks[i].cls == CW_CLASS_PEDESTRIAN &&
                 cw_polygon_contains(poly->ground, poly->n, in->tracks[i].ground))
                 walkers[nw++] = in->tracks[i].ground;
+        if (nw > 0)
+            cw__rule_watch(out); /* a vehicle may drive at them */
         for (int i = 0; i < in->ntracks; i++) {
             const struct cw_track_out *t = &in->tracks[i];
             struct track_slot *s = cw__rule_judged(

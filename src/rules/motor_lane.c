@@ -37,6 +37,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             continue;
         if (t->speed * 3.6 > MOTORCYCLE_KMH)
             s->done[2] = true; /* a motorcycle: never judged */
+        if (!s->done[0] && !s->done[2])
+            cw__rule_watch(out); /* a two-wheeler not yet judged may ride into the motor lane */
         int lane = cw__rule_lane_at(x->scene, t->ground);
         int kind = lane >= 0 ? x->scene->lanes[lane].kind : -1;
         /* slot 0: in a motor lane; slot 1: in a non-motor lane */
@@ -48,6 +50,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 continue;
             }
             if (s->count[k]++ == 0) {
+                if (k == 0)
+                    cw__rule_keep(out);
                 s->mark_frame[k] = in->frame, s->mark_ns[k] = in->t_ns;
                 s->mark_wall[k] = in->wall_ms, s->mark_at[k] = t->ground, s->mark_box[k] = t->box;
             } else if (s->has_prev) {

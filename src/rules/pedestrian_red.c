@@ -56,6 +56,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 s->mark_signal[j] = st.state;
                 s->mark_age[j] = (float)st.age_s;
                 s->pending[j] = st.state == CW_LIGHT_RED && st.age_s >= x->grace_s;
+                if (s->pending[j] && now == 1)
+                    cw__rule_keep(out);
                 s->mark_speed[j] = t->speed;
             }
             if (s->count[j] < SETTLE)
@@ -82,8 +84,10 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         }
         /* waiting beside a crosswalk while red counts as facing it */
         for (int j = 0; j < x->nwalks; j++)
-            if (s->side[j] == -1 && st.state == CW_LIGHT_RED)
+            if (s->side[j] == -1 && st.state == CW_LIGHT_RED) {
                 s->faced_red[j] = true;
+                cw__rule_watch(out);
+            }
     }
 }
 

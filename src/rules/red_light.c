@@ -101,6 +101,10 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             bool lane = s->in_lane[j] && in->frame + 1 - s->in_lane[j] <= LANE_RECENT;
             if (s->side[j] == -1 && lane && d > -WAITING_M && st.state == CW_LIGHT_RED)
                 s->faced_red[j] = true;
+            /* not green, and the line within reach in two seconds: it may cross on red */
+            if (s->side[j] == -1 && lane && st.state != CW_LIGHT_GREEN &&
+                d > -fmax(WAITING_M, 2 * t->speed))
+                cw__rule_watch(out);
             if (was == -1 && s->side[j] == 1 && lane && !s->done[j]) {
                 /* when it crossed: now, or — seen again after a gap (hidden, or merged with
                  * another road user) — where the straight path between the two sightings
@@ -112,6 +116,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 if (st.state == CW_LIGHT_RED && st.age_s - back_s >= x->grace_s) {
                     /* crossed on red: a violation once it goes on into the junction */
                     s->pending[j] = true;
+                    cw__rule_keep(out);
                     s->mark_frame[j] =
                         f < 1 ? s->prev_frame + lround(f * (in->frame - s->prev_frame)) : in->frame;
                     s->mark_ns[j] = in->t_ns - (int64_t)(back_s * 1e9);

@@ -20,7 +20,21 @@ struct rule_out {
     int np, pcap;
     const char *site, *camera;
     int64_t violations, compliant; /* running totals, for reporting */
+    unsigned interest;             /* CW_RULES_* this frame */
 };
+
+/* @out's frame may come before a decisive move of a road user (cw_rules_interest). */
+static inline void cw__rule_watch(struct rule_out *out)
+{
+    out->interest |= CW_RULES_WATCH;
+}
+
+/* @out's frame holds a decisive moment that may become a violation (a violation reported and
+ * dated in the same frame sets it too). */
+static inline void cw__rule_keep(struct rule_out *out)
+{
+    out->interest |= CW_RULES_KEEP;
+}
 
 struct rule_desc {
     const char *name; /* as in the scene file's "rules" */

@@ -35,6 +35,7 @@ struct cw_rules {
     char site[CW_EVENT_ID_MAX], camera[CW_EVENT_ID_MAX];
     double min_h;                /* boxes lower than this (scene pixels) are not judged */
     struct cw_track_out *judged; /* the frame's tracks big enough to judge, JUDGED_MAX */
+    unsigned interest;           /* the last frame's CW_RULES_* */
 };
 
 const char *cw_rules_name(int rule)
@@ -89,7 +90,7 @@ void cw_rules_free(struct cw_rules *r)
 int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct cw_event *events,
                      int cap, struct cw_passage *passages, int pcap, int *npassages)
 {
-    struct rule_out out = {events, 0, cap, passages, 0, pcap, r->site, r->camera, 0, 0};
+    struct rule_out out = {events, 0, cap, passages, 0, pcap, r->site, r->camera, 0, 0, 0};
     struct cw_rule_input big = *in;
     big.tracks = r->judged;
     big.ntracks = 0;
@@ -103,7 +104,17 @@ int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct 
         r->inst[i].compliant += out.np - p0;
     }
     *npassages = out.np;
+    /* a violation dated in the frame it is reported in: this is its "during" picture */
+    for (int i = 0; i < out.n; i++)
+        if (events[i].frame == in->frame)
+            out.interest |= CW_RULES_KEEP;
+    r->interest = out.interest;
     return out.n;
+}
+
+unsigned cw_rules_interest(const struct cw_rules *r)
+{
+    return r->interest;
 }
 
 void cw_rules_counts(const struct cw_rules *r, int rule, int64_t *violations, int64_t *compliant)
@@ -298,7 +309,9 @@ void cw__rule_attr_process(struct rule_attr *x, const char *rule, const struct c
             cw__rule_judged(x->slots, t, in->frame, RULE_CLASS(CW_CLASS_TWO_WHEELER));
         if (!s || s->done[0])
             continue;
-        if (!s->has_prev) { /* first seen: the event will span from here */
+        if (t->attr_seen[x->attr] > 0)
+            cw__rule_watch(out); /* its attribute is being judged */
+        if (!s->has_prev) {      /* first seen: the event will span from here */
             s->has_prev = true;
             s->mark_frame[0] = in->frame, s->mark_ns[0] = in->t_ns, s->mark_wall[0] = in->wall_ms;
             s->mark_at[0] = t->ground;

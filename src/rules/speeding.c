@@ -41,11 +41,18 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         if (!s)
             continue;
         int lane = cw__rule_lane_at(x->scene, t->ground);
+        /* over the limit by the filter's speed: its stretch may show it */
+        bool fast = lane >= 0 && !s->done[0] && limit_kmh(x, lane) > 0 &&
+                    t->speed * 3.6 > limit_kmh(x, lane) * (1 + x->set->tolerance_pct / 100);
+        if (fast)
+            cw__rule_watch(out);
         if (lane < 0 || !s->has_prev || s->done[0]) {
             /* judged only along lanes: start the stretch again */
             s->acc[0] = 0;
             s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame, s->mark_wall[0] = in->wall_ms;
             s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
+            if (fast)
+                cw__rule_keep(out);
         } else {
             /* the stretch's length along the tracker's filtered ground path; its speed is how
              * far the road user got over the stretch in the time, as a speed trap measures,
@@ -68,6 +75,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                     s->done[1] = true;
                 }
                 s->acc[0] = 0;
+                if (fast && !s->done[0])
+                    cw__rule_keep(out);
                 s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame;
                 s->mark_wall[0] = in->wall_ms, s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
             }

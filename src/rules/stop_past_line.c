@@ -57,7 +57,11 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                            front < BEYOND_M && front > -15;
             /* 0: not waiting at red; 1: stopped past the line; 2: stopped behind it */
             int where = !waiting ? 0 : front >= x->past_m ? 1 : 2;
+            if (near && st.state != CW_LIGHT_GREEN && front < BEYOND_M && front > -15)
+                cw__rule_watch(out);
             if (where != s->side[j]) {
+                if (where == 1)
+                    cw__rule_keep(out);
                 s->side[j] = where;
                 s->mark_frame[j] = in->frame, s->mark_ns[j] = in->t_ns;
                 s->mark_wall[j] = in->wall_ms, s->mark_at[j] = t->ground;

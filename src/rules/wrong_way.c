@@ -36,7 +36,9 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             const struct cw_point dir = x->scene->lanes[lane].dir_ground;
             double along = (t->ground.x - s->prev.x) * dir.x + (t->ground.y - s->prev.y) * dir.y;
             if (along < -MOVING_M) {
+                cw__rule_watch(out);
                 if (s->acc[0] == 0) {
+                    cw__rule_keep(out);
                     s->mark_frame[0] = in->frame, s->mark_ns[0] = in->t_ns;
                     s->mark_wall[0] = in->wall_ms, s->mark_at[0] = s->prev;
                     s->mark_box[0] = t->box, s->mark_speed[0] = t->speed;

@@ -251,13 +251,14 @@ static void analyse(struct camera *c, struct cw_frame *f)
     if (nt < 0)
         nt = 0;
     struct cw_evidence *ev = atomic_load(&c->evi);
-    if (ev)
-        cw_evidence_observe(ev, f, c->outs, nt);
     cw_signals_read_frame(c->sig, f, f->time_ns);
     struct cw_rule_input in = {c->outs, nt, c->sig, f->time_ns, f->wall_ns / 1000000, f->index};
     int npass = 0, nev = cw_rules_process(c->rules, &in, c->ev, 64, c->pass, 256, &npass);
     if (nev < 0)
         nev = 0;
+    /* after the rules: they say whether this picture may be needed */
+    if (ev)
+        cw_evidence_observe(ev, f, c->outs, nt, cw_rules_interest(c->rules));
     for (int i = 0; ev && i < nev; i++)
         cw_evidence_name(ev, &c->ev[i]);
     /* to the writer in batches of at most BATCH_EVENTS events and BATCH_PASSAGE passages */

@@ -166,6 +166,8 @@ enum which {
     M_EV_COMPLETE,
     M_EV_FAILED,
     M_EV_WAITING,
+    M_PIC_LIVE,
+    M_PIC_DECODED,
     M_COUNT
 };
 
@@ -189,6 +191,10 @@ static const struct {
     {"crosswatch_evidence_failed_total", "counter",
      "evidence that could not be written (disk full, ...)"},
     {"crosswatch_evidence_waiting", "gauge", "events waiting for their clip to end"},
+    {"crosswatch_evidence_pictures_live_total", "counter",
+     "evidence pictures taken from frames kept live"},
+    {"crosswatch_evidence_pictures_decoded_total", "counter",
+     "evidence pictures decoded again from the packet ring (not kept live)"},
 };
 
 static double value(enum which w, const struct camera_stats *s, const struct cw_evidence_stats *e,
@@ -221,6 +227,10 @@ static double value(enum which w, const struct camera_stats *s, const struct cw_
         return (double)e->failed;
     case M_EV_WAITING:
         return (double)e->waiting;
+    case M_PIC_LIVE:
+        return (double)e->pictures_live;
+    case M_PIC_DECODED:
+        return (double)e->pictures_decoded;
     default:
         return 0;
     }
