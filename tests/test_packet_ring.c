@@ -84,6 +84,39 @@ static void test_bytes_limit_and_wrap(void **state)
     cw_packet_ring_free(r);
 }
 
+/* The arena is sized for twice the bit rate, but what it keeps in memory follows the bytes it
+ * holds: pages freed by evictions are handed back (checked with mincore), and what is held stays
+ * intact through many turns of the arena, with and without bursts that wrap it early. */
+static void test_resident_follows_bytes(void **state)
+{
+    struct cw_packet_ring_config cfg = {.seconds = 2, .max_bytes = 8 << 20, .max_packets = 4096};
+    struct cw_packet_ring *r = cw_packet_ring_new(&cfg);
+    struct cw_packet_ring_stats st;
+    (void)state;
+    for (int i = 0; i < 25 * 60; i++) { /* a minute at 25 fps, ~1 MB/s, bursts every 10 s */
+        uint32_t size = (i % 250 < 25 ? 60000 : 30000) + (uint32_t)(i * 7919) % 9000;
+        push(r, i, 25, size);
+        if (i % 97 == 0 || i == 25 * 60 - 1) {
+            cw_packet_ring_get_stats(r, &st);
+            size_t res = cw_packet_ring_resident(r);
+            assert_true(res >= st.bytes - 2 * 4096);
+            assert_true(res <= st.bytes + (1 << 20) + 16 * 4096);
+            struct collect c = {.intact = true};
+            assert_true(cw_packet_ring_visit(r, 0, INT64_MAX, visit, &c) > 0);
+            assert_true(c.intact);
+        }
+    }
+    cw_packet_ring_get_stats(r, &st);
+    assert_int_equal(st.evicted_early, 0);
+    assert_true(st.bytes < (4 << 20)); /* the arena turned over more than once */
+    struct collect c = {.intact = true};
+    assert_true(cw_packet_ring_visit(r, 0, INT64_MAX, visit, &c) > 0);
+    assert_true(c.intact);
+    for (int i = 1; i < c.n; i++)
+        assert_int_equal(c.first_byte[i], (c.first_byte[i - 1] + 1) & 0xff);
+    cw_packet_ring_free(r);
+}
+
 static void test_visit_from_keyframe(void **state)
 {
     struct cw_packet_ring_config cfg = {.seconds = 10, .max_bytes = 1 << 20, .max_packets = 512};
@@ -121,9 +154,8 @@ static void test_bad_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_limit),
-        cmocka_unit_test(test_bytes_limit_and_wrap),
-        cmocka_unit_test(test_visit_from_keyframe),
+        cmocka_unit_test(test_time_limit),          cmocka_unit_test(test_bytes_limit_and_wrap),
+        cmocka_unit_test(test_visit_from_keyframe), cmocka_unit_test(test_resident_follows_bytes),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,11 +46,18 @@ static void check_box(int sw, int sh, int dw, int dh)
 static void test_box_ratios(void **state)
 {
     (void)state;
-    check_box(1920, 1080, 640, 360); /* 3x3 */
-    check_box(1280, 720, 640, 360);  /* 2x2 */
-    check_box(640, 360, 640, 360);   /* copy */
-    check_box(1600, 1200, 400, 300); /* 4x4, generic loop */
-    check_box(1200, 800, 400, 400);  /* 3x2 */
+    /* each with the fastest kernels, then with the SSSE3 ones (CW_SIMD=sse) */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            setenv("CW_SIMD", "sse", 1);
+        check_box(1920, 1080, 640, 360); /* 3x3 */
+        check_box(159, 9, 53, 3);        /* 3x3: 32 + 16 + 5 outputs a row (AVX2, SSSE3, C) */
+        check_box(1280, 720, 640, 360);  /* 2x2 */
+        check_box(640, 360, 640, 360);   /* copy */
+        check_box(1600, 1200, 400, 300); /* 4x4, generic loop */
+        check_box(1200, 800, 400, 400);  /* 3x2 */
+    }
+    unsetenv("CW_SIMD");
 }
 
 static void test_bilinear(void **state)

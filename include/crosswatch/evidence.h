@@ -66,12 +66,13 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
 void cw_evidence_free(struct cw_evidence *ev);
 
 /* Notes an analysed frame and the tracks reported in it (their boxes are kept for the pictures'
- * overlays, for as long as a clip spans), after the rules have run on it: @interest is
+ * overlays, for as long as a clip spans), after the rules have run on it: @want is
  * cw_rules_interest (rules.h), which says whether to keep the picture — now and then while a road
- * user may soon make a decisive move, and at a decisive moment — for the evidence pictures.
- * Pictures are copied into a small pool of reused buffers, not allocated per frame. */
+ * user may soon make a decisive move, and at a decisive moment, for as long as its rule may take
+ * to be sure — for the evidence pictures. Pictures are copied into a small pool of reused
+ * buffers, not allocated per frame. */
 void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
-                         const struct cw_track_out *tracks, int n, unsigned interest);
+                         const struct cw_track_out *tracks, int n, struct cw_rules_interest want);
 
 /* Names @e's evidence folder (relative to the root) into e->evidence, before it is written. */
 void cw_evidence_name(const struct cw_evidence *ev, struct cw_event *e);

@@ -3,10 +3,11 @@
  * The input path pushes every compressed video packet here as it is read, so that an evidence
  * clip can later be cut from before a violation without re-encoding and without keeping decoded
  * pictures. Memory is one byte arena and one record array, both sized when the ring is made:
- * pushing never allocates. Old packets are evicted when the ring spans more than its time limit,
- * or when the arena or record array is full (counted separately: that means the limit in bytes is
- * too small for the stream's bit rate). One writer and any number of readers may use a ring from
- * different threads.
+ * pushing never allocates. The arena's pages that evictions free are handed back to the system
+ * (a megabyte at a time), so what the ring costs follows the bytes it holds, not its size. Old
+ * packets are evicted when the ring spans more than its time limit, or when the arena or record
+ * array is full (counted separately: that means the limit in bytes is too small for the stream's
+ * bit rate). One writer and any number of readers may use a ring from different threads.
  */
 #ifndef CROSSWATCH_PACKET_RING_H
 #define CROSSWATCH_PACKET_RING_H
@@ -57,6 +58,10 @@ int cw_packet_ring_push(struct cw_packet_ring *ring, const uint8_t *data,
 void cw_packet_ring_clear(struct cw_packet_ring *ring);
 
 void cw_packet_ring_get_stats(struct cw_packet_ring *ring, struct cw_packet_ring_stats *out);
+
+/* Bytes of the arena in memory now (mincore): about the bytes held, plus at most a megabyte
+ * freed but not yet handed back. */
+size_t cw_packet_ring_resident(struct cw_packet_ring *ring);
 
 /* Called for each packet of a span, in decode order, with the ring locked: copy what you need
  * and return quickly. A non-zero return stops the walk and is returned by the visit. */

@@ -39,8 +39,8 @@ int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct 
                      int cap, struct cw_passage *passages, int pcap, int *npassages);
 
 /* Violations and compliant passages each rule has judged so far (@rule: enum cw_rule_id). */
-/* What the last cw_rules_process wants kept of the picture, for evidence (evidence.h): bits of
- * CW_RULES_*. Evidence pictures are taken from frames kept only while a rule may need them. */
+/* What the last cw_rules_process wants kept of the picture, for evidence (evidence.h). Evidence
+ * pictures are taken from frames kept only while a rule may need them. */
 enum {
     CW_RULES_WATCH = 1, /* a road user may soon make a decisive move (nears a stop line on red, a
                            pedestrian is on a crosswalk, a two-wheeler rides, a vehicle speeds):
@@ -48,7 +48,12 @@ enum {
     CW_RULES_KEEP = 2,  /* a decisive moment in this very frame (a crossing on red, an entry, a
                            violation reported now): keep this picture */
 };
-unsigned cw_rules_interest(const struct cw_rules *r);
+struct cw_rules_interest {
+    unsigned flags; /* CW_RULES_* */
+    double keep_s;  /* with CW_RULES_KEEP: how long the picture may be waited for — the longest
+                       its rules may take to be sure of the violation, plus storing the event */
+};
+struct cw_rules_interest cw_rules_interest(const struct cw_rules *r);
 
 void cw_rules_counts(const struct cw_rules *r, int rule, int64_t *violations, int64_t *compliant);
 

@@ -12,7 +12,7 @@
 #include "crosswatch/scene.h"
 
 #ifdef __SSE2__
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #define MOD "motion"
@@ -170,7 +170,7 @@ struct cw_motion {
     float *m0, *v0, *w0, *m1, *v1, *w1;
     float *bu, *bv; /* background chroma, half size */
     float *still;   /* frames a pixel has been foreground in a row */
-    bool simd;      /* use the SSE2 kernel (CW_NO_SIMD=1 forces the plain one) */
+    int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *tmp, *mask, *ignore;
     uint8_t *scratch; /* morph's row pass */
     struct run *runs; /* one frame's runs of foreground, row by row */
@@ -225,7 +225,12 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->bu = zalloc(cn);
     m->bv = zalloc(cn);
     m->still = zalloc(fn);
-    m->simd = !getenv("CW_NO_SIMD");
+    m->simd = getenv("CW_NO_SIMD") ? 0 : 1;
+#ifdef __SSE2__
+    const char *level = getenv("CW_SIMD");
+    if (m->simd && !(level && !strncmp(level, "sse", 3)) && __builtin_cpu_supports("avx2"))
+        m->simd = 2;
+#endif
     m->raw = zalloc(m->n);
     m->tmp = zalloc(m->n);
     m->mask = zalloc(m->n);
@@ -754,105 +759,101 @@ static void model_row_c(struct cw_motion *m, const uint8_t *restrict px, size_t 
 }
 
 #ifdef __SSE2__
-/* The same arithmetic as model_row_c, four pixels at a time (SSE2 is part of every x86-64), so
- * results are bit for bit the same; test_motion checks it. Returns the pixels done. */
-static int model_row_sse2(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
-                          float tg, float vmin, float vmax, float absorb)
+/* SSE2 is part of every x86-64. */
+#define V_N          4
+#define VF           __m128
+#define V_SET1       _mm_set1_ps
+#define V_ZERO       _mm_setzero_ps
+#define V_LOAD       _mm_loadu_ps
+#define V_STORE      _mm_storeu_ps
+#define V_ADD        _mm_add_ps
+#define V_SUB        _mm_sub_ps
+#define V_MUL        _mm_mul_ps
+#define V_DIV        _mm_div_ps
+#define V_MAX        _mm_max_ps
+#define V_MIN        _mm_min_ps
+#define V_AND        _mm_and_ps
+#define V_LT         _mm_cmplt_ps
+#define V_GT         _mm_cmpgt_ps
+#define V_MASK       _mm_movemask_ps
+#define V_BYTES(p)   sse2_bytes(p)
+#define V_WATCHED(p) sse2_watched(p)
+#define MODEL_ROW_FN model_row_sse2
+#define MODEL_ROW_ATTR
+
+/* Four bytes as floats. */
+static inline __m128 sse2_bytes(const uint8_t *p)
 {
-    float *restrict m0 = m->m0 + row, *restrict v0 = m->v0 + row, *restrict w0 = m->w0 + row;
-    float *restrict m1 = m->m1 + row, *restrict v1 = m->v1 + row, *restrict w1 = m->w1 + row;
-    float *restrict still = m->still + row;
-    const uint8_t *restrict ignore = m->ignore + row;
-    uint8_t *restrict raw = m->raw + row;
-    const __m128 one = _mm_set1_ps(1), zero = _mm_setzero_ps(), va = _mm_set1_ps(alpha);
-    const __m128 vtg = _mm_set1_ps(tg), vlo = _mm_set1_ps(vmin), vhi = _mm_set1_ps(vmax);
-    const __m128 v4 = _mm_set1_ps(vmin * 4), vabs = _mm_set1_ps(absorb), v03 = _mm_set1_ps(0.3f);
-    const __m128i zi = _mm_setzero_si128();
-    int x = 0;
-    for (; x + 4 <= m->w; x += 4) {
-        int32_t bytes, ig;
-        memcpy(&bytes, px + x, 4);
-        memcpy(&ig, ignore + x, 4);
-        __m128i b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(bytes), zi), zi);
-        __m128i ib = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(ig), zi), zi);
-        __m128 keep = _mm_castsi128_ps(_mm_cmpeq_epi32(ib, zi)); /* all ones where watched */
-        __m128 xv = _mm_cvtepi32_ps(b);
-        __m128 a0 = _mm_loadu_ps(m0 + x), b0 = _mm_loadu_ps(v0 + x), c0 = _mm_loadu_ps(w0 + x);
-        __m128 c1 = _mm_loadu_ps(w1 + x);
-        __m128 d0 = _mm_sub_ps(xv, a0), e0 = _mm_mul_ps(d0, d0);
-        __m128 match0m = _mm_cmplt_ps(e0, _mm_mul_ps(vtg, b0));
-        if (_mm_movemask_ps(match0m) == 0xf) {
-            /* Four background pixels (the usual case): the dominant mode learns, the other only
-             * loses weight, so its mean and variance are neither read nor written. The same
-             * operations in the same order as below with k0 = 1, k1 = k2 = 0, hence the same
-             * bits. */
-            __m128 q0 = _mm_max_ps(c0, va), q1 = _mm_max_ps(c1, va);
-            __m128 inv = _mm_div_ps(va, _mm_mul_ps(q0, q1));
-            __m128 r0 = _mm_mul_ps(inv, q1);
-            __m128 nv0 = _mm_add_ps(b0, _mm_mul_ps(r0, _mm_sub_ps(e0, b0)));
-            nv0 = _mm_min_ps(_mm_max_ps(nv0, vlo), vhi);
-            __m128 na0 = _mm_add_ps(a0, _mm_mul_ps(r0, d0));
-            __m128 nb0 = _mm_add_ps(b0, _mm_sub_ps(nv0, b0));
-            __m128 nc0 = _mm_add_ps(c0, _mm_mul_ps(va, _mm_sub_ps(one, c0)));
-            __m128 nc1 = _mm_sub_ps(c1, _mm_mul_ps(va, c1));
-            if (!_mm_movemask_ps(_mm_cmpgt_ps(nc1, nc0))) {
-                _mm_storeu_ps(m0 + x, na0);
-                _mm_storeu_ps(v0 + x, nb0);
-                _mm_storeu_ps(w0 + x, nc0);
-                _mm_storeu_ps(w1 + x, nc1);
-                _mm_storeu_ps(still + x, zero);
-                memset(raw + x, CW_MOTION_BG, 4);
-                continue;
-            }
-        }
-        __m128 a1 = _mm_loadu_ps(m1 + x), b1 = _mm_loadu_ps(v1 + x);
-        __m128 d1 = _mm_sub_ps(xv, a1), e1 = _mm_mul_ps(d1, d1);
-        __m128 match0 = _mm_and_ps(match0m, one);
-        __m128 near1 = _mm_and_ps(_mm_cmplt_ps(e1, _mm_mul_ps(vtg, b1)), one);
-        __m128 alive1 = _mm_and_ps(_mm_cmpgt_ps(c1, zero), one);
-        __m128 match1 = _mm_mul_ps(_mm_mul_ps(_mm_sub_ps(one, match0), alive1), near1);
-        __m128 strong1 = _mm_and_ps(_mm_cmpgt_ps(c1, v03), one);
-        __m128 bg = _mm_add_ps(match0, _mm_mul_ps(match1, strong1));
-        __m128 fg = _mm_and_ps(_mm_sub_ps(one, bg), keep);
-        __m128 st = _mm_mul_ps(fg, _mm_add_ps(_mm_loadu_ps(still + x), one));
-        __m128 learn = _mm_sub_ps(one, _mm_mul_ps(fg, _mm_and_ps(_mm_cmplt_ps(st, vabs), one)));
-        __m128 k0 = _mm_mul_ps(learn, match0), k1 = _mm_mul_ps(learn, match1);
-        __m128 k2 = _mm_mul_ps(_mm_mul_ps(learn, _mm_sub_ps(one, match0)), _mm_sub_ps(one, match1));
-        __m128 q0 = _mm_max_ps(c0, va), q1 = _mm_max_ps(c1, va);
-        __m128 inv = _mm_div_ps(va, _mm_mul_ps(q0, q1));
-        __m128 r0 = _mm_mul_ps(inv, q1), r1 = _mm_mul_ps(inv, q0);
-        __m128 nv0 = _mm_add_ps(b0, _mm_mul_ps(r0, _mm_sub_ps(e0, b0)));
-        __m128 nv1 = _mm_add_ps(b1, _mm_mul_ps(r1, _mm_sub_ps(e1, b1)));
-        nv0 = _mm_min_ps(_mm_max_ps(nv0, vlo), vhi);
-        nv1 = _mm_min_ps(_mm_max_ps(nv1, vlo), vhi);
-        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_mul_ps(k0, r0), d0));
-        b0 = _mm_add_ps(b0, _mm_mul_ps(k0, _mm_sub_ps(nv0, b0)));
-        c0 = _mm_sub_ps(_mm_add_ps(c0, _mm_mul_ps(_mm_mul_ps(k0, va), _mm_sub_ps(one, c0))),
-                        _mm_mul_ps(_mm_mul_ps(_mm_add_ps(k1, k2), va), c0));
-        a1 = _mm_add_ps(_mm_add_ps(a1, _mm_mul_ps(_mm_mul_ps(k1, r1), d1)),
-                        _mm_mul_ps(k2, _mm_sub_ps(xv, a1)));
-        b1 = _mm_add_ps(_mm_add_ps(b1, _mm_mul_ps(k1, _mm_sub_ps(nv1, b1))),
-                        _mm_mul_ps(k2, _mm_sub_ps(v4, b1)));
-        c1 = _mm_sub_ps(
-            _mm_add_ps(_mm_add_ps(c1, _mm_mul_ps(_mm_mul_ps(k1, va), _mm_sub_ps(one, c1))),
-                       _mm_mul_ps(k2, _mm_sub_ps(va, c1))),
-            _mm_mul_ps(_mm_mul_ps(k0, va), c1));
-        __m128 sw = _mm_and_ps(_mm_cmpgt_ps(c1, c0), one);
-        _mm_storeu_ps(m0 + x, _mm_add_ps(a0, _mm_mul_ps(sw, _mm_sub_ps(a1, a0))));
-        _mm_storeu_ps(m1 + x, _mm_add_ps(a1, _mm_mul_ps(sw, _mm_sub_ps(a0, a1))));
-        _mm_storeu_ps(v0 + x, _mm_add_ps(b0, _mm_mul_ps(sw, _mm_sub_ps(b1, b0))));
-        _mm_storeu_ps(v1 + x, _mm_add_ps(b1, _mm_mul_ps(sw, _mm_sub_ps(b0, b1))));
-        _mm_storeu_ps(w0 + x, _mm_add_ps(c0, _mm_mul_ps(sw, _mm_sub_ps(c1, c0))));
-        _mm_storeu_ps(w1 + x, _mm_add_ps(c1, _mm_mul_ps(sw, _mm_sub_ps(c0, c1))));
-        _mm_storeu_ps(still + x, st);
-        /* 0 or 1 → 0 or 255 (CW_MOTION_BG / CW_MOTION_FG), four bytes at once */
-        __m128i fgm = _mm_castps_si128(_mm_cmpgt_ps(fg, _mm_set1_ps(0.5f)));
-        __m128i packed = _mm_packs_epi16(_mm_packs_epi32(fgm, zi), zi);
-        int32_t out = _mm_cvtsi128_si32(packed);
-        memcpy(raw + x, &out, 4);
-    }
-    return x;
+    int32_t v;
+    memcpy(&v, p, 4);
+    const __m128i z = _mm_setzero_si128();
+    return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), z), z));
 }
+
+/* All ones where the four ignore bytes are 0. */
+static inline __m128 sse2_watched(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    const __m128i z = _mm_setzero_si128();
+    __m128i i = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), z), z);
+    return _mm_castsi128_ps(_mm_cmpeq_epi32(i, z));
+}
+#include "model_row.inc"
+#undef V_N
+#undef VF
+#undef V_SET1
+#undef V_ZERO
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADD
+#undef V_SUB
+#undef V_MUL
+#undef V_DIV
+#undef V_MAX
+#undef V_MIN
+#undef V_AND
+#undef V_LT
+#undef V_GT
+#undef V_MASK
+#undef V_BYTES
+#undef V_WATCHED
+#undef MODEL_ROW_FN
+#undef MODEL_ROW_ATTR
+
+/* AVX2, where the CPU has it: eight lanes (no FMA: the same roundings as the others). */
+#define V_N            8
+#define VF             __m256
+#define V_SET1         _mm256_set1_ps
+#define V_ZERO         _mm256_setzero_ps
+#define V_LOAD         _mm256_loadu_ps
+#define V_STORE        _mm256_storeu_ps
+#define V_ADD          _mm256_add_ps
+#define V_SUB          _mm256_sub_ps
+#define V_MUL          _mm256_mul_ps
+#define V_DIV          _mm256_div_ps
+#define V_MAX          _mm256_max_ps
+#define V_MIN          _mm256_min_ps
+#define V_AND          _mm256_and_ps
+#define V_LT(a, b)     _mm256_cmp_ps(a, b, _CMP_LT_OS)
+#define V_GT(a, b)     _mm256_cmp_ps(a, b, _CMP_GT_OS)
+#define V_MASK         _mm256_movemask_ps
+#define V_BYTES(p)     avx2_bytes(p)
+#define V_WATCHED(p)   avx2_watched(p)
+#define MODEL_ROW_FN   model_row_avx2
+#define MODEL_ROW_ATTR __attribute__((target("avx2")))
+
+__attribute__((target("avx2"))) static inline __m256 avx2_bytes(const uint8_t *p)
+{
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+__attribute__((target("avx2"))) static inline __m256 avx2_watched(const uint8_t *p)
+{
+    __m256i i = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(i, _mm256_setzero_si256()));
+}
+#include "model_row.inc"
 #endif
 
 static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
@@ -860,7 +861,9 @@ static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t ro
 {
     int x0 = 0;
 #ifdef __SSE2__
-    if (m->simd)
+    if (m->simd == 2)
+        x0 = model_row_avx2(m, px, row, alpha, tg, vmin, vmax, absorb);
+    else if (m->simd == 1)
         x0 = model_row_sse2(m, px, row, alpha, tg, vmin, vmax, absorb);
 #endif
     model_row_c(m, px, row, x0, alpha, tg, vmin, vmax, absorb);

@@ -33,8 +33,8 @@
 #define HIST_TRACKS 64   /* boxes kept per frame */
 #define MAX_JOBS    64   /* events waiting for their clip to end */
 #define MAX_FILES   10
-#define KEPT        8 /* live pictures kept at once (3 MB each at 1080p, allocated when first needed) */
-#define HOLD_S      6.0 /* a decisive picture waits this long for its rule to be sure */
+#define KEPT        8 /* live pictures kept at most (3 MB each at 1080p, allocated when needed) */
+#define KEPT_SOFT   5 /* beyond this many, a new decisive picture replaces the oldest one waiting */
 
 #define OFS(f) offsetof(struct cw_evidence_config, f)
 const struct cw_option cw_evidence_options[] = {
@@ -158,11 +158,24 @@ struct kept {
     int refs;                       /* waiting events that will draw on it */
 };
 
+struct evidence_file {
+    char name[64];
+    char sha[CW_SHA256_HEX];
+    int64_t bytes;
+};
+
+#define PIC_DECODE (-1) /* job.pic: not kept; decoded again from the clip's packets */
+#define PIC_DONE   (-2) /* job.pic: kept, and written (or given up) */
+
 struct job {
     struct cw_event e;
     int64_t t_before, t_on, t_after, t_end; /* steady stream times (cw_frame.time_ns) */
-    int pic[3]; /* the kept pictures (ev->kept) for before, during, after; -1: decoded again from
-                   the clip's packets when it is made */
+    int pic[3];    /* the kept pictures (ev->kept) for before, during, after, or PIC_* */
+    bool drawn;    /* the kept pictures are written: as soon as the "after" one is kept, so that
+                      their buffers go back to the pool while the clip runs on */
+    int err, live; /* how writing them went; how many were written */
+    struct evidence_file files[MAX_FILES];
+    int nfiles;
 };
 
 struct making;
@@ -194,16 +207,10 @@ struct cw_evidence {
 /* What a still callback needs while one event's evidence is made. */
 struct making {
     struct cw_evidence *ev;
-    const struct job *job;
+    struct job *job;
     char dir[4096];
     const char *names[3];
     int map[3]; /* decoded still k is picture map[k] */
-    struct {
-        char name[64];
-        char sha[CW_SHA256_HEX];
-        int64_t bytes;
-    } files[MAX_FILES];
-    int nfiles;
     int err;
 };
 
@@ -305,12 +312,15 @@ static bool copy_into(struct kept *k, const uint8_t *plane[3], const int stride[
 }
 
 /* Keeps frame @f (once: a picture kept already is held longer), not reused before @hold_ns.
- * Takes the oldest picture nothing holds, else an empty slot, else — when @steal — the oldest
- * held one no waiting event needs (a newer decisive moment is likelier to be reported than an
- * older one). Returns its slot, or -1 (the picture will be decoded again if it is needed). */
+ * Takes the oldest picture nothing holds, else a new buffer while fewer than KEPT_SOFT are in
+ * use, else — when @steal — the oldest held one no waiting event needs (a newer decisive moment
+ * is likelier to be reported than an older one), else a new buffer up to KEPT. Returns its
+ * slot, or -1 (the picture will be decoded again if it is needed). */
 static int keep(struct cw_evidence *ev, const struct cw_frame *f, int64_t hold_ns, bool steal)
 {
-    int best = -1, rank = 4;
+    int best = -1, rank = 5, used = 0;
+    for (int i = 0; i < KEPT; i++)
+        used += ev->kept[i].data != NULL;
     for (int i = 0; i < KEPT; i++) {
         struct kept *k = &ev->kept[i];
         if (k->index == f->index) {
@@ -320,11 +330,16 @@ static int keep(struct cw_evidence *ev, const struct cw_frame *f, int64_t hold_n
         }
         if (k->refs)
             continue;
-        int r = !k->data ? 1 : k->index < 0 || k->hold_ns <= f->time_ns ? 0 : steal ? 2 : 4;
-        if (r < rank || (r == rank && r != 1 && k->time_ns < ev->kept[best].time_ns))
+        int r = !k->data                                   ? (used < KEPT_SOFT ? 1
+                                                              : steal          ? 3
+                                                                               : 5)
+                : k->index < 0 || k->hold_ns <= f->time_ns ? 0
+                : steal                                    ? 2
+                                                           : 5;
+        if (r < rank || (r == rank && r != 1 && r != 3 && k->time_ns < ev->kept[best].time_ns))
             best = i, rank = r;
     }
-    if (best < 0 || rank > 2 || !f->plane[0])
+    if (best < 0 || rank > 3 || !f->plane[0])
         return -1;
     struct kept *k = &ev->kept[best];
     const uint8_t *planes[3] = {f->plane[0], f->plane[1], f->plane[2]};
@@ -337,7 +352,7 @@ static int keep(struct cw_evidence *ev, const struct cw_frame *f, int64_t hold_n
 }
 
 void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
-                         const struct cw_track_out *tracks, int n, unsigned interest)
+                         const struct cw_track_out *tracks, int n, struct cw_rules_interest want)
 {
     pthread_mutex_lock(&ev->lock);
     struct hist *h = &ev->hist[f->index % HIST];
@@ -347,7 +362,7 @@ void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
         h->b[h->n++] = (struct hist_box){tracks[i].id, tracks[i].cls, tracks[i].box};
     ev->last_index = f->index, ev->last_time_ns = f->time_ns, ev->last_pts_ns = f->pts_ns;
     ev->seen = true;
-    int64_t gap = (int64_t)(ev->cfg.gap_s * 1e9), hold = (int64_t)(HOLD_S * 1e9);
+    int64_t gap = (int64_t)(ev->cfg.gap_s * 1e9), hold = (int64_t)(want.keep_s * 1e9);
     if (!ev->cfg.live_pictures) { /* nothing kept: every picture is decoded again */
         pthread_mutex_unlock(&ev->lock);
         return;
@@ -355,26 +370,29 @@ void cw_evidence_observe(struct cw_evidence *ev, const struct cw_frame *f,
     /* a waiting event's "after" moment is now: keep this picture for it */
     for (int i = 0; i < ev->njobs; i++) {
         struct job *j = &ev->jobs[i];
-        if (j->pic[2] >= 0 || f->time_ns < j->t_after)
+        if (j->drawn || j->pic[2] != PIC_DECODE || f->time_ns < j->t_after)
             continue;
         j->pic[2] = keep(ev, f, f->time_ns, true);
         if (j->pic[2] >= 0)
             ev->kept[j->pic[2]].refs++;
     }
-    if (interest & CW_RULES_KEEP) {
+    if (want.flags & CW_RULES_KEEP) {
         /* a decisive moment: this picture, and the "before" picture it would have */
         keep(ev, f, f->time_ns + hold, true);
+        int b = -1;
         for (int i = 0; i < KEPT; i++) {
-            struct kept *k = &ev->kept[i];
-            if (k->index >= 0 && k->index != f->index &&
-                llabs(k->time_ns - (f->time_ns - gap)) <= gap / 2 + gap / 8 &&
-                k->hold_ns < f->time_ns + hold)
-                k->hold_ns = f->time_ns + hold;
+            const struct kept *k = &ev->kept[i];
+            int64_t d = llabs(k->time_ns - (f->time_ns - gap));
+            if (k->index >= 0 && k->index != f->index && d <= gap / 2 + gap / 8 &&
+                (b < 0 || d < llabs(ev->kept[b].time_ns - (f->time_ns - gap))))
+                b = i;
         }
+        if (b >= 0 && ev->kept[b].hold_ns < f->time_ns + hold)
+            ev->kept[b].hold_ns = f->time_ns + hold;
     }
     /* a road user may soon make a decisive move: a picture every gap_s, each held for the
      * moment a second later */
-    if ((interest & CW_RULES_WATCH) && f->time_ns - ev->last_watch_ns >= gap &&
+    if ((want.flags & CW_RULES_WATCH) && f->time_ns - ev->last_watch_ns >= gap &&
         keep(ev, f, f->time_ns + gap + gap / 2, false) >= 0)
         ev->last_watch_ns = f->time_ns;
     pthread_mutex_unlock(&ev->lock);
@@ -456,7 +474,8 @@ int cw_evidence_request(struct cw_evidence *ev, const struct cw_event *e)
     j->t_after = j->t_on + gap > ev->last_time_ns ? j->t_on + gap : ev->last_time_ns + 1;
     /* the kept pictures nearest the decisive frame (within a frame) and a second before it
      * (within half a second) */
-    j->pic[0] = j->pic[1] = j->pic[2] = -1;
+    j->pic[0] = j->pic[1] = j->pic[2] = PIC_DECODE;
+    j->drawn = false, j->err = j->live = j->nfiles = 0;
     int64_t bd = INT64_MAX;
     for (int i = 0; i < KEPT; i++) {
         const struct kept *k = &ev->kept[i];
@@ -532,11 +551,12 @@ static int note_file(struct making *m, const char *name)
     char path[4200], hex[CW_SHA256_HEX];
     struct stat st;
     snprintf(path, sizeof(path), "%s/%s", m->dir, name);
-    if (m->nfiles == MAX_FILES || cw_sha256_file(path, hex) || stat(path, &st))
+    struct job *j = m->job;
+    if (j->nfiles == MAX_FILES || cw_sha256_file(path, hex) || stat(path, &st))
         return CW_EIO;
-    snprintf(m->files[m->nfiles].name, sizeof(m->files[0].name), "%s", name);
-    memcpy(m->files[m->nfiles].sha, hex, sizeof(hex));
-    m->files[m->nfiles++].bytes = (int64_t)st.st_size;
+    snprintf(j->files[j->nfiles].name, sizeof(j->files[0].name), "%s", name);
+    memcpy(j->files[j->nfiles].sha, hex, sizeof(hex));
+    j->files[j->nfiles++].bytes = (int64_t)st.st_size;
     pthread_mutex_lock(&m->ev->lock);
     m->ev->stats.files_bytes += (int64_t)st.st_size;
     pthread_mutex_unlock(&m->ev->lock);
@@ -715,32 +735,64 @@ static int manifest(const struct making *m, const struct cw_clip_result *clip, c
                                 "\"from_s\":%.3f,\"to_s\":%.3f},\"files\":[",
                                 m->job->e.id, dir, clip->packets, clip->first_pts_ns / 1e9,
                                 clip->last_pts_ns / 1e9);
-    for (int i = 0; i < m->nfiles && n < cap; i++)
+    const struct job *j = m->job;
+    for (int i = 0; i < j->nfiles && n < cap; i++)
         n += (size_t)snprintf(out + n, cap - n,
                               "%s{\"name\":\"%s\",\"sha256\":\"%s\",\"bytes\":%" PRId64 "}",
-                              i ? "," : "", m->files[i].name, m->files[i].sha, m->files[i].bytes);
+                              i ? "," : "", j->files[i].name, j->files[i].sha, j->files[i].bytes);
     if (n < cap)
         n += (size_t)snprintf(out + n, cap - n, "]}");
     return n < cap ? 0 : CW_EINVAL;
 }
 
-static int make(struct cw_evidence *ev, const struct job *j)
+/* Sets @m up for @j: names, and its folder made (with public/ under privacy). */
+static int begin(struct cw_evidence *ev, struct making *m, struct job *j)
+{
+    char path[4200];
+    memset(m, 0, sizeof(*m));
+    m->ev = ev, m->job = j;
+    m->names[0] = "1-before.jpg", m->names[1] = "2-during.jpg", m->names[2] = "3-after.jpg";
+    snprintf(m->dir, sizeof(m->dir), "%s/%s", ev->root, j->e.evidence);
+    snprintf(path, sizeof(path), "%s/public", m->dir);
+    if (!cw__mkdir_p(ev->cfg.privacy ? path : m->dir))
+        return 0;
+    int err = errno == ENOSPC ? CW_ENOSPC : CW_EIO;
+    cw_log_error(MOD, "%s: cannot create the folder: %s", m->dir, strerror(errno));
+    return err;
+}
+
+/* Writes the pictures kept for @j (or, after an error, lets their buffers go). */
+static void draw_pictures(struct cw_evidence *ev, struct job *j)
+{
+    struct making *m = ev->making;
+    int err = begin(ev, m, j);
+    for (int k = 0; k < 3; k++) {
+        if (j->pic[k] < 0)
+            continue;
+        if (!err) {
+            err = draw_kept(ev, m, k, j->pic[k]);
+            j->live += !err;
+        } else {
+            pthread_mutex_lock(&ev->lock);
+            ev->kept[j->pic[k]].refs--;
+            pthread_mutex_unlock(&ev->lock);
+        }
+        j->pic[k] = PIC_DONE;
+    }
+    j->drawn = true;
+    j->err = err;
+}
+
+static int make(struct cw_evidence *ev, struct job *j)
 {
     struct making *mp = ev->making;
     struct cw_clip_result clip;
     char path[4300], text[6000];
     int64_t t0 = cw_clock_mono_ns();
-    memset(mp, 0, sizeof(*mp));
+    if (!j->drawn)
+        draw_pictures(ev, j);
 #define m (*mp)
-    m.ev = ev, m.job = j;
-    m.names[0] = "1-before.jpg", m.names[1] = "2-during.jpg", m.names[2] = "3-after.jpg";
-    snprintf(m.dir, sizeof(m.dir), "%s/%s", ev->root, j->e.evidence);
-    snprintf(path, sizeof(path), "%s/public", m.dir);
-    int err = 0;
-    if (cw__mkdir_p(ev->cfg.privacy ? path : m.dir)) {
-        err = errno == ENOSPC ? CW_ENOSPC : CW_EIO;
-        cw_log_error(MOD, "%s: cannot create the folder: %s", m.dir, strerror(errno));
-    }
+    int err = j->err ? j->err : begin(ev, mp, j);
     /* stream times → the source's packet times */
     pthread_mutex_lock(&ev->lock);
     const struct hist *hb = nearest(ev, j->t_before, true), *ho = nearest(ev, j->t_on, true),
@@ -751,7 +803,6 @@ static int make(struct cw_evidence *ev, const struct job *j)
     pthread_mutex_unlock(&ev->lock);
     if (!err && !found)
         err = CW_ENOENT;
-    bool drawn[3] = {false, false, false};
     if (!err) {
         int64_t when[3] = {pts_b, pts_o, pts_a}, stills[3];
         for (int k = 1; k < 3; k++)
@@ -760,7 +811,7 @@ static int make(struct cw_evidence *ev, const struct job *j)
         /* pictures not kept from the live stream are decoded again from the clip's packets */
         int ndec = 0;
         for (int k = 0; k < 3; k++)
-            if (j->pic[k] < 0) {
+            if (j->pic[k] == PIC_DECODE) {
                 m.map[ndec] = k;
                 stills[ndec++] = when[k];
             }
@@ -769,33 +820,20 @@ static int make(struct cw_evidence *ev, const struct job *j)
                             stills, ndec, on_decoded, &m);
         if (!err && m.err)
             err = m.err;
-        int got = err ? 0 : clip.stills, live = 0;
-        for (int k = 0; k < 3 && !err; k++)
-            if (j->pic[k] >= 0) {
-                drawn[k] = true;
-                err = draw_kept(ev, &m, k, j->pic[k]);
-                got += !err;
-                live += !err;
-            }
         if (!err)
             err = note_file(&m, "clip.mp4");
+        int got = err ? 0 : clip.stills + j->live;
         if (!err && got < 3) {
             cw_log_error(MOD, "event %" PRId64 ": only %d of the 3 pictures could be decoded",
                          j->e.id, got);
             err = CW_EFORMAT;
         }
         pthread_mutex_lock(&ev->lock);
-        ev->stats.pictures_live += live;
-        ev->stats.pictures_decoded += got - live;
+        ev->stats.pictures_live += j->live;
+        ev->stats.pictures_decoded += err ? 0 : clip.stills;
         pthread_mutex_unlock(&ev->lock);
         clip.stills = got;
     }
-    /* what was kept for pictures not drawn (an error came first) is let go */
-    pthread_mutex_lock(&ev->lock);
-    for (int k = 0; k < 3; k++)
-        if (j->pic[k] >= 0 && !drawn[k])
-            ev->kept[j->pic[k]].refs--;
-    pthread_mutex_unlock(&ev->lock);
     if (!err && !(err = manifest(&m, &clip, text, sizeof(text))))
         err = cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, "complete", text);
     pthread_mutex_lock(&ev->lock);
@@ -823,18 +861,31 @@ int cw_evidence_run(struct cw_evidence *ev, bool flush)
     int done = 0;
     for (;;) {
         struct job j;
-        bool due = false;
+        int due = -1, early = -1;
         pthread_mutex_lock(&ev->lock);
-        for (int i = 0; i < ev->njobs && !due; i++)
-            if (flush || ev->last_time_ns >= ev->jobs[i].t_end) {
-                j = ev->jobs[i];
-                ev->jobs[i] = ev->jobs[--ev->njobs];
-                due = true;
-            }
+        for (int i = 0; i < ev->njobs && due < 0; i++) {
+            struct job *q = &ev->jobs[i];
+            if (flush || ev->last_time_ns >= q->t_end)
+                due = i;
+            else if (early < 0 && !q->drawn && q->pic[2] >= 0)
+                early = i;
+        }
+        if (due >= 0) {
+            j = ev->jobs[due];
+            ev->jobs[due] = ev->jobs[--ev->njobs];
+        } else if (early >= 0) {
+            ev->jobs[early].drawn = true; /* observe leaves it alone from now */
+        }
         pthread_mutex_unlock(&ev->lock);
-        if (!due)
+        if (due >= 0) {
+            if (!make(ev, &j))
+                done++;
+        } else if (early >= 0) {
+            /* only this thread removes jobs, so the slot stays this job's; observe and
+             * request do not touch a job once it is marked drawn */
+            draw_pictures(ev, &ev->jobs[early]);
+        } else {
             return done;
-        if (!make(ev, &j))
-            done++;
+        }
     }
 }

@@ -51,7 +51,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             }
             if (s->count[k]++ == 0) {
                 if (k == 0)
-                    cw__rule_keep(out);
+                    cw__rule_keep(out, x->min_s + 0.5); /* sure after min_s (or min_m) */
                 s->mark_frame[k] = in->frame, s->mark_ns[k] = in->t_ns;
                 s->mark_wall[k] = in->wall_ms, s->mark_at[k] = t->ground, s->mark_box[k] = t->box;
             } else if (s->has_prev) {

@@ -57,7 +57,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 s->mark_age[j] = (float)st.age_s;
                 s->pending[j] = st.state == CW_LIGHT_RED && st.age_s >= x->grace_s;
                 if (s->pending[j] && now == 1)
-                    cw__rule_keep(out);
+                    cw__rule_keep(out, 2 * SETTLE / 25.0 + 0.5); /* sure after SETTLE frames */
                 s->mark_speed[j] = t->speed;
             }
             if (s->count[j] < SETTLE)

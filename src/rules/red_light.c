@@ -116,7 +116,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 if (st.state == CW_LIGHT_RED && st.age_s - back_s >= x->grace_s) {
                     /* crossed on red: a violation once it goes on into the junction */
                     s->pending[j] = true;
-                    cw__rule_keep(out);
+                    /* sure once it is INTO_M into the junction; 4 s even when slow */
+                    cw__rule_keep(out, 4);
                     s->mark_frame[j] =
                         f < 1 ? s->prev_frame + lround(f * (in->frame - s->prev_frame)) : in->frame;
                     s->mark_ns[j] = in->t_ns - (int64_t)(back_s * 1e9);

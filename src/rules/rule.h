@@ -21,6 +21,7 @@ struct rule_out {
     const char *site, *camera;
     int64_t violations, compliant; /* running totals, for reporting */
     unsigned interest;             /* CW_RULES_* this frame */
+    double keep_s;                 /* with CW_RULES_KEEP: how long the picture may be waited for */
 };
 
 /* @out's frame may come before a decisive move of a road user (cw_rules_interest). */
@@ -29,11 +30,13 @@ static inline void cw__rule_watch(struct rule_out *out)
     out->interest |= CW_RULES_WATCH;
 }
 
-/* @out's frame holds a decisive moment that may become a violation (a violation reported and
- * dated in the same frame sets it too). */
-static inline void cw__rule_keep(struct rule_out *out)
+/* @out's frame holds a decisive moment that may become a violation, which the rule will be sure
+ * of within @within_s (a violation reported and dated in the same frame sets it too). */
+static inline void cw__rule_keep(struct rule_out *out, double within_s)
 {
     out->interest |= CW_RULES_KEEP;
+    if (within_s > out->keep_s)
+        out->keep_s = within_s;
 }
 
 struct rule_desc {

@@ -28,14 +28,15 @@ struct instance {
  * synthetic suite's truth uses the same bound (tools/synth/world.c). */
 #define JUDGED_FRAC (1.0 / 36)
 #define JUDGED_MAX  1024 /* tracks judged per frame at most */
+#define STORE_S     1.0  /* from a violation's report to its evidence being asked for (the store) */
 
 struct cw_rules {
     struct instance inst[NRULES];
     int n;
     char site[CW_EVENT_ID_MAX], camera[CW_EVENT_ID_MAX];
-    double min_h;                /* boxes lower than this (scene pixels) are not judged */
-    struct cw_track_out *judged; /* the frame's tracks big enough to judge, JUDGED_MAX */
-    unsigned interest;           /* the last frame's CW_RULES_* */
+    double min_h;                      /* boxes lower than this (scene pixels) are not judged */
+    struct cw_track_out *judged;       /* the frame's tracks big enough to judge, JUDGED_MAX */
+    struct cw_rules_interest interest; /* what the last frame's rules want kept */
 };
 
 const char *cw_rules_name(int rule)
@@ -90,7 +91,7 @@ void cw_rules_free(struct cw_rules *r)
 int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct cw_event *events,
                      int cap, struct cw_passage *passages, int pcap, int *npassages)
 {
-    struct rule_out out = {events, 0, cap, passages, 0, pcap, r->site, r->camera, 0, 0, 0};
+    struct rule_out out = {events, 0, cap, passages, 0, pcap, r->site, r->camera, 0, 0, 0, 0};
     struct cw_rule_input big = *in;
     big.tracks = r->judged;
     big.ntracks = 0;
@@ -107,12 +108,12 @@ int cw_rules_process(struct cw_rules *r, const struct cw_rule_input *in, struct 
     /* a violation dated in the frame it is reported in: this is its "during" picture */
     for (int i = 0; i < out.n; i++)
         if (events[i].frame == in->frame)
-            out.interest |= CW_RULES_KEEP;
-    r->interest = out.interest;
+            cw__rule_keep(&out, 0);
+    r->interest = (struct cw_rules_interest){out.interest, out.keep_s + STORE_S};
     return out.n;
 }
 
-unsigned cw_rules_interest(const struct cw_rules *r)
+struct cw_rules_interest cw_rules_interest(const struct cw_rules *r)
 {
     return r->interest;
 }

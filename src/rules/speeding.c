@@ -52,7 +52,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame, s->mark_wall[0] = in->wall_ms;
             s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
             if (fast)
-                cw__rule_keep(out);
+                cw__rule_keep(out, x->min_m / fmax(t->speed, 1) + 0.5); /* over min_m */
         } else {
             /* the stretch's length along the tracker's filtered ground path; its speed is how
              * far the road user got over the stretch in the time, as a speed trap measures,
@@ -76,7 +76,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 }
                 s->acc[0] = 0;
                 if (fast && !s->done[0])
-                    cw__rule_keep(out);
+                    cw__rule_keep(out, x->min_m / fmax(t->speed, 1) + 0.5); /* over min_m */
                 s->mark_ns[0] = in->t_ns, s->mark_frame[0] = in->frame;
                 s->mark_wall[0] = in->wall_ms, s->mark_at[0] = t->ground, s->mark_box[0] = t->box;
             }

@@ -61,7 +61,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 cw__rule_watch(out);
             if (where != s->side[j]) {
                 if (where == 1)
-                    cw__rule_keep(out);
+                    cw__rule_keep(out, x->min_s + 0.5); /* sure after standing min_s */
                 s->side[j] = where;
                 s->mark_frame[j] = in->frame, s->mark_ns[j] = in->t_ns;
                 s->mark_wall[j] = in->wall_ms, s->mark_at[j] = t->ground;

@@ -8,6 +8,7 @@
 #include "rules/rule.h"
 
 #define MOVING_M 0.02 /* per frame: slower than this along the lane is standing, not travel */
+#define KEEP_MPS 1.5  /* slower than this, a start against the lane keeps no picture */
 
 struct ctx {
     const struct cw_scene *scene;
@@ -38,7 +39,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             if (along < -MOVING_M) {
                 cw__rule_watch(out);
                 if (s->acc[0] == 0) {
-                    cw__rule_keep(out);
+                    if (t->speed >= KEEP_MPS) /* not a waiting vehicle's jitter */
+                        cw__rule_keep(out, x->min_m / t->speed + 0.5); /* sure over min_m */
                     s->mark_frame[0] = in->frame, s->mark_ns[0] = in->t_ns;
                     s->mark_wall[0] = in->wall_ms, s->mark_at[0] = s->prev;
                     s->mark_box[0] = t->box, s->mark_speed[0] = t->speed;

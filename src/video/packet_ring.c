@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
@@ -12,10 +14,16 @@ struct record {
     size_t offset; /* where the bytes start in the arena */
 };
 
+/* Freed arena pages are handed back to the system once this many bytes have been freed behind
+ * the oldest packet, so the ring's resident memory follows the bytes it holds, not its size. */
+#define RELEASE_CHUNK ((size_t)1 << 20)
+
 struct cw_packet_ring {
     struct cw_packet_ring_config cfg;
     pthread_mutex_t lock;
-    uint8_t *arena;
+    uint8_t *arena; /* mapped: max_bytes rounded up to pages */
+    size_t mapped, page;
+    size_t kept_from; /* freed bytes from here up to the oldest packet are not yet handed back */
     struct record *rec;
     unsigned first; /* index of the oldest record */
     unsigned count;
@@ -39,7 +47,12 @@ struct cw_packet_ring *cw_packet_ring_new(const struct cw_packet_ring_config *cf
     if (!r)
         goto out_nomem;
     r->cfg = *cfg;
-    r->arena = malloc(cfg->max_bytes);
+    long page = sysconf(_SC_PAGESIZE);
+    r->page = page > 0 ? (size_t)page : 4096;
+    r->mapped = (cfg->max_bytes + r->page - 1) / r->page * r->page;
+    r->arena = mmap(NULL, r->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r->arena == MAP_FAILED)
+        r->arena = NULL;
     r->rec = calloc(cfg->max_packets, sizeof(*r->rec));
     if (!r->arena || !r->rec)
         goto out_free;
@@ -47,7 +60,8 @@ struct cw_packet_ring *cw_packet_ring_new(const struct cw_packet_ring_config *cf
     return r;
 
 out_free:
-    free(r->arena);
+    if (r->arena)
+        munmap(r->arena, r->mapped);
     free(r->rec);
     free(r);
 out_nomem:
@@ -60,9 +74,34 @@ void cw_packet_ring_free(struct cw_packet_ring *r)
     if (!r)
         return;
     pthread_mutex_destroy(&r->lock);
-    free(r->arena);
+    munmap(r->arena, r->mapped);
     free(r->rec);
     free(r);
+}
+
+/* Hands the whole pages inside [from, to) back to the system: they read as zeros and take no
+ * memory until written again. */
+static void release(struct cw_packet_ring *r, size_t from, size_t to)
+{
+    size_t a = (from + r->page - 1) / r->page * r->page, b = to / r->page * r->page;
+    if (b > a)
+        madvise(r->arena + a, b - a, MADV_DONTNEED);
+}
+
+size_t cw_packet_ring_resident(struct cw_packet_ring *r)
+{
+    size_t pages = r->mapped / r->page, n = 0;
+    unsigned char vec[4096];
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < pages; i += sizeof(vec)) {
+        size_t k = pages - i < sizeof(vec) ? pages - i : sizeof(vec);
+        if (mincore(r->arena + i * r->page, k * r->page, vec))
+            break;
+        for (size_t j = 0; j < k; j++)
+            n += vec[j] & 1;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return n * r->page;
 }
 
 static struct record *rec_at(struct cw_packet_ring *r, unsigned i)
@@ -72,6 +111,8 @@ static struct record *rec_at(struct cw_packet_ring *r, unsigned i)
 
 static void reset(struct cw_packet_ring *r)
 {
+    release(r, 0, r->mapped);
+    r->kept_from = 0;
     r->first = 0;
     r->count = 0;
     r->head = r->tail = r->end_used = 0;
@@ -91,11 +132,25 @@ static void evict_oldest(struct cw_packet_ring *r)
     }
     size_t next = rec_at(r, 0)->offset;
     if (r->wrapped && next < r->tail) {
-        /* The oldest packet now sits at the start of the arena. */
+        /* The oldest packet now sits at the start of the arena: what it left at the end is free */
+        release(r, r->kept_from, r->end_used);
+        r->kept_from = next;
         r->wrapped = false;
         r->end_used = 0;
     }
     r->tail = next;
+}
+
+/* Hands back what evictions freed behind the oldest packet, [kept_from, tail): once it is worth
+ * a call, or at once when @off..@off + @size is about to be written into it (a write never lands
+ * in a span that is handed back later). */
+static void release_freed(struct cw_packet_ring *r, size_t off, size_t size)
+{
+    bool into = off < r->tail && off + size > r->kept_from;
+    if (r->count && (into || r->tail >= r->kept_from + RELEASE_CHUNK)) {
+        release(r, r->kept_from, r->tail);
+        r->kept_from = r->tail;
+    }
 }
 
 static int64_t order_time(const struct cw_packet_info *i)
@@ -138,6 +193,7 @@ int cw_packet_ring_push(struct cw_packet_ring *r, const uint8_t *data,
         evict_oldest(r);
         r->evicted_early++;
     }
+    release_freed(r, off, size);
     if (r->count > 0 && !r->wrapped && off == 0) {
         r->wrapped = true;
         r->end_used = r->head;
@@ -159,6 +215,7 @@ int cw_packet_ring_push(struct cw_packet_ring *r, const uint8_t *data,
         evict_oldest(r);
         r->evicted++;
     }
+    release_freed(r, 0, 0);
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
