@@ -5,7 +5,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crosswatch/clock.h"
 #include "crosswatch/error.h"
@@ -23,6 +26,7 @@
 #define MAX_DETS      512
 #define RETRY_FIRST_S 1.0
 #define RETRY_MAX_S   30.0
+#define EVIDENCE_NICE 10
 
 struct camera {
     struct cw_run_camera_config cfg;
@@ -86,6 +90,11 @@ static void *evidence_main(void *arg)
 {
     struct camera *c = arg;
     struct cw_evidence *ev = atomic_load(&c->evi);
+    /* Evidence may take seconds; a camera's frames may not wait tens of milliseconds. Under load
+     * this thread yields to decoding and analysis (nice 10: about a tenth of a core's share). */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), EVIDENCE_NICE))
+        cw_log_warn(MOD, "camera %s: cannot lower the evidence thread's priority: %s", c->cfg.id,
+                    strerror(errno));
     while (!atomic_load(&c->evidence_stop)) {
         cw_evidence_run(ev, false);
         struct timespec t = {0, 100 * 1000 * 1000};

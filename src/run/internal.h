@@ -53,7 +53,7 @@ void cw__writer_stats_log(const struct writer_stats *s);
 
 /* ---- a camera: decode thread, analysis thread, evidence thread ---- */
 
-#define FRAME_QUEUE 2 /* frames between decode and analysis: each one pins a decoded picture */
+#define FRAME_QUEUE 4 /* frames between decode and analysis: each one pins a decoded picture */
 
 struct camera_stats {
     int64_t decoded, analysed, dropped_queue, dropped_decoder, reconnects, damaged, events,
