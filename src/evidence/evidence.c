@@ -330,16 +330,20 @@ static int keep(struct cw_evidence *ev, const struct cw_frame *f, int64_t hold_n
         }
         if (k->refs)
             continue;
-        int r = !k->data                                   ? (used < KEPT_SOFT ? 1
-                                                              : steal          ? 3
-                                                                               : 5)
-                : k->index < 0 || k->hold_ns <= f->time_ns ? 0
-                : steal                                    ? 2
-                                                           : 5;
-        if (r < rank || (r == rank && r != 1 && r != 3 && k->time_ns < ev->kept[best].time_ns))
+        /* 0: free; 1: a new buffer within KEPT_SOFT; 2: held (taken only when stealing);
+         * 3: a new buffer beyond KEPT_SOFT (only when stealing) */
+        int r;
+        if (!k->data)
+            r = used < KEPT_SOFT ? 1 : 3;
+        else
+            r = k->index < 0 || k->hold_ns <= f->time_ns ? 0 : 2;
+        if (r >= 2 && !steal)
+            continue;
+        if (best < 0 || r < rank ||
+            (r == rank && (r == 0 || r == 2) && k->time_ns < ev->kept[best].time_ns))
             best = i, rank = r;
     }
-    if (best < 0 || rank > 3 || !f->plane[0])
+    if (best < 0 || !f->plane[0])
         return -1;
     struct kept *k = &ev->kept[best];
     const uint8_t *planes[3] = {f->plane[0], f->plane[1], f->plane[2]};
