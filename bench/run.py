@@ -702,6 +702,9 @@ def run_cameras(n, seconds, video, scene, out):
     d["seconds"] = t1 - t0
     d["rss"] = rss
     d["p99_ms"] = m1.get('crosswatch_event_latency_seconds{quantile="0.99"}', 0) * 1000
+    d["evidence_delay_max_s"] = max((v for k, v in m1.items()
+                                     if k.startswith("crosswatch_evidence_delay_max_seconds{")),
+                                    default=0)
     return d
 
 

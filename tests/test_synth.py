@@ -906,6 +906,9 @@ class Run(unittest.TestCase):
                       lambda: m()['crosswatch_evidence_complete_total{camera="car"}'] >= 1)
         written = m()["crosswatch_events_written_total"]
         self.assertLess(m()['crosswatch_event_latency_seconds{quantile="0.99"}'], 0.1)
+        # issue 7: evidence complete within 5 s of its clip's end; its pictures were kept live
+        self.assertLess(m()['crosswatch_evidence_delay_max_seconds{camera="car"}'], 5)
+        self.assertGreaterEqual(m()['crosswatch_evidence_pictures_live_total{camera="car"}'], 3)
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.proc.wait(60), 0, self.read_log()[-2000:])
         log = self.read_log()

@@ -92,6 +92,8 @@ struct cw_evidence_stats {
     double last_ms;                          /* time the last evidence took */
     int64_t files_bytes;                     /* bytes written */
     int64_t pictures_live, pictures_decoded; /* pictures from kept live frames, decoded again */
+    double delay_max_s; /* longest from a clip's end to its evidence being complete (stream time:
+                           real time for a live camera) */
 };
 void cw_evidence_get_stats(struct cw_evidence *ev, struct cw_evidence_stats *out);
 

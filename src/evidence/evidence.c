@@ -842,6 +842,9 @@ static int make(struct cw_evidence *ev, struct job *j)
         err = cw_store_set_evidence(ev->store, j->e.id, j->e.evidence, "complete", text);
     pthread_mutex_lock(&ev->lock);
     ev->stats.last_ms = (cw_clock_mono_ns() - t0) / 1e6;
+    double delay = (ev->last_time_ns - j->t_end) / 1e9;
+    if (!err && delay > ev->stats.delay_max_s)
+        ev->stats.delay_max_s = delay;
     if (!err)
         ev->stats.complete++;
     else

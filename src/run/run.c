@@ -168,6 +168,7 @@ enum which {
     M_EV_WAITING,
     M_PIC_LIVE,
     M_PIC_DECODED,
+    M_EV_DELAY,
     M_COUNT
 };
 
@@ -195,6 +196,8 @@ static const struct {
      "evidence pictures taken from frames kept live"},
     {"crosswatch_evidence_pictures_decoded_total", "counter",
      "evidence pictures decoded again from the packet ring (not kept live)"},
+    {"crosswatch_evidence_delay_max_seconds", "gauge",
+     "longest time from a clip's end to its evidence being complete"},
 };
 
 static double value(enum which w, const struct camera_stats *s, const struct cw_evidence_stats *e,
@@ -231,6 +234,8 @@ static double value(enum which w, const struct camera_stats *s, const struct cw_
         return (double)e->pictures_live;
     case M_PIC_DECODED:
         return (double)e->pictures_decoded;
+    case M_EV_DELAY:
+        return e->delay_max_s;
     default:
         return 0;
     }
