@@ -370,6 +370,7 @@ static void test_nms(void **state)
     struct wbuf w = cell_weights(0, 2);
     struct cw_dnn *net = cw_dnn_load_mem("cell.cfg", cfg, w.data, w.len, 1);
     assert_non_null(net);
+    cw_dnn_input(net)[0] = cw_dnn_input(net)[1] = 0.3f;
     cw_dnn_forward(net);
     struct cw_dnn_box b[8];
     assert_int_equal(cw_dnn_boxes(net, 0.2f, 0.45f, b, 8), 1);

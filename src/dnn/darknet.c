@@ -744,6 +744,8 @@ static int allocate(struct cw_dnn *net, int threads)
         cw_log_error(MOD, "out of memory: the network needs %zu MB", total * 4 >> 20);
         return CW_ENOMEM;
     }
+    /* zeroed once: a forward pass before any input is set computes on zeros, not on garbage */
+    memset(arena, 0, ((total * sizeof(float)) + 63) / 64 * 64);
     net->arena = arena;
     net->bytes = total * sizeof(float);
     float *p = arena;
