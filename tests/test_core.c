@@ -3,12 +3,14 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "core/json_escape.h"
 #include "core/log_format.h"
 #include "crosswatch/clock.h"
 #include "crosswatch/draw.h"
 #include "crosswatch/hash.h"
+#include "crosswatch/jpeg.h"
 #include "crosswatch/text.h"
 #include "crosswatch/error.h"
 #include "crosswatch/options.h"
@@ -264,6 +266,49 @@ static void test_pixelate_and_text(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* One encoder writes pictures of several sizes (its buffers grow, then are reused); what is read
+ * back has the size and, within JPEG's loss, the colour written, TV range stretched to full. */
+static void test_jpeg_encoder_reuse(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cw-jpeg-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    struct cw_jpeg_encoder *enc = cw_jpeg_encoder_new();
+    assert_non_null(enc);
+    static const int sizes[][2] = {{64, 48}, {320, 240}, {66, 34}, {320, 240}};
+    static uint8_t y[320 * 240], u[160 * 120], v[160 * 120];
+    memset(u, 128, sizeof(u));
+    memset(v, 128, sizeof(v));
+    for (int k = 0; k < 4; k++) {
+        int w = sizes[k][0], h = sizes[k][1];
+        memset(y, k & 1 ? 235 : 16, sizeof(y)); /* TV white, TV black */
+        const uint8_t *planes[3] = {y, u, v};
+        int strides[3] = {w, (w + 1) / 2, (w + 1) / 2};
+        snprintf(path, sizeof(path), "%s/%d.jpg", dir, k);
+        assert_int_equal(
+            cw_jpeg_write_yuv420(k == 2 ? NULL : enc, path, planes, strides, w, h, 90, true), 0);
+        uint8_t *rgb;
+        int rw, rh;
+        assert_int_equal(cw_jpeg_read_rgb(path, &rgb, &rw, &rh), 0);
+        assert_int_equal(rw, w);
+        assert_int_equal(rh, h);
+        int want = k & 1 ? 255 : 0;
+        for (int i = 0; i < 3 * w * h; i++)
+            assert_true(abs(rgb[i] - want) <= 3);
+        free(rgb);
+        unlink(path);
+    }
+    /* a picture too big for any JPEG: an error naming the file, the encoder still usable */
+    static uint8_t wide[70000];
+    const uint8_t *planes[3] = {wide, wide, wide};
+    int strides[3] = {70000, 35000, 35000};
+    snprintf(path, sizeof(path), "%s/big.jpg", dir);
+    assert_int_not_equal(cw_jpeg_write_yuv420(enc, path, planes, strides, 70000, 1, 90, false), 0);
+    cw_jpeg_encoder_free(enc);
+    cw_jpeg_encoder_free(NULL);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_options_json),
         cmocka_unit_test(test_options_help),
         cmocka_unit_test(test_pixelate_and_text),
+        cmocka_unit_test(test_jpeg_encoder_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

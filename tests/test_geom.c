@@ -86,6 +86,65 @@ static void test_homography_degenerate(void **state)
     assert_true(out.x == -1);
 }
 
+/* A camera 7 m up, 12 m behind the origin, looking along +y pitched 18° down, f 1065 px: its
+ * ground homography, at any scale and sign, gives the camera back, and points above the road
+ * project where the camera puts them. */
+static void camera_point(const double R[3][3], const double C[3], double f, double X, double Y,
+                         double Z, double *u, double *v)
+{
+    double p[3];
+    for (int i = 0; i < 3; i++)
+        p[i] = R[i][0] * (X - C[0]) + R[i][1] * (Y - C[1]) + R[i][2] * (Z - C[2]);
+    *u = f * p[0] / p[2] + 640;
+    *v = f * p[1] / p[2] + 360;
+}
+
+static void test_pinhole_from_homography(void **state)
+{
+    (void)state;
+    const double pitch = 18 * M_PI / 180, f = 1065, C[3] = {1.5, -12, 7};
+    const double R[3][3] = {{1, 0, 0}, {0, -sin(pitch), -cos(pitch)}, {0, cos(pitch), -sin(pitch)}};
+    double t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = -(R[i][0] * C[0] + R[i][1] * C[1] + R[i][2] * C[2]);
+    for (int k = 0; k < 2; k++) {
+        double scale = k ? -3.7 : 0.01;
+        struct cw_homography g;
+        for (int col = 0; col < 3; col++) {
+            double r[3] = {col < 2 ? R[0][col] : t[0], col < 2 ? R[1][col] : t[1],
+                           col < 2 ? R[2][col] : t[2]};
+            g.m[col] = scale * (f * r[0] + 640 * r[2]);
+            g.m[3 + col] = scale * (f * r[1] + 360 * r[2]);
+            g.m[6 + col] = scale * r[2];
+        }
+        struct cw_pinhole cam;
+        assert_int_equal(cw_pinhole_from_homography(&g, 640, 360, &cam), 0);
+        assert_float_equal(cam.f, f, 1e-6);
+        assert_float_equal(cam.height_m, 7, 1e-9);
+        assert_float_equal(cam.foot.x, 1.5, 1e-9);
+        assert_float_equal(cam.foot.y, -12, 1e-9);
+        static const double pts[][3] = {{0, 10, 1.5}, {-3, 25, 2.1}, {2, 3, 0}, {0, 60, 4}};
+        for (int i = 0; i < 4; i++) {
+            struct cw_point img;
+            double u, v;
+            assert_true(
+                cw_pinhole_project(&cam, (struct cw_point){pts[i][0], pts[i][1]}, pts[i][2], &img));
+            camera_point(R, C, f, pts[i][0], pts[i][1], pts[i][2], &u, &v);
+            assert_float_equal(img.x, u, 1e-6);
+            assert_float_equal(img.y, v, 1e-6);
+        }
+        /* behind the camera */
+        struct cw_point img;
+        assert_false(cw_pinhole_project(&cam, (struct cw_point){0, -20}, 0, &img));
+    }
+    /* a straight-down map (no perspective) and a sheared one are no camera's view */
+    struct cw_homography flat = {{0.05, 0, 0, 0, 0.05, 0, 0, 0, 1}};
+    struct cw_pinhole cam;
+    assert_int_equal(cw_pinhole_from_homography(&flat, 640, 360, &cam), CW_EINVAL);
+    struct cw_homography shear = {{1, 0.9, 0, 0, 0.1, 0, 0.001, 0.002, 1}};
+    assert_int_equal(cw_pinhole_from_homography(&shear, 640, 360, &cam), CW_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_homography_exact_four),
         cmocka_unit_test(test_homography_least_squares),
         cmocka_unit_test(test_homography_degenerate),
+        cmocka_unit_test(test_pinhole_from_homography),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,8 @@ struct cw_detection {
                                    error in the picture: small near the camera, large far away */
     float width_m, length_m;    /* metric size on the ground, when known */
     int8_t attr[CW_ATTR_COUNT]; /* enum cw_attr_value per enum cw_attr */
+    bool bottom_hidden;         /* a nearer road user hides its lower part: the box's bottom edge
+                                   is not the road user's (no ground point then) */
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -61,4 +61,27 @@ bool cw_segments_intersect(struct cw_point a, struct cw_point b, struct cw_point
  * 0 on it. */
 double cw_line_side(struct cw_point a, struct cw_point b, struct cw_point p);
 
+/* A pinhole camera over the ground plane (x, y on the road, z up, metres), recovered from the
+ * ground-to-image homography assuming square pixels and the principal point at the picture's
+ * centre. It tells what the ground plane alone cannot: where a point above the road shows, so
+ * that a road user's size in metres can be drawn in pixels. */
+struct cw_pinhole {
+    double f, cx, cy;     /* focal length and principal point, pixels */
+    double r[3][3];       /* r[k]: ground axis k (x, y, up) in camera coordinates */
+    double t[3];          /* the ground origin in camera coordinates */
+    double height_m;      /* the camera above the road */
+    struct cw_point foot; /* the point of the road under the camera */
+};
+
+/* Recovers the camera behind @ground_to_img (ground metres to image pixels) whose principal
+ * point is (@cx, @cy). Returns 0, or CW_EINVAL when no such camera fits (a homography that is
+ * not a perspective view of a plane, or a degenerate one). */
+int cw_pinhole_from_homography(const struct cw_homography *ground_to_img, double cx, double cy,
+                               struct cw_pinhole *out);
+
+/* Where ground point @g at @z metres above the road shows in the picture. False when it is
+ * behind the camera. */
+bool cw_pinhole_project(const struct cw_pinhole *c, struct cw_point g, double z,
+                        struct cw_point *img);
+
 #endif

@@ -10,12 +10,21 @@
  * logging one line naming the file. */
 int cw_jpeg_read_rgb(const char *path, uint8_t **rgb, int *w, int *h);
 
+/* A JPEG encoder that keeps its TurboJPEG handle and buffers between pictures: once it has
+ * written the largest picture, writing another allocates nothing. One thread at a time. NULL
+ * (logged) when memory is short. */
+struct cw_jpeg_encoder;
+struct cw_jpeg_encoder *cw_jpeg_encoder_new(void);
+void cw_jpeg_encoder_free(struct cw_jpeg_encoder *e);
+
 /* Encodes a YUV 4:2:0 picture (@planes with row strides @strides; chroma at half size each way)
- * of @w × @h as a colour JPEG of @quality (1–100) and writes it to @path whole or not at all
- * (core/file.h). A JPEG's YUV spans 0–255: a @tv_range picture (16–235, what cameras send) is
- * stretched to it first, or its blacks would show grey and its colours faded. Returns 0, or
- * CW_ENOSPC / CW_EPERM / CW_EIO / CW_ENOMEM after logging one line naming the file. */
-int cw_jpeg_write_yuv420(const char *path, const uint8_t *const planes[3], const int strides[3],
-                         int w, int h, int quality, bool tv_range);
+ * of @w × @h as a colour JPEG of @quality (1–100) with @enc (NULL: one made for this picture)
+ * and writes it to @path whole or not at all (core/file.h). A JPEG's YUV spans 0–255: a
+ * @tv_range picture (16–235, what cameras send) is stretched to it first, or its blacks would
+ * show grey and its colours faded. Returns 0, or CW_ENOSPC / CW_EPERM / CW_EIO / CW_ENOMEM
+ * after logging one line naming the file. */
+int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
+                         const uint8_t *const planes[3], const int strides[3], int w, int h,
+                         int quality, bool tv_range);
 
 #endif

@@ -18,6 +18,7 @@
 #ifndef CROSSWATCH_MOTION_H
 #define CROSSWATCH_MOTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "crosswatch/frame.h"
@@ -37,6 +38,7 @@ struct cw_motion_config {
     int merge_gap;        /* blobs overlapping across whose pixels come this close are merged */
     double bootstrap_s;   /* at start, learn everything for this long (no ghosts) */
     int stabilize;        /* camera shake up to this many pixels is undone (0: off) */
+    bool split;           /* cut blobs holding several road users (blob_split.h; needs a scene) */
 };
 
 extern const struct cw_option cw_motion_options[];
@@ -45,6 +47,7 @@ extern const struct cw_option cw_motion_options[];
 struct cw_blob {
     int x0, y0, x1, y1; /* inclusive bounds */
     int area;           /* foreground pixels */
+    bool foot_hidden;   /* its bottom is where a nearer road user hides it (blob_split.h) */
 };
 
 /* Mask values of cw_motion_mask(). */

@@ -282,3 +282,91 @@ double cw_box_iou(const struct cw_box *a, const struct cw_box *b)
     double inter = iw * ih, uni = a->w * a->h + b->w * b->h - inter;
     return uni > 0 ? inter / uni : 0;
 }
+
+int cw_pinhole_from_homography(const struct cw_homography *ground_to_img, double cx, double cy,
+                               struct cw_pinhole *out)
+{
+    /* columns of the homography with the principal point moved to the origin, scaled to norm 1 */
+    const double *m = ground_to_img->m;
+    double a[3][3], norm = 0;
+    for (int k = 0; k < 3; k++) {
+        a[k][0] = m[k] - cx * m[6 + k];
+        a[k][1] = m[3 + k] - cy * m[6 + k];
+        a[k][2] = m[6 + k];
+        for (int i = 0; i < 3; i++)
+            norm += a[k][i] * a[k][i];
+    }
+    if (!(norm > 0))
+        return CW_EINVAL;
+    norm = sqrt(norm);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 3; i++)
+            a[k][i] /= norm;
+    /* The first two columns are f·r1 and f·r2 across, r1 and r2 down the third row, up to one
+     * scale: r1 ⟂ r2 and |r1| = |r2| give two equations linear in u = 1/f², solved together. */
+    double e1 = a[0][0] * a[1][0] + a[0][1] * a[1][1], c1 = a[0][2] * a[1][2];
+    double e2 = a[0][0] * a[0][0] + a[0][1] * a[0][1] - a[1][0] * a[1][0] - a[1][1] * a[1][1];
+    double c2 = a[0][2] * a[0][2] - a[1][2] * a[1][2];
+    double den = e1 * e1 + e2 * e2;
+    if (!(den > 1e-18))
+        return CW_EINVAL;
+    double u = -(e1 * c1 + e2 * c2) / den;
+    if (!(u > 0))
+        return CW_EINVAL;
+    double f = 1 / sqrt(u);
+    double v[3][3];
+    for (int k = 0; k < 3; k++)
+        v[k][0] = a[k][0] / f, v[k][1] = a[k][1] / f, v[k][2] = a[k][2];
+    double n0 = sqrt(v[0][0] * v[0][0] + v[0][1] * v[0][1] + v[0][2] * v[0][2]);
+    double n1 = sqrt(v[1][0] * v[1][0] + v[1][1] * v[1][1] + v[1][2] * v[1][2]);
+    if (!(n0 > 0 && n1 > 0) || fabs(n0 - n1) > 0.05 * (n0 + n1))
+        return CW_EINVAL; /* not the view of a plane through a square-pixel camera */
+    double lambda = 2 / (n0 + n1);
+    struct cw_pinhole c = {.f = f, .cx = cx, .cy = cy};
+    for (int i = 0; i < 3; i++) {
+        c.r[0][i] = lambda * v[0][i];
+        c.r[1][i] = lambda * v[1][i];
+        c.t[i] = lambda * v[2][i];
+    }
+    /* the road is in front of the camera: the point seen at the principal point has depth > 0 */
+    struct cw_homography inv;
+    struct cw_point g;
+    if (cw_homography_invert(ground_to_img, &inv) ||
+        !cw_homography_apply(&inv, (struct cw_point){cx, cy}, &g))
+        g = (struct cw_point){0, 0};
+    double depth = c.r[0][2] * g.x + c.r[1][2] * g.y + c.t[2];
+    if (depth < 0)
+        for (int i = 0; i < 3; i++)
+            c.r[0][i] = -c.r[0][i], c.r[1][i] = -c.r[1][i], c.t[i] = -c.t[i];
+    /* up = r1 × r2, turned so that the camera is above the road */
+    c.r[2][0] = c.r[0][1] * c.r[1][2] - c.r[0][2] * c.r[1][1];
+    c.r[2][1] = c.r[0][2] * c.r[1][0] - c.r[0][0] * c.r[1][2];
+    c.r[2][2] = c.r[0][0] * c.r[1][1] - c.r[0][1] * c.r[1][0];
+    double pos[3]; /* the camera in ground coordinates: −Rᵀt */
+    for (int k = 0; k < 3; k++)
+        pos[k] = -(c.r[k][0] * c.t[0] + c.r[k][1] * c.t[1] + c.r[k][2] * c.t[2]);
+    if (pos[2] < 0) {
+        for (int i = 0; i < 3; i++)
+            c.r[2][i] = -c.r[2][i];
+        pos[2] = -pos[2];
+    }
+    if (!(pos[2] > 0))
+        return CW_EINVAL;
+    c.height_m = pos[2];
+    c.foot = (struct cw_point){pos[0], pos[1]};
+    *out = c;
+    return 0;
+}
+
+bool cw_pinhole_project(const struct cw_pinhole *c, struct cw_point g, double z,
+                        struct cw_point *img)
+{
+    double p[3];
+    for (int i = 0; i < 3; i++)
+        p[i] = c->r[0][i] * g.x + c->r[1][i] * g.y + c->r[2][i] * z + c->t[i];
+    if (!(p[2] > 1e-9))
+        return false;
+    img->x = c->f * p[0] / p[2] + c->cx;
+    img->y = c->f * p[1] / p[2] + c->cy;
+    return true;
+}

@@ -63,32 +63,78 @@ static void full_range_tables(uint8_t luma[256], uint8_t chroma[256])
     }
 }
 
-int cw_jpeg_write_yuv420(const char *path, const uint8_t *const planes[3], const int strides[3],
-                         int w, int h, int quality, bool tv_range)
+struct cw_jpeg_encoder {
+    tjhandle tj;
+    uint8_t *full; /* a TV-range picture stretched to full range */
+    size_t full_cap;
+    unsigned char *out; /* the compressed picture, big enough for the worst case */
+    unsigned long out_cap;
+};
+
+struct cw_jpeg_encoder *cw_jpeg_encoder_new(void)
 {
-    unsigned char *buf = NULL, *full = NULL;
-    unsigned long len = 0;
-    int err = CW_EIO;
-    tjhandle tj = tjInitCompress();
-    if (!tj) {
-        cw_log_error("jpeg", "%s: cannot start the JPEG encoder: %s", path, tjGetErrorStr());
-        return CW_ENOMEM;
+    struct cw_jpeg_encoder *e = calloc(1, sizeof(*e));
+    if (e && !(e->tj = tjInitCompress())) {
+        cw_log_error("jpeg", "cannot start the JPEG encoder: %s", tjGetErrorStr());
+        free(e);
+        return NULL;
     }
+    if (!e)
+        cw_log_error("jpeg", "out of memory for a JPEG encoder");
+    return e;
+}
+
+void cw_jpeg_encoder_free(struct cw_jpeg_encoder *e)
+{
+    if (!e)
+        return;
+    tjDestroy(e->tj);
+    free(e->full);
+    tjFree(e->out);
+    free(e);
+}
+
+int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
+                         const uint8_t *const planes[3], const int strides[3], int w, int h,
+                         int quality, bool tv_range)
+{
+    struct cw_jpeg_encoder *e = enc ? enc : cw_jpeg_encoder_new();
+    if (!e)
+        return CW_ENOMEM;
+    int err = CW_ENOMEM;
     const unsigned char *src[3] = {planes[0], planes[1], planes[2]};
     int str[3] = {strides[0], strides[1], strides[2]};
+    unsigned long bound = tjBufSize(w, h, TJSAMP_420);
+    if (bound == (unsigned long)-1) {
+        cw_log_error("jpeg", "%s: cannot encode a %dx%d picture: %s", path, w, h, tjGetErrorStr());
+        err = CW_EINVAL;
+        goto out;
+    }
+    if (e->out_cap < bound) {
+        tjFree(e->out);
+        e->out_cap = 0;
+        if (!(e->out = tjAlloc((int)bound))) {
+            cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
+            goto out;
+        }
+        e->out_cap = bound;
+    }
     if (tv_range) {
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
         size_t ys = (size_t)w * h, cs = (size_t)cw * ch;
         uint8_t lut[2][256];
-        if (!(full = malloc(ys + 2 * cs))) {
-            err = CW_ENOMEM;
-            cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
-            goto out;
+        if (e->full_cap < ys + 2 * cs) {
+            uint8_t *d = realloc(e->full, ys + 2 * cs);
+            if (!d) {
+                cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
+                goto out;
+            }
+            e->full = d, e->full_cap = ys + 2 * cs;
         }
         full_range_tables(lut[0], lut[1]);
         for (int p = 0; p < 3; p++) {
             int pw = p ? cw : w, ph = p ? ch : h;
-            uint8_t *d = full + (p ? ys + (size_t)(p - 1) * cs : 0);
+            uint8_t *d = e->full + (p ? ys + (size_t)(p - 1) * cs : 0);
             const uint8_t *t = lut[p != 0];
             for (int y = 0; y < ph; y++) {
                 const uint8_t *row = planes[p] + (size_t)y * strides[p];
@@ -99,19 +145,21 @@ int cw_jpeg_write_yuv420(const char *path, const uint8_t *const planes[3], const
             str[p] = pw;
         }
     }
-    if (tjCompressFromYUVPlanes(tj, src, w, str, h, TJSAMP_420, &buf, &len,
+    unsigned char *buf = e->out;
+    unsigned long len = e->out_cap;
+    if (tjCompressFromYUVPlanes(e->tj, src, w, str, h, TJSAMP_420, &buf, &len,
                                 quality < 1     ? 1
                                 : quality > 100 ? 100
                                                 : quality,
-                                0)) {
+                                TJFLAG_NOREALLOC)) {
         cw_log_error("jpeg", "%s: cannot encode a %dx%d picture: %s", path, w, h,
-                     tjGetErrorStr2(tj));
+                     tjGetErrorStr2(e->tj));
+        err = CW_EIO;
         goto out;
     }
     err = cw__write_file_atomic("jpeg", path, buf, len);
 out:
-    tjFree(buf);
-    free(full);
-    tjDestroy(tj);
+    if (!enc)
+        cw_jpeg_encoder_free(e);
     return err;
 }

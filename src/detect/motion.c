@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosswatch/bitmask.h"
 #include "crosswatch/detection.h"
 #include "crosswatch/log.h"
 #include "crosswatch/scene.h"
@@ -147,6 +148,16 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      "px",
      "camera shake up to this many analysis pixels each way is undone (0: off)"},
+    {"split",
+     CW_OPT_BOOL,
+     OFS(split),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "with a scene: cut blobs taller than one road user on their foot can be (a queue seen from "
+     "behind) into one per road user (off by default: see docs/BENCHMARKS.md, pipeline)"},
     {NULL},
 };
 
@@ -171,9 +182,9 @@ struct cw_motion {
     float *bu, *bv; /* background chroma, half size */
     float *still;   /* frames a pixel has been foreground in a row */
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
-    uint8_t *raw, *tmp, *mask, *ignore;
-    uint8_t *scratch; /* morph's row pass */
-    struct run *runs; /* one frame's runs of foreground, row by row */
+    uint8_t *raw, *mask, *ignore;
+    struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
+    struct run *runs;               /* one frame's runs of foreground, row by row */
     int runs_cap;
     int32_t *run_next;     /* next run of the same piece */
     int32_t *parent;       /* union-find over labels */
@@ -232,10 +243,8 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
         m->simd = 2;
 #endif
     m->raw = zalloc(m->n);
-    m->tmp = zalloc(m->n);
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
-    m->scratch = zalloc(m->n);
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
@@ -248,8 +257,10 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->su = zalloc((size_t)m->cw * m->ch);
     m->sv = zalloc((size_t)m->cw * m->ch);
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        !m->raw || !m->tmp || !m->mask || !m->ignore || !m->scratch || !m->runs || !m->run_next ||
-        !m->parent || !m->pieces || !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv) {
+        cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
+        cw_bitmask_init(&m->fg3, w, h) || !m->raw || !m->mask || !m->ignore || !m->runs ||
+        !m->run_next || !m->parent || !m->pieces || !m->blobs || !m->stab_pts || !m->sg || !m->su ||
+        !m->sv) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -274,10 +285,11 @@ void cw_motion_free(struct cw_motion *m)
     free(m->bv);
     free(m->still);
     free(m->raw);
-    free(m->tmp);
+    cw_bitmask_free(&m->fg);
+    cw_bitmask_free(&m->fg2);
+    cw_bitmask_free(&m->fg3);
     free(m->mask);
     free(m->ignore);
-    free(m->scratch);
     free(m->runs);
     free(m->run_next);
     free(m->parent);
@@ -479,44 +491,6 @@ static double measure_gain(const struct cw_motion *m, const struct cw_image *g)
             return (k + 0.5) / 64;
     }
     return 1;
-}
-
-/* 3×3 erosion (@dilate false: and) or dilation (or) of a 0/255 mask, separable; the loops are
- * kept free of branches so the compiler vectorises them. */
-static void morph_rows(uint8_t *restrict t, const uint8_t *restrict s, int w, bool dilate)
-{
-    if (dilate) {
-        t[0] = s[0] | s[1];
-        for (int x = 1; x < w - 1; x++)
-            t[x] = (uint8_t)(s[x - 1] | s[x] | s[x + 1]);
-        t[w - 1] = s[w - 2] | s[w - 1];
-    } else {
-        t[0] = s[0] & s[1];
-        for (int x = 1; x < w - 1; x++)
-            t[x] = (uint8_t)(s[x - 1] & s[x] & s[x + 1]);
-        t[w - 1] = s[w - 2] & s[w - 1];
-    }
-}
-
-static void morph_cols(uint8_t *restrict d, const uint8_t *restrict a, const uint8_t *restrict b,
-                       const uint8_t *restrict c, int w, bool dilate)
-{
-    if (dilate)
-        for (int x = 0; x < w; x++)
-            d[x] = a[x] | b[x] | c[x];
-    else
-        for (int x = 0; x < w; x++)
-            d[x] = a[x] & b[x] & c[x];
-}
-
-static void morph(uint8_t *restrict dst, const uint8_t *restrict src, uint8_t *restrict tmp, int w,
-                  int h, bool dilate)
-{
-    for (int y = 0; y < h; y++)
-        morph_rows(tmp + (size_t)y * w, src + (size_t)y * w, w, dilate);
-    for (int y = 0; y < h; y++)
-        morph_cols(dst + (size_t)y * w, tmp + (size_t)(y > 0 ? y - 1 : y) * w, tmp + (size_t)y * w,
-                   tmp + (size_t)(y < h - 1 ? y + 1 : y) * w, w, dilate);
 }
 
 /* The first x' >= @x where (row[x'] != 0) == @set, or @w. Masks are mostly empty and road users
@@ -917,39 +891,39 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
 
     for (int y = 0; y < h; y++)
         model_row(m, g->data + (size_t)y * g->stride, (size_t)y * w, alpha, tg, vmin, vmax, absorb);
-    /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma */
+    /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
+     * the road-user pixels are visited through their bits, the rest costs nothing */
+    cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
     for (int y = 0; y < h; y++) {
         const uint8_t *px = g->data + (size_t)y * g->stride;
         const uint8_t *pu = u ? u->data + (size_t)(y / 2) * u->stride : NULL;
         const uint8_t *pv = v ? v->data + (size_t)(y / 2) * v->stride : NULL;
         uint8_t *raw = m->raw + (size_t)y * w;
         const float *mean = m->m0 + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            uint64_t word;
-            if (!(x & 7) && x + 8 <= w && (memcpy(&word, raw + x, 8), word == 0)) {
-                x += 7; /* eight background pixels */
-                continue;
-            }
-            if (raw[x] != CW_MOTION_FG)
-                continue;
-            float ratio = px[x] / (mean[x] + 1e-3f);
-            if (ratio < smin || ratio > smax)
-                continue;
-            size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
-            if (pu && (fabsf(pu[x / 2] - m->bu[ci]) >= sc || fabsf(pv[x / 2] - m->bv[ci]) >= sc))
-                continue;
-            /* A shadow keeps the texture of the road under it, dimmed; a dark coat does not.
-             * Where the background has texture, the picture's must be there too. */
-            if (x > 0 && x < w - 1 && y > 0 && y < h - 1) {
-                const uint8_t *pa = px - g->stride, *pb = px + g->stride;
-                const float *ma = mean - w, *mb = mean + w;
-                float gi = fabsf((float)px[x + 1] - px[x - 1]) + fabsf((float)pb[x] - pa[x]);
-                float gb = fabsf(mean[x + 1] - mean[x - 1]) + fabsf(mb[x] - ma[x]);
-                if (gb * ratio > texture && gi < 0.35f * ratio * gb)
+        uint64_t *bits = m->fg.bits + (size_t)y * m->fg.words;
+        for (int j = 0; j < m->fg.words; j++)
+            for (uint64_t left = bits[j]; left; left &= left - 1) {
+                const int k = __builtin_ctzll(left), x = 64 * j + k;
+                float ratio = px[x] / (mean[x] + 1e-3f);
+                if (ratio < smin || ratio > smax)
                     continue;
+                size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+                if (pu &&
+                    (fabsf(pu[x / 2] - m->bu[ci]) >= sc || fabsf(pv[x / 2] - m->bv[ci]) >= sc))
+                    continue;
+                /* A shadow keeps the texture of the road under it, dimmed; a dark coat does
+                 * not. Where the background has texture, the picture's must be there too. */
+                if (x > 0 && x < w - 1 && y > 0 && y < h - 1) {
+                    const uint8_t *pa = px - g->stride, *pb = px + g->stride;
+                    const float *ma = mean - w, *mb = mean + w;
+                    float gi = fabsf((float)px[x + 1] - px[x - 1]) + fabsf((float)pb[x] - pa[x]);
+                    float gb = fabsf(mean[x + 1] - mean[x - 1]) + fabsf(mb[x] - ma[x]);
+                    if (gb * ratio > texture && gi < 0.35f * ratio * gb)
+                        continue;
+                }
+                raw[x] = CW_MOTION_SHADOW;
+                bits[j] &= ~(UINT64_C(1) << k);
             }
-            raw[x] = CW_MOTION_SHADOW;
-        }
     }
     /* background chroma, learned where the picture is background */
     if (u && v) {
@@ -989,30 +963,20 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             }
         }
     }
-    /* clean-up on the road-user mask: open (noise), then close (holes) */
+    /* clean-up on the road-user mask (its bits made with the shadows above): open (noise),
+     * then close (holes) */
     {
-        uint8_t *restrict mk = m->mask;
-        const uint8_t *restrict raw = m->raw;
-        const size_t n = m->n;
-        for (size_t i = 0; i < n; i++)
-            mk[i] = raw[i] == CW_MOTION_FG ? 255 : 0;
         /* the band a shift brought in from beyond the picture's edge shows nothing real */
         int l = m->sdx < 0 ? -m->sdx : 0, rr = m->sdx > 0 ? m->sdx : 0;
         int t = m->sdy < 0 ? -m->sdy : 0, b = m->sdy > 0 ? m->sdy : 0;
-        for (int y = 0; y < h && (l || rr || t || b); y++) {
-            uint8_t *row = mk + (size_t)y * w;
-            if (y < t || y >= h - b) {
-                memset(row, 0, (size_t)w);
-                continue;
-            }
-            memset(row, 0, (size_t)l);
-            memset(row + w - rr, 0, (size_t)rr);
-        }
+        if (l || rr || t || b)
+            cw_bitmask_clear_border(&m->fg, t, b, l, rr);
     }
-    morph(m->tmp, m->mask, m->scratch, w, h, false);
-    morph(m->mask, m->tmp, m->scratch, w, h, true);
-    morph(m->tmp, m->mask, m->scratch, w, h, true);
-    morph(m->mask, m->tmp, m->scratch, w, h, false);
+    cw_bitmask_morph(&m->fg2, &m->fg, &m->fg3, false);
+    cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, true);
+    cw_bitmask_morph(&m->fg2, &m->fg, &m->fg3, true);
+    cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, false);
+    cw_bitmask_to_bytes(&m->fg, m->mask, 255);
     int n = components(m, m->mask, blobs, cap);
     {
         uint8_t *restrict mk = m->mask;
@@ -1069,7 +1033,10 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
             continue;
-        /* a blob's bottom edge is good to a few analysis pixels */
+        /* a blob's bottom edge is good to a few analysis pixels; one whose bottom a nearer road
+         * user hides says nothing of where it stands */
+        if ((d->bottom_hidden = b->foot_hidden))
+            continue;
         cw_detection_locate(d, scene, 3 * sy, full_h);
         if (!d->has_ground)
             continue;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "crosswatch/blob_split.h"
 #include "crosswatch/error.h"
 #include "crosswatch/log.h"
 #include "crosswatch/resample.h"
@@ -17,8 +18,9 @@ struct cw_motion_stage {
     struct cw_motion *mot;
     struct cw_resampler *rs;
     struct cw_image u, v;
-    int fw, fh, gw, gh; /* the picture and analysis sizes it was set up for */
-    struct cw_blob blobs[MAX_BLOBS];
+    int fw, fh, gw, gh;             /* the picture and analysis sizes it was set up for */
+    struct cw_blob_splitter *split; /* NULL: blobs are not split */
+    struct cw_blob blobs[MAX_BLOBS], pieces[MAX_BLOBS];
 };
 
 /* Drops what was made for the previous picture size. */
@@ -28,9 +30,11 @@ static void teardown(struct cw_motion_stage *s)
     free(s->v.data);
     cw_resampler_free(s->rs);
     cw_motion_free(s->mot);
+    cw_blob_splitter_free(s->split);
     s->u.data = s->v.data = NULL;
     s->rs = NULL;
     s->mot = NULL;
+    s->split = NULL;
 }
 
 struct cw_motion_stage *cw_motion_stage_new(const struct cw_motion_config *cfg,
@@ -79,6 +83,13 @@ static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
                              mask);
         cw_motion_set_ignore(s->mot, mask);
         free(mask);
+        /* the scene's pixels per analysis pixel, whatever size the stream is */
+        int sw = s->scene->camera.width > 0 ? s->scene->camera.width : f->width;
+        int sh = s->scene->camera.height > 0 ? s->scene->camera.height : f->height;
+        if (s->cfg.split)
+            s->split = cw_blob_splitter_new(s->scene, f->grey.width, f->grey.height,
+                                            (double)sw / f->grey.width, (double)sh / f->grey.height,
+                                            s->cfg.min_area);
     }
     return 0;
 }
@@ -103,9 +114,15 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
                                cap < MAX_BLOBS ? cap : MAX_BLOBS);
     if (nb < 0)
         return nb;
+    const struct cw_blob *blobs = s->blobs;
+    if (s->split) {
+        nb = cw_blob_split(s->split, cw_motion_mask(s->mot), s->blobs, nb, s->pieces,
+                           cap < MAX_BLOBS ? cap : MAX_BLOBS);
+        blobs = s->pieces;
+    }
     /* boxes in the scene's pixels (camera.width × height), whatever size the stream is now */
     int w = f->width, h = f->height;
     if (s->scene && s->scene->camera.width > 0 && s->scene->camera.height > 0)
         w = s->scene->camera.width, h = s->scene->camera.height;
-    return cw_motion_detections(s->mot, s->blobs, nb, s->scene, w, h, out);
+    return cw_motion_detections(s->mot, blobs, nb, s->scene, w, h, out);
 }

@@ -200,8 +200,9 @@ struct cw_evidence {
     struct making *making; /* the event being made (one at a time per camera) */
     struct hist still;     /* the frame a still is drawn from, copied out of the history */
     struct kept kept[KEPT];
-    int64_t last_watch_ns; /* when the last "before" picture was kept */
-    struct kept scratch;   /* a shared kept picture is drawn on here */
+    int64_t last_watch_ns;        /* when the last "before" picture was kept */
+    struct kept scratch;          /* a shared kept picture is drawn on here */
+    struct cw_jpeg_encoder *jpeg; /* its buffers kept from picture to picture */
 };
 
 /* What a still callback needs while one event's evidence is made. */
@@ -244,6 +245,8 @@ struct cw_evidence *cw_evidence_new(const struct cw_evidence_config *cfg, const 
         cw_log_error(MOD, "out of memory");
         goto fail;
     }
+    if (!(ev->jpeg = cw_jpeg_encoder_new()))
+        goto fail;
     for (int i = 0; i < HIST; i++)
         ev->hist[i].index = -1;
     for (int i = 0; i < KEPT; i++)
@@ -268,6 +271,7 @@ void cw_evidence_free(struct cw_evidence *ev)
     if (!ev)
         return;
     cw_font_free(ev->font);
+    cw_jpeg_encoder_free(ev->jpeg);
     for (int i = 0; i < KEPT; i++)
         free(ev->kept[i].data);
     free(ev->scratch.data);
@@ -581,7 +585,7 @@ static int write_jpeg(struct making *m, const char *name, const struct cw_canvas
     planes[0] = c->plane[0] + (size_t)y * c->stride[0] + x;
     planes[1] = c->plane[1] + (size_t)(y / 2) * c->stride[1] + x / 2;
     planes[2] = c->plane[2] + (size_t)(y / 2) * c->stride[2] + x / 2;
-    int err = cw_jpeg_write_yuv420(path, planes, c->stride, w, h, m->ev->cfg.quality,
+    int err = cw_jpeg_write_yuv420(m->ev->jpeg, path, planes, c->stride, w, h, m->ev->cfg.quality,
                                    !cw_source_get_info(m->ev->src)->full_range);
     return err ? err : note_file(m, name);
 }

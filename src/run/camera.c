@@ -27,6 +27,7 @@
 #define RETRY_FIRST_S 1.0
 #define RETRY_MAX_S   30.0
 #define EVIDENCE_NICE 10
+#define DECODE_NICE   3
 
 struct camera {
     struct cw_run_camera_config cfg;
@@ -86,15 +87,21 @@ static bool pause_for(struct camera *c, double s)
     return !atomic_load(&c->stop);
 }
 
+/* Lowers the calling thread's priority to @nice (a thread may always lower its own). */
+static void lower_priority(const struct camera *c, int nice, const char *what)
+{
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice))
+        cw_log_warn(MOD, "camera %s: cannot lower the %s thread's priority: %s", c->cfg.id, what,
+                    strerror(errno));
+}
+
 static void *evidence_main(void *arg)
 {
     struct camera *c = arg;
     struct cw_evidence *ev = atomic_load(&c->evi);
     /* Evidence may take seconds; a camera's frames may not wait tens of milliseconds. Under load
      * this thread yields to decoding and analysis (nice 10: about a tenth of a core's share). */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), EVIDENCE_NICE))
-        cw_log_warn(MOD, "camera %s: cannot lower the evidence thread's priority: %s", c->cfg.id,
-                    strerror(errno));
+    lower_priority(c, EVIDENCE_NICE, "evidence");
     while (!atomic_load(&c->evidence_stop)) {
         cw_evidence_run(ev, false);
         struct timespec t = {0, 100 * 1000 * 1000};
@@ -167,6 +174,10 @@ static void *decode_main(void *arg)
 {
     struct camera *c = arg;
     double wait = RETRY_FIRST_S;
+    /* When the machine is short of time, decoding waits rather than the analysis: a late
+     * decoder leaves packets waiting (small, and caught up within moments), a late analysis
+     * makes the decoder drop decoded pictures from the full queue. */
+    lower_priority(c, DECODE_NICE, "decode");
     while (!atomic_load(&c->stop) && !c->src) {
         int err = open_source(c);
         if (!err)

@@ -554,13 +554,31 @@ static void vote(struct track *tr, const struct cw_detection *d)
         }
 }
 
+/* What shows of predicted box @pb above detection @d's bottom, when a nearer road user hides
+ * the rest. */
+static struct cw_box hidden_bottom(const struct cw_box *pb, const struct cw_box *d)
+{
+    struct cw_box seen = *pb;
+    double bottom = d->y + d->h;
+    if (seen.y + seen.h > bottom)
+        seen.h = bottom > seen.y ? bottom - seen.y : 0;
+    return seen;
+}
+
 static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
 {
+    struct cw_box box = d->box;
+    if (d->bottom_hidden) {
+        /* the top and sides are measured; the bottom stays where the track says it is */
+        struct cw_box pb = kf_box(tr->kf);
+        if (pb.y + pb.h > box.y + box.h)
+            box.h = pb.y + pb.h - box.y;
+    }
     if (tr->state == LOST && t->frame - tr->obs_frame > 1)
-        reupdate(t, tr, &d->box);
-    kf_update(tr->kf, &d->box);
+        reupdate(t, tr, &box);
+    kf_update(tr->kf, &box);
     memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
-    tr->obs = d->box;
+    tr->obs = box;
     tr->obs_frame = t->frame;
     tr->score = d->score;
     tr->hits++;
@@ -618,6 +636,10 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
         for (int b = 0; b < nd; b++) {
             const struct cw_detection *d = &dets[di[b]];
             double o = cw_box_iou(&pb, &d->box);
+            if (d->bottom_hidden) {
+                struct cw_box seen = hidden_bottom(&pb, &d->box);
+                o = cw_box_iou(&seen, &d->box);
+            }
             double sim = fuse ? o * d->score : o;
             /* the gate widens with the track's own uncertainty and the detection's */
             double spread = sqrt(tr->g[0].p00 + tr->g[1].p00) + 2.0 * d->ground_sigma_m;
