@@ -10,9 +10,9 @@
  * logging one line naming the file. */
 int cw_jpeg_read_rgb(const char *path, uint8_t **rgb, int *w, int *h);
 
-/* A JPEG encoder that keeps its TurboJPEG handle and buffers between pictures: once it has
- * written the largest picture, writing another allocates nothing. One thread at a time. NULL
- * (logged) when memory is short. */
+/* A JPEG encoder that keeps its TurboJPEG handle and output buffer between pictures (the
+ * full-range copy of a TV-range picture is made per picture: 3 MB at 1080p would otherwise stay
+ * resident per camera). One thread at a time. NULL (logged) when memory is short. */
 struct cw_jpeg_encoder;
 struct cw_jpeg_encoder *cw_jpeg_encoder_new(void);
 void cw_jpeg_encoder_free(struct cw_jpeg_encoder *e);

@@ -65,8 +65,7 @@ static void full_range_tables(uint8_t luma[256], uint8_t chroma[256])
 
 struct cw_jpeg_encoder {
     tjhandle tj;
-    uint8_t *full; /* a TV-range picture stretched to full range */
-    size_t full_cap;
+    uint8_t *full;      /* a TV-range picture stretched to full range, while it is encoded */
     unsigned char *out; /* the compressed picture, big enough for the worst case */
     unsigned long out_cap;
 };
@@ -123,13 +122,10 @@ int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
         int cw = (w + 1) / 2, ch = (h + 1) / 2;
         size_t ys = (size_t)w * h, cs = (size_t)cw * ch;
         uint8_t lut[2][256];
-        if (e->full_cap < ys + 2 * cs) {
-            uint8_t *d = realloc(e->full, ys + 2 * cs);
-            if (!d) {
-                cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
-                goto out;
-            }
-            e->full = d, e->full_cap = ys + 2 * cs;
+        /* not kept between pictures: 3 MB a 1080p camera would hold for a few pictures a minute */
+        if (!(e->full = malloc(ys + 2 * cs))) {
+            cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
+            goto out;
         }
         full_range_tables(lut[0], lut[1]);
         for (int p = 0; p < 3; p++) {
@@ -159,6 +155,8 @@ int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
     }
     err = cw__write_file_atomic("jpeg", path, buf, len);
 out:
+    free(e->full);
+    e->full = NULL;
     if (!enc)
         cw_jpeg_encoder_free(e);
     return err;

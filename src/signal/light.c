@@ -49,6 +49,13 @@ static float quantile(const uint32_t hist[256], uint32_t n, double q)
     return 1;
 }
 
+/* lroundf() for @c >= 0, without the library call: the fraction of a float is exact. */
+static inline int round_pos(float c)
+{
+    int t = (int)c;
+    return t + (c - (float)t >= 0.5f);
+}
+
 struct pixel {
     float v, s;
     int cls; /* hue_class */
@@ -64,7 +71,7 @@ static struct pixel pixel_at(const uint8_t *p)
         return px;
     float d = (float)(mx - mn), hue;
     if (mx == r)
-        hue = 60 * fmodf((g - b) / d + 6, 6);
+        hue = (g - b) / d + 6, hue = 60 * (hue >= 6 ? hue - 6 : hue); /* fmodf(…, 6) on [5, 7] */
     else if (mx == g)
         hue = 60 * ((b - r) / d + 2);
     else
@@ -87,7 +94,7 @@ void cw_light_features(const uint8_t *rgb, int w, int h, int stride, int layout,
         for (int x = 0; x < w; x++) {
             struct pixel px = pixel_at(rgb + (size_t)y * stride + 3 * x);
             int pos = across ? x : y, t = pos * 3 / len;
-            int v8 = (int)lroundf(px.v * 255), s8 = (int)lroundf(px.s * 255);
+            int v8 = round_pos(px.v * 255), s8 = round_pos(px.s * 255);
             vh_all[v8]++;
             vh[t][v8]++;
             sh[t][s8]++;
@@ -190,7 +197,7 @@ bool cw_light_frame_features(const struct cw_frame *f, const struct cw_box *regi
             float l = 1.164f * (yr[X] - 16), u = ur[X / 2] - 128.0f, v = vr[X / 2] - 128.0f;
             float c[3] = {l + 1.596f * v, l - 0.392f * u - 0.813f * v, l + 2.017f * u};
             for (int k = 0; k < 3; k++)
-                o[3 * x + k] = (uint8_t)(c[k] < 0 ? 0 : c[k] > 255 ? 255 : lroundf(c[k]));
+                o[3 * x + k] = (uint8_t)(c[k] < 0 ? 0 : c[k] > 255 ? 255 : round_pos(c[k]));
         }
     }
     cw_light_features(scratch, w, h, w * 3, layout, feat);
