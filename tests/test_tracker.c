@@ -356,6 +356,41 @@ static void test_bad_and_excessive_input(void **state)
     assert_logged(&c, "tracker: bad configuration");
 }
 
+/* A detection whose bottom a nearer road user hides (the splitter's upper pieces) keeps a track
+ * going — matched on what shows, its bottom left where the track has it — but never starts one. */
+static void test_hidden_bottoms(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    (void)state;
+    /* a walker, seen whole for 20 frames, then only its top 40 % for 20 */
+    int id = -1;
+    for (int f = 0; f < 40; f++) {
+        struct cw_detection d = det(100 + 2 * f, 200, 40, 100, 0.95f);
+        if (f >= 20) {
+            d.box.h = 40;
+            d.bottom_hidden = true;
+        }
+        int n = cw_tracker_update(t, &d, 1, out, 8);
+        assert_int_equal(n, 1);
+        if (id < 0)
+            id = out[0].id;
+        assert_int_equal(out[0].id, id);
+        /* the box keeps the walker's height: its feet are behind something, not gone */
+        assert_true(out[0].box.h > 90);
+        assert_true(fabs(out[0].box.x - (100 + 2 * f)) < 6);
+    }
+    cw_tracker_free(t);
+    /* alone, such pieces never make a track */
+    t = make();
+    for (int f = 0; f < 20; f++) {
+        struct cw_detection d = det(300, 100, 30, 30, 0.95f);
+        d.bottom_hidden = true;
+        assert_int_equal(cw_tracker_update(t, &d, 1, out, 8), 0);
+    }
+    cw_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_attribute_votes),
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_merged_road_users),
+        cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_bad_and_excessive_input),
     };

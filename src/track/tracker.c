@@ -966,9 +966,11 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
             goto out_free;
         nhigh = compact(hi, nhigh);
     }
-    /* new tracks from confident detections nobody claimed */
+    /* new tracks from confident detections nobody claimed; a road user only partly seen behind a
+     * nearer one (its bottom hidden) keeps a track it has, but does not start one */
     for (int i = 0; i < nhigh; i++)
-        if (dets[hi[i]].score >= t->cfg.new_score && add_track(t, &dets[hi[i]]))
+        if (dets[hi[i]].score >= t->cfg.new_score && !dets[hi[i]].bottom_hidden &&
+            add_track(t, &dets[hi[i]]))
             goto out_free;
     /* forget tracks lost too long; report the rest that were seen now */
     int kept = 0;
