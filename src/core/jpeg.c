@@ -65,7 +65,6 @@ static void full_range_tables(uint8_t luma[256], uint8_t chroma[256])
 
 struct cw_jpeg_encoder {
     tjhandle tj;
-    uint8_t *full;      /* a TV-range picture stretched to full range, while it is encoded */
     unsigned char *out; /* the compressed picture, big enough for the worst case */
     unsigned long out_cap;
 };
@@ -88,7 +87,6 @@ void cw_jpeg_encoder_free(struct cw_jpeg_encoder *e)
     if (!e)
         return;
     tjDestroy(e->tj);
-    free(e->full);
     tjFree(e->out);
     free(e);
 }
@@ -101,6 +99,7 @@ int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
     if (!e)
         return CW_ENOMEM;
     int err = CW_ENOMEM;
+    uint8_t *full = NULL; /* a TV-range picture stretched to full range, while it is encoded */
     const unsigned char *src[3] = {planes[0], planes[1], planes[2]};
     int str[3] = {strides[0], strides[1], strides[2]};
     unsigned long bound = tjBufSize(w, h, TJSAMP_420);
@@ -123,14 +122,14 @@ int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
         size_t ys = (size_t)w * h, cs = (size_t)cw * ch;
         uint8_t lut[2][256];
         /* not kept between pictures: 3 MB a 1080p camera would hold for a few pictures a minute */
-        if (!(e->full = malloc(ys + 2 * cs))) {
+        if (!(full = malloc(ys + 2 * cs))) {
             cw_log_error("jpeg", "%s: out of memory for a %dx%d picture", path, w, h);
             goto out;
         }
         full_range_tables(lut[0], lut[1]);
         for (int p = 0; p < 3; p++) {
             int pw = p ? cw : w, ph = p ? ch : h;
-            uint8_t *d = e->full + (p ? ys + (size_t)(p - 1) * cs : 0);
+            uint8_t *d = full + (p ? ys + (size_t)(p - 1) * cs : 0);
             const uint8_t *t = lut[p != 0];
             for (int y = 0; y < ph; y++) {
                 const uint8_t *row = planes[p] + (size_t)y * strides[p];
@@ -155,8 +154,7 @@ int cw_jpeg_write_yuv420(struct cw_jpeg_encoder *enc, const char *path,
     }
     err = cw__write_file_atomic("jpeg", path, buf, len);
 out:
-    free(e->full);
-    e->full = NULL;
+    free(full);
     if (!enc)
         cw_jpeg_encoder_free(e);
     return err;
