@@ -184,8 +184,8 @@ static int split_one(struct cw_blob_splitter *s, const uint8_t *mask, const stru
         double slack = 2 + 0.04 * (bottom - hi);
         if (b->y0 >= hi - slack)
             break;
-        /* the cut: the thinnest row of the band between the smallest's and the largest's tops,
-         * the lowest of the nearly thinnest (the gap just above the near one) */
+        /* the cut: in the band between the smallest's and the largest's tops, a gap or a
+         * narrowing nearest the top of one of the usual size (cut_row) */
         int r0 = (int)ceil(hi), r1 = (int)floor(lo);
         r0 = r0 < b->y0 + 1 ? b->y0 + 1 : r0;
         r1 = r1 > bottom - 1 ? bottom - 1 : r1;
