@@ -102,11 +102,106 @@ static void test_rows_with_stride_and_border(void **state)
     assert_null(m.bits);
 }
 
+/* Reference of cw_bitmask_bridge_down, column by column: a run of pixels not set that are gap or
+ * next to gap vertically, with a set pixel right above and right below, at most @max_run long,
+ * becomes set. */
+static void ref_bridge(uint8_t *set, const uint8_t *gap, int w, int h, int max_run)
+{
+    for (int x = 0; x < w; x++)
+        for (int y = 1; y < h; y++) {
+            if (!set[(y - 1) * w + x] || set[y * w + x])
+                continue;
+            int end = y;
+            while (end < h && !set[end * w + x] &&
+                   (gap[end * w + x] || (end > 0 && gap[(end - 1) * w + x]) ||
+                    (end < h - 1 && gap[(end + 1) * w + x])))
+                end++;
+            if (end < h && set[end * w + x] && end - y <= max_run)
+                for (int k = y; k < end; k++)
+                    set[k * w + x] = 1;
+            y = end;
+        }
+}
+
+static void test_bridge_matches_reference(void **state)
+{
+    (void)state;
+    static const int widths[] = {1, 5, 64, 65, 130, 640};
+    for (size_t wi = 0; wi < sizeof(widths) / sizeof(widths[0]); wi++)
+        for (int max_run = 1; max_run <= 9; max_run += 4) {
+            const int w = widths[wi], h = 41;
+            uint8_t *bytes = malloc((size_t)w * h), *set = malloc((size_t)w * h),
+                    *gap = malloc((size_t)w * h), *got = malloc((size_t)w * h);
+            unsigned seed = (unsigned)(w * 17 + max_run);
+            /* vertical stripes of set, gap and neither, so that runs of every length occur */
+            for (int x = 0; x < w; x++)
+                for (int y = 0; y < h;) {
+                    unsigned kind = next_rand(&seed) % 3, len = 1 + next_rand(&seed) % 8;
+                    for (unsigned k = 0; k < len && y < h; k++, y++)
+                        bytes[y * w + x] = (uint8_t)(kind == 0 ? 9 : kind == 1 ? 7 : 0);
+                }
+            for (int i = 0; i < w * h; i++)
+                set[i] = bytes[i] == 9, gap[i] = bytes[i] == 7;
+            struct cw_bitmask s, g, o;
+            assert_int_equal(cw_bitmask_init(&s, w, h), 0);
+            assert_int_equal(cw_bitmask_init(&g, w, h), 0);
+            assert_int_equal(cw_bitmask_init(&o, w, h), 0);
+            uint16_t *run = calloc((size_t)w, sizeof(uint16_t));
+            cw_bitmask_from_bytes(&s, bytes, (size_t)w, 9);
+            cw_bitmask_from_bytes(&g, bytes, (size_t)w, 7);
+            cw_bitmask_bridge_down(&s, &g, &o, max_run, run);
+            ref_bridge(set, gap, w, h, max_run);
+            cw_bitmask_to_bytes(&s, got, 1);
+            if (memcmp(got, set, (size_t)w * h))
+                fail_msg("%d wide, runs up to %d: differs from the reference", w, max_run);
+            cw_bitmask_free(&s), cw_bitmask_free(&g), cw_bitmask_free(&o);
+            free(bytes), free(set), free(gap), free(got), free(run);
+        }
+}
+
+/* A car seen from behind: roof, a dark windscreen taken for shadow, one seam row that matches
+ * the road, the bonnet; its own shadow on the road below it; a rider's shadow too long to be a
+ * windscreen. */
+static void test_bridge_windscreen_not_shadow(void **state)
+{
+    (void)state;
+    const int w = 3, h = 20;
+    static const char *const column[3] = {
+        "..RRRWWWW.BBBSSS....", /* windscreen and seam bridged; the shadow below stays */
+        "..RRRWWWWWWWWWWWBB..", /* eleven rows of gap: longer than 10 */
+        "..RRRSSS............", /* a shadow below a road user and the road */
+    };
+    uint8_t bytes[3 * 20];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            char c = column[x][y];
+            bytes[y * w + x] = c == 'R' || c == 'B' ? 9 : c == 'W' || c == 'S' ? 7 : 0;
+        }
+    struct cw_bitmask s, g, o;
+    uint16_t run[3];
+    assert_int_equal(cw_bitmask_init(&s, w, h), 0);
+    assert_int_equal(cw_bitmask_init(&g, w, h), 0);
+    assert_int_equal(cw_bitmask_init(&o, w, h), 0);
+    cw_bitmask_from_bytes(&s, bytes, (size_t)w, 9);
+    cw_bitmask_from_bytes(&g, bytes, (size_t)w, 7);
+    cw_bitmask_bridge_down(&s, &g, &o, 10, run);
+    uint8_t got[3 * 20];
+    cw_bitmask_to_bytes(&s, got, 1);
+    for (int y = 0; y < h; y++) {
+        assert_int_equal(got[y * w + 0], y >= 2 && y <= 12);
+        assert_int_equal(got[y * w + 1], (y >= 2 && y <= 4) || (y >= 16 && y <= 17));
+        assert_int_equal(got[y * w + 2], y >= 2 && y <= 4);
+    }
+    cw_bitmask_free(&s), cw_bitmask_free(&g), cw_bitmask_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_morph_matches_reference),
         cmocka_unit_test(test_rows_with_stride_and_border),
+        cmocka_unit_test(test_bridge_matches_reference),
+        cmocka_unit_test(test_bridge_windscreen_not_shadow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

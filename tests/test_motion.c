@@ -163,6 +163,53 @@ static void test_shadow(void **state)
     cw_motion_free(m);
 }
 
+/* A car from behind: coloured roof and bonnet with a dark windscreen between them that darkens
+ * the road's look without changing its colour (so it passes the shadow test), and its own shadow
+ * on the road below. The windscreen is the car's; the shadow is not. With shadow_bridge 0 the
+ * windscreen is shadow. */
+static void test_dark_middle_is_not_shadow(void **state)
+{
+    (void)state;
+    for (int bridge = 0; bridge <= 1; bridge++) {
+        struct cw_motion_config cfg;
+        cw_options_defaults(cw_motion_options, &cfg);
+        cfg.min_area = 10;
+        cfg.bootstrap_s = 0;
+        cfg.shadow_bridge = bridge ? 40 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        learn_empty_road(m);
+        paint(1, -1, 0);
+        for (int y = 10; y < 46; y++)
+            for (int x = 20; x < 60; x++) {
+                bool car = y < 18 || (y >= 26 && y < 36);
+                if (car) {
+                    pix[y * W + x] = 200;
+                    cv[(y / 2) * (W / 2) + x / 2] = 180;
+                } else {
+                    pix[y * W + x] = (uint8_t)(pix[y * W + x] * 0.7);
+                }
+            }
+        assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 1);
+        const uint8_t *mk = cw_motion_mask(m);
+        int screen = 0, shadow = 0;
+        for (int y = 20; y < 24; y++)
+            for (int x = 24; x < 56; x++)
+                screen += mk[y * W + x] == 255;
+        for (int y = 38; y < 46; y++)
+            for (int x = 24; x < 56; x++)
+                shadow += mk[y * W + x] == CW_MOTION_SHADOW;
+        if (bridge)
+            assert_int_equal(screen, 4 * 32);
+        else
+            assert_true(screen < 4 * 32 / 4);
+        assert_true(shadow > 8 * 32 * 9 / 10); /* the cast shadow stays shadow either way */
+        /* the blob is the car: roof to bonnet, not the shadow below */
+        assert_true(b[0].y0 <= 10 && b[0].y1 >= 35 && b[0].y1 <= 37);
+        cw_motion_free(m);
+    }
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -374,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_no_ghost_after_start),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
+        cmocka_unit_test(test_dark_middle_is_not_shadow),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

@@ -39,4 +39,12 @@ void cw_bitmask_clear_border(struct cw_bitmask *b, int top, int bottom, int left
 void cw_bitmask_morph(struct cw_bitmask *dst, const struct cw_bitmask *src, struct cw_bitmask *tmp,
                       bool dilate);
 
+/* Sets in @set each bit of @gap that lies in an unbroken column of @gap bits at most @max_run
+ * long with a bit of @set right above it and right below it: a road user's dark middle (a
+ * windscreen between roof and bonnet, dark trousers between coat and shoes) that the shadow test
+ * took for shadow, where a shadow cast on the road never has the road user on both sides. @gap
+ * and @set share no bit; @open is scratch of the same size, @run of @set->w entries. */
+void cw_bitmask_bridge_down(struct cw_bitmask *set, const struct cw_bitmask *gap,
+                            struct cw_bitmask *open, int max_run, uint16_t *run);
+
 #endif

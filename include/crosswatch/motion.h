@@ -31,6 +31,7 @@ struct cw_motion_config {
     double shadow_min;    /* a shadow keeps at least this fraction of the background's brightness */
     double shadow_max;    /* … and at most this (darker than the background) */
     double shadow_chroma; /* … with chroma within this many levels of the background's */
+    int shadow_bridge;    /* "shadow" between a road user's parts above and below: its own */
     double absorb_s;      /* a still foreground pixel is learned after this long */
     double relight;       /* global gain changes larger than this fraction are compensated */
     int min_area;         /* blobs smaller than this (analysis pixels) are dropped */

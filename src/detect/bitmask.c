@@ -156,3 +156,38 @@ void cw_bitmask_morph(struct cw_bitmask *dst, const struct cw_bitmask *src, stru
                 o[j] = a[j] & c[j] & d[j];
     }
 }
+
+void cw_bitmask_bridge_down(struct cw_bitmask *set, const struct cw_bitmask *gap,
+                            struct cw_bitmask *open, int max_run, uint16_t *run)
+{
+    const int h = set->h, words = set->words;
+    /* open row y: the columns whose run through row y hangs from a set bit above and is at most
+     * max_run long so far; run[x] its length. A run goes through gap bits and the pixels right
+     * above and below them (the seam between a windscreen and a bonnet matches neither). */
+    for (int y = 0; y < h; y++) {
+        const uint64_t *g = gap->bits + (size_t)y * words;
+        const uint64_t *ga = y ? g - words : NULL, *gb = y < h - 1 ? g + words : NULL;
+        uint64_t *s = set->bits + (size_t)y * words, *o = open->bits + (size_t)y * words;
+        const uint64_t *ps = y ? s - words : NULL, *po = y ? o - words : NULL;
+        for (int j = 0; j < words; j++) {
+            uint64_t was_open = po ? po[j] : 0, on = 0;
+            uint64_t through = (g[j] | (ga ? ga[j] : 0) | (gb ? gb[j] : 0)) & ~s[j];
+            /* runs that end on a set bit: their pixels become set */
+            for (uint64_t left = was_open & s[j]; left; left &= left - 1) {
+                const int k = __builtin_ctzll(left), x = 64 * j + k;
+                for (int r = 1; r <= run[x]; r++)
+                    set->bits[(size_t)(y - r) * words + j] |= UINT64_C(1) << k;
+            }
+            /* runs that go on, and runs that start under a set bit */
+            for (uint64_t left = through & (was_open | (ps ? ps[j] : 0)); left; left &= left - 1) {
+                const int k = __builtin_ctzll(left), x = 64 * j + k;
+                int r = (was_open >> k & 1) ? run[x] + 1 : 1;
+                if (r <= max_run) {
+                    run[x] = (uint16_t)r;
+                    on |= UINT64_C(1) << k;
+                }
+            }
+            o[j] = on;
+        }
+    }
+}

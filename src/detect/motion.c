@@ -85,6 +85,16 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      "levels",
      "a shadow's chroma is within this of the background's"},
+    {"shadow_bridge",
+     CW_OPT_INT,
+     OFS(shadow_bridge),
+     {.i = 40},
+     0,
+     1000,
+     NULL,
+     "px",
+     "what looks like shadow with the road user both above and below it, over at most this many "
+     "analysis pixels, is the road user's (a dark windscreen, trousers; 0: off)"},
     {"absorb_s",
      CW_OPT_DOUBLE,
      OFS(absorb_s),
@@ -184,6 +194,8 @@ struct cw_motion {
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
+    struct cw_bitmask shadow;       /* the shadow pixels as bits */
+    uint16_t *bridge_run;           /* per column, for cw_bitmask_bridge_down */
     struct run *runs;               /* one frame's runs of foreground, row by row */
     int runs_cap;
     int32_t *run_next;     /* next run of the same piece */
@@ -243,6 +255,7 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
         m->simd = 2;
 #endif
     m->raw = zalloc(m->n);
+    m->bridge_run = zalloc((size_t)w * sizeof(uint16_t));
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
@@ -258,9 +271,9 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->sv = zalloc((size_t)m->cw * m->ch);
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
         cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
-        cw_bitmask_init(&m->fg3, w, h) || !m->raw || !m->mask || !m->ignore || !m->runs ||
-        !m->run_next || !m->parent || !m->pieces || !m->blobs || !m->stab_pts || !m->sg || !m->su ||
-        !m->sv) {
+        cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) || !m->bridge_run ||
+        !m->raw || !m->mask || !m->ignore || !m->runs || !m->run_next || !m->parent || !m->pieces ||
+        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -285,6 +298,8 @@ void cw_motion_free(struct cw_motion *m)
     free(m->bv);
     free(m->still);
     free(m->raw);
+    free(m->bridge_run);
+    cw_bitmask_free(&m->shadow);
     cw_bitmask_free(&m->fg);
     cw_bitmask_free(&m->fg2);
     cw_bitmask_free(&m->fg3);
@@ -894,6 +909,7 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
      * the road-user pixels are visited through their bits, the rest costs nothing */
     cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
+    memset(m->shadow.bits, 0, (size_t)h * m->shadow.words * sizeof(uint64_t));
     for (int y = 0; y < h; y++) {
         const uint8_t *px = g->data + (size_t)y * g->stride;
         const uint8_t *pu = u ? u->data + (size_t)(y / 2) * u->stride : NULL;
@@ -923,6 +939,7 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
                 }
                 raw[x] = CW_MOTION_SHADOW;
                 bits[j] &= ~(UINT64_C(1) << k);
+                m->shadow.bits[(size_t)y * m->shadow.words + j] |= UINT64_C(1) << k;
             }
     }
     /* background chroma, learned where the picture is background */
@@ -974,6 +991,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     }
     cw_bitmask_morph(&m->fg2, &m->fg, &m->fg3, false);
     cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, true);
+    /* a shadow falls on the road beside or below its road user, never between its parts (after
+     * the opening, so that the specks of a shadow's own edge anchor nothing) */
+    if (m->cfg.shadow_bridge > 0)
+        cw_bitmask_bridge_down(&m->fg, &m->shadow, &m->fg3, m->cfg.shadow_bridge, m->bridge_run);
     cw_bitmask_morph(&m->fg2, &m->fg, &m->fg3, true);
     cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, false);
     cw_bitmask_to_bytes(&m->fg, m->mask, 255);
