@@ -54,6 +54,11 @@ extern const struct rule_desc cw__rule_red_light, cw__rule_pedestrian_red, cw__r
 /* Index of the first lane of @scene whose ground polygon holds @p, or -1. */
 int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p);
 
+/* How far the foot point of @box may be off on the ground: the distance it moves for a couple
+ * of pixels of error up the picture (a 360th of the picture's height: a pixel of the analysis
+ * image). Centimetres near the camera, metres far away; INFINITY above the horizon. */
+double cw__rule_foot_error_m(const struct cw_scene *scene, const struct cw_box *box);
+
 /* A rule's memory of one track; slots are found by id and recycled when a track is gone. */
 struct track_slot {
     int id; /* 0: free */

@@ -225,6 +225,17 @@ int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p)
     return -1;
 }
 
+double cw__rule_foot_error_m(const struct cw_scene *scene, const struct cw_box *box)
+{
+    double err = scene->camera.height / 360.0;
+    struct cw_point foot = {box->x + box->w / 2, box->y + box->h}, up = {foot.x, foot.y - err};
+    struct cw_point g0, g1;
+    if (!cw_homography_apply(&scene->img_to_ground, foot, &g0) ||
+        !cw_homography_apply(&scene->img_to_ground, up, &g1))
+        return INFINITY;
+    return hypot(g1.x - g0.x, g1.y - g0.y);
+}
+
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
                                    int64_t frame, unsigned classes)
 {

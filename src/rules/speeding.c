@@ -8,6 +8,9 @@
 #include "crosswatch/detection.h"
 #include "rules/rule.h"
 
+/* a stretch is judged only where its length is known to this fraction (foot point errors) */
+#define PRECISION 0.1
+
 struct ctx {
     const struct cw_scene *scene;
     const struct cw_rule_settings *set;
@@ -62,10 +65,18 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             s->acc[0] += hypot(t->ground.x - s->prev.x, t->ground.y - s->prev.y);
             double secs = (in->t_ns - s->mark_ns[0]) / 1e9;
             if (s->acc[0] >= x->min_m && secs > 0) {
-                double got =
-                    hypot(t->ground.x - s->mark_at[0].x, t->ground.y - s->mark_at[0].y) / secs;
+                double dist = hypot(t->ground.x - s->mark_at[0].x, t->ground.y - s->mark_at[0].y);
+                double got = dist / secs;
                 double kmh = fmin(got, t->speed) * 3.6, lim = limit_kmh(x, lane);
-                if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100)) {
+                /* and no faster than the foot points' errors at both ends allow: far away a
+                 * pixel is metres, and a speed trap's reading is what it is sure of */
+                double err = hypot(cw__rule_foot_error_m(x->scene, &s->mark_box[0]),
+                                   cw__rule_foot_error_m(x->scene, &t->box));
+                bool sure = err <= PRECISION * dist &&
+                            (dist - err) / secs * 3.6 > lim * (1 + x->set->tolerance_pct / 100);
+                if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100) && !sure) {
+                    /* too far to tell: judged again over the next stretch, nearer */
+                } else if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100)) {
                     cw__rule_emit(out, "speeding", t, s->mark_frame[0], s->mark_ns[0],
                                   s->mark_wall[0], in->wall_ms, s->mark_at[0], &s->mark_box[0],
                                   (float)(kmh / 3.6), 0, 0);
