@@ -210,6 +210,43 @@ static void test_dark_middle_is_not_shadow(void **state)
     }
 }
 
+/* A magenta coat exactly as bright as the road under it: the grey model cannot see it, its
+ * colour can. Standing still, it is learned after absorb_s like any road user. */
+static void test_colour_only_road_user(void **state)
+{
+    (void)state;
+    for (int colour = 0; colour <= 1; colour++) {
+        struct cw_motion_config cfg;
+        cw_options_defaults(cw_motion_options, &cfg);
+        cfg.min_area = 10;
+        cfg.bootstrap_s = 0;
+        cfg.absorb_s = 2;
+        cfg.colour = colour ? 32 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        learn_empty_road(m);
+        int seen = 0, last = -1;
+        for (int f = 0; f < 100; f++) {
+            paint(1, -1, 0);
+            for (int y = 20; y < 36; y++)
+                for (int x = 30; x < 40; x++) {
+                    cu[(y / 2) * (W / 2) + x / 2] = 170;
+                    cv[(y / 2) * (W / 2) + x / 2] = 190;
+                }
+            int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+            assert_true(n >= 0);
+            if (f == 10 && n == 1) {
+                seen = 1;
+                assert_true(b[0].x0 <= 30 && b[0].x1 >= 39 && b[0].y0 <= 20 && b[0].y1 >= 35);
+            }
+            last = n;
+        }
+        assert_int_equal(seen, colour);
+        assert_int_equal(last, 0); /* 4 s standing, absorb_s 2: learned */
+        cw_motion_free(m);
+    }
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -422,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_dark_middle_is_not_shadow),
+        cmocka_unit_test(test_colour_only_road_user),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

@@ -95,6 +95,16 @@ const struct cw_option cw_motion_options[] = {
      "px",
      "what looks like shadow with the road user both above and below it, over at most this many "
      "analysis pixels, is the road user's (a dark windscreen, trousers; 0: off)"},
+    {"colour",
+     CW_OPT_DOUBLE,
+     OFS(colour),
+     {.d = 32},
+     0,
+     255,
+     NULL,
+     "levels",
+     "a pixel whose chroma is this far from the background's is a road user whatever its "
+     "brightness (a magenta coat as bright as the asphalt; 0: off)"},
     {"absorb_s",
      CW_OPT_DOUBLE,
      OFS(absorb_s),
@@ -191,6 +201,7 @@ struct cw_motion {
     float *m0, *v0, *w0, *m1, *v1, *w1;
     float *bu, *bv; /* background chroma, half size */
     float *still;   /* frames a pixel has been foreground in a row */
+    float *cstill;  /* frames a chroma pixel has been off the background's colour in a row */
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
@@ -248,6 +259,7 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->bu = zalloc(cn);
     m->bv = zalloc(cn);
     m->still = zalloc(fn);
+    m->cstill = zalloc(cn);
     m->simd = getenv("CW_NO_SIMD") ? 0 : 1;
 #ifdef __SSE2__
     const char *level = getenv("CW_SIMD");
@@ -270,7 +282,7 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->su = zalloc((size_t)m->cw * m->ch);
     m->sv = zalloc((size_t)m->cw * m->ch);
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
-        cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
+        !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) || !m->bridge_run ||
         !m->raw || !m->mask || !m->ignore || !m->runs || !m->run_next || !m->parent || !m->pieces ||
         !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv) {
@@ -297,6 +309,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->bu);
     free(m->bv);
     free(m->still);
+    free(m->cstill);
     free(m->raw);
     free(m->bridge_run);
     cw_bitmask_free(&m->shadow);
@@ -845,6 +858,68 @@ __attribute__((target("avx2"))) static inline __m256 avx2_watched(const uint8_t 
 #include "model_row.inc"
 #endif
 
+/* One chroma pixel of colour_test: counts how long it has been off the background's colour, and
+ * makes its 2×2 background pixels road user while that is shorter than @absorb frames. */
+static inline void colour_pixel(struct cw_motion *m, int x, int y, float du, float dv, float thr,
+                                float absorb)
+{
+    float *cs = m->cstill + (size_t)y * m->cw + x;
+    bool off = du >= thr || dv >= thr;
+    *cs = off ? *cs + 1 : 0;
+    if (!off || *cs >= absorb)
+        return;
+    for (int yy = 2 * y; yy < 2 * y + 2 && yy < m->h; yy++)
+        for (int xx = 2 * x; xx < 2 * x + 2 && xx < m->w; xx++) {
+            size_t i = (size_t)yy * m->w + xx;
+            if (m->raw[i] == CW_MOTION_BG && !m->ignore[i])
+                m->raw[i] = CW_MOTION_FG;
+        }
+}
+
+/* A road user as bright as the road but not of its colour (a magenta coat on grey asphalt)
+ * matches the grey model; its chroma does not. A chroma pixel at least @thr levels off the
+ * background's in U or V makes its 2×2 background pixels road user, until it has stayed @absorb
+ * frames: then it is let through to be learned like any still road user. */
+static void colour_test(struct cw_motion *m, const struct cw_image *u, const struct cw_image *v,
+                        float thr, float absorb)
+{
+    const int cw = m->cw, ch = m->ch;
+    for (int y = 0; y < ch; y++) {
+        const uint8_t *ur = u->data + (size_t)y * u->stride, *vr = v->data + (size_t)y * v->stride;
+        const float *bu = m->bu + (size_t)y * cw, *bv = m->bv + (size_t)y * cw;
+        int x = 0;
+#ifdef __SSE2__
+        /* four chroma pixels at a time: the same differences, the (rare) ones off the
+         * background's colour then one by one */
+        const __m128i zi = _mm_setzero_si128();
+        const __m128 vthr = _mm_set1_ps(thr), nosign = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+        float *cs = m->cstill + (size_t)y * cw;
+        for (; m->simd && x + 4 <= cw; x += 4) {
+            int32_t u4, v4;
+            memcpy(&u4, ur + x, 4);
+            memcpy(&v4, vr + x, 4);
+            __m128 fu = _mm_cvtepi32_ps(
+                _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(u4), zi), zi));
+            __m128 fv = _mm_cvtepi32_ps(
+                _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v4), zi), zi));
+            __m128 du = _mm_and_ps(_mm_sub_ps(fu, _mm_loadu_ps(bu + x)), nosign);
+            __m128 dv = _mm_and_ps(_mm_sub_ps(fv, _mm_loadu_ps(bv + x)), nosign);
+            if (!_mm_movemask_ps(_mm_or_ps(_mm_cmpge_ps(du, vthr), _mm_cmpge_ps(dv, vthr)))) {
+                _mm_storeu_ps(cs + x, _mm_setzero_ps());
+                continue;
+            }
+            float au[4], av[4];
+            _mm_storeu_ps(au, du);
+            _mm_storeu_ps(av, dv);
+            for (int k = 0; k < 4; k++)
+                colour_pixel(m, x + k, y, au[k], av[k], thr, absorb);
+        }
+#endif
+        for (; x < cw; x++)
+            colour_pixel(m, x, y, fabsf(ur[x] - bu[x]), fabsf(vr[x] - bv[x]), thr, absorb);
+    }
+}
+
 static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
                       float tg, float vmin, float vmax, float absorb)
 {
@@ -908,6 +983,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         model_row(m, g->data + (size_t)y * g->stride, (size_t)y * w, alpha, tg, vmin, vmax, absorb);
     /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
      * the road-user pixels are visited through their bits, the rest costs nothing */
+    if (u && v && m->cfg.colour > 0)
+        colour_test(m, u, v, (float)m->cfg.colour, absorb);
     cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
     memset(m->shadow.bits, 0, (size_t)h * m->shadow.words * sizeof(uint64_t));
     for (int y = 0; y < h; y++) {

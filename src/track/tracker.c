@@ -188,6 +188,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_GROW  1.15
 #define HOLD_DV    1.0
 #define HOLD_MAX   8 /* tracks held in one detection at most */
+/* a track missed for up to this many frames (half hidden as the merge began) is still where it
+ * is predicted, and is held too */
+#define HOLD_RECENT 2
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -683,8 +686,9 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             if (ti[a] < 0)
                 continue;
             const struct track *tr = &t->tr[ti[a]];
-            if (tr->state != TRACKED || !tr->has_g || tr->obs_frame != t->frame - 1 ||
-                tr->hits < 2 * t->cfg.confirm_hits || tr->held >= max_held)
+            if (tr->state == TENTATIVE || !tr->has_g ||
+                t->frame - 1 - tr->obs_frame > HOLD_RECENT || tr->hits < 2 * t->cfg.confirm_hits ||
+                tr->held >= max_held)
                 continue;
             struct cw_box pb = kf_box(tr->kf);
             if (area < HOLD_GROW * pb.w * pb.h || cover(&pb, &d->box) < HOLD_COVER)
