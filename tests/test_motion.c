@@ -247,6 +247,34 @@ static void test_colour_only_road_user(void **state)
     }
 }
 
+/* A road at night (a fifth of the day's brightness, its grain kept) lit by a headlight beam that
+ * brightens a patch 2.5 times without changing its colour: light, not a road user — unless the
+ * light test is off. */
+static void test_headlight_beam_at_night(void **state)
+{
+    (void)state;
+    for (int on = 0; on <= 1; on++) {
+        struct cw_motion_config cfg;
+        cw_options_defaults(cw_motion_options, &cfg);
+        cfg.min_area = 10;
+        cfg.bootstrap_s = 0;
+        cfg.light_dark = on ? 40 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        for (int f = 0; f < 30; f++) {
+            paint(0.2, -1, 0);
+            assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+        }
+        paint(0.2, -1, 0);
+        for (int y = 10; y < 40; y++)
+            for (int x = 20; x < 70; x++)
+                pix[y * W + x] = (uint8_t)(pix[y * W + x] * 2.5);
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, on ? 0 : 1);
+        cw_motion_free(m);
+    }
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -460,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_dark_middle_is_not_shadow),
         cmocka_unit_test(test_colour_only_road_user),
+        cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

@@ -33,6 +33,7 @@ struct cw_motion_config {
     double shadow_chroma; /* … with chroma within this many levels of the background's */
     int shadow_bridge;    /* "shadow" between a road user's parts above and below: its own */
     double colour;        /* chroma this far from the background's is a road user (0: off) */
+    double light_dark;    /* below this background level, light cast on the road is not one */
     double absorb_s;      /* a still foreground pixel is learned after this long */
     double relight;       /* global gain changes larger than this fraction are compensated */
     int min_area;         /* blobs smaller than this (analysis pixels) are dropped */

@@ -27,7 +27,9 @@
 #define STAB_MIN_POINTS 48
 #define STAB_REFRESH    250
 #define STAB_GAIN       0.8
-#define STAB_STEADY     6.0 /* grey levels a point may differ on average without a search */
+#define LIGHT_MIN       1.1f /* light cast on a night road: this much brighter at least */
+#define LIGHT_MAX       8.0f /* and at most */
+#define STAB_STEADY     6.0  /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
 const struct cw_option cw_motion_options[] = {
@@ -95,6 +97,16 @@ const struct cw_option cw_motion_options[] = {
      "px",
      "what looks like shadow with the road user both above and below it, over at most this many "
      "analysis pixels, is the road user's (a dark windscreen, trousers; 0: off)"},
+    {"light_dark",
+     CW_OPT_DOUBLE,
+     OFS(light_dark),
+     {.d = 40},
+     0,
+     255,
+     NULL,
+     "levels",
+     "a background darker than this on average is a road at night: light cast on it "
+     "(headlight beams), brighter but of its colour and texture, is not a road user (0: off)"},
     {"colour",
      CW_OPT_DOUBLE,
      OFS(colour),
@@ -223,6 +235,7 @@ struct cw_motion {
     uint8_t *sg, *su, *sv;
     int sdx, sdy;
     double gain;
+    bool night;       /* the background is dark: light cast on the road is told apart */
     double elapsed_s; /* stream time seen */
     int64_t frames_seen;
 };
@@ -920,6 +933,22 @@ static void colour_test(struct cw_motion *m, const struct cw_image *u, const str
     }
 }
 
+/* Whether the background as a whole is darker than light_dark (a road at night), from every
+ * 16th pixel, looked at again once every 25 frames. */
+static bool is_night(struct cw_motion *m)
+{
+    if (m->cfg.light_dark <= 0)
+        return false;
+    if (m->frames_seen % 25 == 1) {
+        double sum = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < m->n; i += 16, n++)
+            sum += m->m0[i];
+        m->night = n && sum / (double)n < m->cfg.light_dark;
+    }
+    return m->night;
+}
+
 static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t row, float alpha,
                       float tg, float vmin, float vmax, float absorb)
 {
@@ -965,6 +994,7 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     const float smin = (float)m->cfg.shadow_min, smax = (float)m->cfg.shadow_max;
     const float sc = (float)m->cfg.shadow_chroma;
     const float texture = (float)(2 * m->cfg.min_sigma); /* gradients above the noise */
+    const bool night = is_night(m);
     const float absorb = boot ? 0 : (float)fmin(1e7, m->cfg.absorb_s / dt_s);
 
     /* relight: a camera that changes exposure (or a cloud over everything) moves the background */
@@ -998,7 +1028,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             for (uint64_t left = bits[j]; left; left &= left - 1) {
                 const int k = __builtin_ctzll(left), x = 64 * j + k;
                 float ratio = px[x] / (mean[x] + 1e-3f);
-                if (ratio < smin || ratio > smax)
+                /* at night, light cast on the road (headlight beams) is the mirror of a
+                 * shadow: brighter, with the road's colour and texture */
+                if ((ratio < smin || ratio > smax) &&
+                    !(night && ratio >= LIGHT_MIN && ratio <= LIGHT_MAX))
                     continue;
                 size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
                 if (pu &&
