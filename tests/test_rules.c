@@ -393,6 +393,22 @@ static void test_two_wheeler_in_the_motor_lane(void **state)
     /* a car: not judged */
     drive(&w, 33, CW_CLASS_CAR, 12, 1, 5, 120, 80);
     assert_int_equal(count_rule(&w, "motor_lane"), 1);
+    /* a slow e-bike seen for 1.2 s, then only predicted for 2 s (held in a merge), then seen
+     * again: a stay is what was seen, so it starts again and is a violation only once seen for
+     * 3 s more */
+    for (int f = 200; f < 400; f++) {
+        struct cw_track_out t = track(34, CW_CLASS_TWO_WHEELER, 12, 2 + (f - 200) * 0.02);
+        t.speed = 0.5f;
+        t.vel = (struct cw_point){0, 0.5};
+        t.predicted = f >= 230 && f < 280;
+        step(&w, f, &t, 1);
+        if (f == 330) /* 4.2 s after it was first seen, 2 s of them unseen */
+            assert_int_equal(count_rule(&w, "motor_lane"), 1);
+    }
+    assert_int_equal(count_rule(&w, "motor_lane"), 2);
+    for (int i = 0; i < w.nev; i++)
+        if (!strcmp(w.ev[i].rule, "motor_lane") && w.ev[i].track == 34)
+            assert_int_equal(w.ev[i].frame, 280); /* dated where the seen stay began */
     world_free(&w);
 }
 

@@ -238,6 +238,61 @@ static void test_merged_road_users(void **state)
     cw_tracker_free(t);
 }
 
+/* A queue at the red, seen from above (ground = picture / 10): car A waits at the line; car B
+ * drives up behind it and stops touching it, and for twelve seconds — far longer than hold_s —
+ * the detector sees one blob. A is held where it stands; B, the nearer, is measured on the
+ * blob's bottom edge, where its foot is. On green A drives off and both keep their identities. */
+static void test_queue_at_the_red(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"q\"}, \"camera\": {\"id\": \"c\", \"width\": "
+        "1000, \"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, "
+        "1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "queue.json", &sc), 0);
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    int a_id = -1, b_id = -1;
+    for (int f = 0; f < 480; f++) {
+        double ay = f < 400 ? 200 : 200 - 3 * (f - 400); /* A's top; it leaves on green */
+        double by = f < 100 ? 500 - 2 * f : 300;         /* B's top; it stops at A's back */
+        struct cw_detection d[2];
+        int nd = 2;
+        if (by - (ay + 100) < 10) { /* touching: one blob */
+            d[0] = on_ground(400, ay, 60, by + 100 - ay, 43, (by + 100) / 10);
+            nd = 1;
+        } else {
+            d[0] = on_ground(400, ay, 60, 100, 43, (ay + 100) / 10);
+            d[1] = on_ground(400, by, 60, 100, 43, (by + 100) / 10);
+        }
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        if (f == 60) {
+            assert_int_equal(n, 2);
+            a_id = out[0].box.y < out[1].box.y ? out[0].id : out[1].id;
+            b_id = out[0].box.y < out[1].box.y ? out[1].id : out[0].id;
+        }
+        if (f == 300 || f == 470) { /* in the queue, and after it */
+            assert_int_equal(n, 2);
+            for (int i = 0; i < n; i++) {
+                bool is_a = out[i].box.y + out[i].box.h < 360;
+                assert_int_equal(out[i].id, is_a ? a_id : b_id);
+                if (f == 300 && !is_a) { /* B measured on the blob's bottom */
+                    assert_false(out[i].predicted);
+                    assert_true(fabs(out[i].box.y + out[i].box.h - 400) < 3);
+                    assert_true(fabs(out[i].ground.y - 40) < 0.5);
+                }
+                if (f == 300 && is_a) /* A held where it stands */
+                    assert_true(out[i].predicted && fabs(out[i].box.y - 200) < 5);
+            }
+        }
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Seen from behind, a rider is as narrow and tall as a walker: at 6 m/s it is voted a two-wheeler.
  */
 static void test_fast_pedestrian_is_a_rider(void **state)
@@ -402,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_attribute_votes),
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_merged_road_users),
+        cmocka_unit_test(test_queue_at_the_red),
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_bad_and_excessive_input),

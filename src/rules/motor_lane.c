@@ -10,6 +10,9 @@
 
 /* e-bikes are limited to 25 km/h (GB 17761); a two-wheeler faster than this is a motorcycle */
 #define MOTORCYCLE_KMH 32.0
+/* a stay is what was seen: after longer than this unjudged (hidden, held in a merge, too small)
+ * it starts again */
+#define SEEN_GAP_S 1.0
 
 struct ctx {
     const struct cw_scene *scene;
@@ -39,6 +42,9 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             s->done[2] = true; /* a motorcycle: never judged */
         if (!s->done[0] && !s->done[2])
             cw__rule_watch(out); /* a two-wheeler not yet judged may ride into the motor lane */
+        if (s->has_prev && (in->t_ns - s->prev_ns) / 1e9 > SEEN_GAP_S)
+            for (int k = 0; k < 2; k++)
+                s->acc[k] = s->acc[k + 2] = 0, s->count[k] = 0;
         int lane = cw__rule_lane_at(x->scene, t->ground);
         int kind = lane >= 0 ? x->scene->lanes[lane].kind : -1;
         /* slot 0: in a motor lane; slot 1: in a non-motor lane */
@@ -70,6 +76,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 cw__rule_pass(out, "motor_lane", in->wall_ms);
         }
         s->prev = t->ground;
+        s->prev_ns = in->t_ns;
         s->has_prev = true;
     }
 }

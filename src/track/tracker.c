@@ -190,7 +190,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_MAX   8 /* tracks held in one detection at most */
 /* a track missed for up to this many frames (half hidden as the merge began) is still where it
  * is predicted, and is held too */
-#define HOLD_RECENT 2
+#define HOLD_RECENT    2
+#define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
+#define HOLD_STILL_MPS 0.5 /* a held track slower than this stands still */
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -211,8 +213,9 @@ struct track {
     struct cw_box obs;    /* last observed box */
     int obs_frame;
     int hits;
-    int held;    /* frames in a row held on its prediction inside a merged detection */
-    int g_frame; /* frame of the last ground measurement */
+    int held;        /* frames in a row held on its prediction inside a merged detection */
+    int merge_frame; /* last frame it was one of a merged detection's road users */
+    int g_frame;     /* frame of the last ground measurement */
     float score;
     bool updated;                       /* matched in the current frame */
     float votes[CW_CLASS_COUNT];        /* class votes, weighted by the detector's confidence */
@@ -680,7 +683,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
     for (int b = 0; b < nd; b++) {
         const struct cw_detection *d = &dets[di[b]];
         double area = d->box.w * d->box.h;
-        int in[HOLD_MAX], nin = 0;
+        int in[HOLD_MAX] = {0}, nin = 0;
         double vmin[2] = {INFINITY, INFINITY}, vmax[2] = {-INFINITY, -INFINITY};
         for (int a = 0; a < nt && nin < HOLD_MAX; a++) {
             if (ti[a] < 0)
@@ -691,7 +694,9 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 tr->held >= max_held)
                 continue;
             struct cw_box pb = kf_box(tr->kf);
-            if (area < HOLD_GROW * pb.w * pb.h || cover(&pb, &d->box) < HOLD_COVER)
+            /* (one already in a merge may fill most of it: the nearest of a queue) */
+            bool was_in = tr->merge_frame == t->frame - 1;
+            if ((!was_in && area < HOLD_GROW * pb.w * pb.h) || cover(&pb, &d->box) < HOLD_COVER)
                 continue;
             /* a track with a detection of its own that fits it better is not merged */
             double own = cw_box_iou(&pb, &d->box);
@@ -706,15 +711,49 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 vmax[k] = fmax(vmax[k], tr->g[k].v);
             }
         }
-        if (nin < 2 || hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) < HOLD_DV)
+        /* once held, a merge goes on holding them whatever their speeds (a queue at the red:
+         * all stand still) */
+        bool going_on = false;
+        for (int k = 0; k < nin; k++)
+            going_on |= t->tr[ti[in[k]]].held > 0;
+        if (nin < 2 || (!going_on && hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) < HOLD_DV))
             continue;
+        /* the nearest of them (lowest in the picture) is hidden by none: its foot is the merged
+         * blob's bottom, a measurement with a ground point */
+        int near = 0;
+        for (int k = 1; k < nin; k++) {
+            struct cw_box pk = kf_box(t->tr[ti[in[k]]].kf), pn = kf_box(t->tr[ti[in[near]]].kf);
+            if (pk.y + pk.h > pn.y + pn.h)
+                near = k;
+        }
         for (int k = 0; k < nin; k++) {
             struct track *tr = &t->tr[ti[in[k]]];
             tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
             struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
+            double bottom = d->box.y + d->box.h;
+            tr->merge_frame = t->frame;
+            if (k == near && t->scene && d->has_ground &&
+                fabs(h.box.y + h.box.h - bottom) <= HOLD_FOOT * h.box.h) {
+                /* its box stands on the blob's bottom, within the blob */
+                h.box.y = fmax(bottom - h.box.h, d->box.y);
+                h.box.h = bottom - h.box.y;
+                double x0 = fmax(h.box.x, d->box.x),
+                       x1 = fmin(h.box.x + h.box.w, d->box.x + d->box.w);
+                if (x1 > x0)
+                    h.box.x = x0, h.box.w = x1 - x0;
+                struct cw_point foot = {h.box.x + h.box.w / 2, bottom};
+                h.has_ground = cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
+                h.ground_sigma_m = d->ground_sigma_m;
+                apply_match(t, tr, &h);
+                tr->held = 0;
+                ti[in[k]] = -1;
+                continue;
+            }
             int held = tr->held;
             apply_match(t, tr, &h);
-            tr->held = held + 1;
+            /* one standing still is held as long as the merge lasts */
+            bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
+            tr->held = still && held > 0 ? held : held + 1;
             ti[in[k]] = -1;
         }
         di[b] = -1;
