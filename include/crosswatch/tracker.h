@@ -49,6 +49,7 @@ struct cw_tracker_config {
     double gate_m;      /* with ground points: no match farther than this from the prediction */
     double hold_s;      /* road users merged into one detection are held on their predictions
                          * for up to this long (needs ground points; 0: off) */
+    bool whole_objects; /* detections are whole road users (a DNN's), never merged blobs */
 };
 
 /* The option table (defaults, ranges, help) for struct cw_tracker_config. */

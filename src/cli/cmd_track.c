@@ -254,6 +254,7 @@ int cw__cmd_track(int argc, char **argv)
     if (o.scene && cw_scene_load(o.scene, &scene))
         goto out;
     if (o.detector == DETECTOR_DNN) {
+        o.trk.whole_objects = true; /* a box is one road user, not a blob of several */
         /* Network scores run lower than the motion model's: unless given, start tracks from
          * 0.5 and let weak boxes (from 0.1) keep tracks alive, as ByteTrack does. */
         if (o.trk.new_score == MOTION_NEW_SCORE)

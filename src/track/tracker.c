@@ -154,6 +154,16 @@ const struct cw_option cw_tracker_options[] = {
      "s",
      "road users merged into one detection are held on their own predictions for up to this "
      "long (needs ground points; 0: off)"},
+    {"whole_objects",
+     CW_OPT_BOOL,
+     OFS(whole_objects),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "detections are whole road users (a DNN's), never several merged into one blob: the "
+     "nearest of a merge is not measured on the blob's bottom edge (set by --detector dnn)"},
     {"max_detections",
      CW_OPT_INT,
      OFS(max_detections),
@@ -695,7 +705,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 continue;
             struct cw_box pb = kf_box(tr->kf);
             /* (one already in a merge may fill most of it: the nearest of a queue) */
-            bool was_in = tr->merge_frame == t->frame - 1;
+            bool was_in = !t->cfg.whole_objects && tr->merge_frame == t->frame - 1;
             if ((!was_in && area < HOLD_GROW * pb.w * pb.h) || cover(&pb, &d->box) < HOLD_COVER)
                 continue;
             /* a track with a detection of its own that fits it better is not merged */
@@ -732,7 +742,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
             double bottom = d->box.y + d->box.h;
             tr->merge_frame = t->frame;
-            if (k == near && t->scene && d->has_ground &&
+            if (k == near && !t->cfg.whole_objects && t->scene && d->has_ground &&
                 fabs(h.box.y + h.box.h - bottom) <= HOLD_FOOT * h.box.h) {
                 /* its box stands on the blob's bottom, within the blob */
                 h.box.y = fmax(bottom - h.box.h, d->box.y);
