@@ -29,13 +29,20 @@ static void paint(double gain, int sx, int sy)
             }
 }
 
-static struct cw_motion *make(double absorb_s)
+/* The defaults, for small hand-made pictures that start from an empty road. */
+static struct cw_motion_config config(void)
 {
     struct cw_motion_config cfg;
     cw_options_defaults(cw_motion_options, &cfg);
-    cfg.absorb_s = absorb_s;
     cfg.min_area = 10;
     cfg.bootstrap_s = 0; /* these tests start from an empty road */
+    return cfg;
+}
+
+static struct cw_motion *make(double absorb_s)
+{
+    struct cw_motion_config cfg = config();
+    cfg.absorb_s = absorb_s;
     return cw_motion_new(&cfg, W, H);
 }
 
@@ -171,10 +178,7 @@ static void test_dark_middle_is_not_shadow(void **state)
 {
     (void)state;
     for (int bridge = 0; bridge <= 1; bridge++) {
-        struct cw_motion_config cfg;
-        cw_options_defaults(cw_motion_options, &cfg);
-        cfg.min_area = 10;
-        cfg.bootstrap_s = 0;
+        struct cw_motion_config cfg = config();
         cfg.shadow_bridge = bridge ? 40 : 0;
         struct cw_motion *m = cw_motion_new(&cfg, W, H);
         struct cw_blob b[8];
@@ -216,10 +220,7 @@ static void test_colour_only_road_user(void **state)
 {
     (void)state;
     for (int colour = 0; colour <= 1; colour++) {
-        struct cw_motion_config cfg;
-        cw_options_defaults(cw_motion_options, &cfg);
-        cfg.min_area = 10;
-        cfg.bootstrap_s = 0;
+        struct cw_motion_config cfg = config();
         cfg.absorb_s = 2;
         cfg.colour = colour ? 32 : 0;
         struct cw_motion *m = cw_motion_new(&cfg, W, H);
@@ -254,10 +255,7 @@ static void test_headlight_beam_at_night(void **state)
 {
     (void)state;
     for (int on = 0; on <= 1; on++) {
-        struct cw_motion_config cfg;
-        cw_options_defaults(cw_motion_options, &cfg);
-        cfg.min_area = 10;
-        cfg.bootstrap_s = 0;
+        struct cw_motion_config cfg = config();
         cfg.light_dark = on ? 40 : 0;
         struct cw_motion *m = cw_motion_new(&cfg, W, H);
         struct cw_blob b[8];
