@@ -4,6 +4,7 @@
 
 #include <math.h>
 
+#include "crosswatch/detection.h"
 #include "crosswatch/error.h"
 #include "crosswatch/scene.h"
 #include "crosswatch/tracker.h"
@@ -293,6 +294,32 @@ static void test_queue_at_the_red(void **state)
     cw_scene_free(sc);
 }
 
+/* Placing detections on the ground (detection.h), in a top view: the foot point, the width there
+ * and the foot's uncertainty; a box cut off by the picture's bottom has no foot, but the width
+ * measured at the edge still bounds its class (a car entering the picture is not "unknown"). */
+static void test_detection_locate(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"g\"}, \"camera\": {\"id\": \"c\", \"width\": "
+        "1000, \"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, "
+        "1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "top.json", &sc), 0);
+    struct cw_detection d = det(100, 500, 20, 40, 0.9f);
+    cw_detection_locate(&d, sc, 3, 1000);
+    assert_true(d.has_ground);
+    assert_float_equal(d.ground.x, 11, 1e-9);
+    assert_float_equal(d.ground.y, 54, 1e-9);
+    assert_float_equal(d.width_m, 2, 1e-6);
+    assert_float_equal(d.ground_sigma_m, 0.3, 1e-6);
+    struct cw_detection cut = det(100, 900, 18, 99, 0.9f); /* its bottom on the picture's edge */
+    cw_detection_locate(&cut, sc, 3, 1000);
+    assert_false(cut.has_ground);
+    assert_float_equal(cut.width_m, 1.8, 1e-6);
+    cw_scene_free(sc);
+}
+
 /* Seen from behind, a rider is as narrow and tall as a walker: at 6 m/s it is voted a two-wheeler.
  */
 static void test_fast_pedestrian_is_a_rider(void **state)
@@ -458,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_merged_road_users),
         cmocka_unit_test(test_queue_at_the_red),
+        cmocka_unit_test(test_detection_locate),
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_bad_and_excessive_input),

@@ -28,14 +28,16 @@ void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, d
     struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
     struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
     d->has_ground = false;
+    if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
+        cw_homography_apply(&scene->img_to_ground, right, &gr))
+        d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
+    /* cut off by the picture's bottom: the width measured there is its width at least that
+     * near (at most that wide), but where it stands is not known */
     if (image_h > 0 && foot.y >= image_h - pixel_err)
         return;
     if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
         return;
     d->has_ground = true;
-    if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
-        cw_homography_apply(&scene->img_to_ground, right, &gr))
-        d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
     struct cw_point up = {foot.x, foot.y - pixel_err}, gu;
     d->ground_sigma_m = cw_homography_apply(&scene->img_to_ground, up, &gu)
                             ? (float)hypot(gu.x - d->ground.x, gu.y - d->ground.y)
