@@ -676,10 +676,36 @@ static double cover(const struct cw_box *a, const struct cw_box *b)
     return w > 0 && h > 0 && a->w * a->h > 0 ? w * h / (a->w * a->h) : 0;
 }
 
+/* The nearest road user of merged blob @d (the lowest in the picture) is hidden by none: when
+ * its predicted foot is near the blob's bottom edge it is measured there — its box standing on
+ * that edge, within the blob, with a ground point. False when it is not (a blob of the motion
+ * detector's only: a DNN's box is one road user). */
+static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
+{
+    struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
+    double bottom = d->box.y + d->box.h;
+    if (t->cfg.whole_objects || !t->scene || !d->has_ground ||
+        fabs(h.box.y + h.box.h - bottom) > HOLD_FOOT * h.box.h)
+        return false;
+    h.box.y = fmax(bottom - h.box.h, d->box.y);
+    h.box.h = bottom - h.box.y;
+    double x0 = fmax(h.box.x, d->box.x), x1 = fmin(h.box.x + h.box.w, d->box.x + d->box.w);
+    if (x1 > x0)
+        h.box.x = x0, h.box.w = x1 - x0;
+    struct cw_point foot = {h.box.x + h.box.w / 2, bottom};
+    h.has_ground = cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
+    h.ground_sigma_m = d->ground_sigma_m;
+    apply_match(t, tr, &h);
+    tr->held = 0;
+    return true;
+}
+
 /* Before association: a confident detection that covers the predicted boxes of several
  * established tracks moving differently is two or more road users merged into one blob. Each of
- * them is held on its own prediction (a box, no ground measurement, no class vote) and the
- * detection is used up. Matched entries are set to -1 in both lists. */
+ * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
+ * nearest, measured on the blob's bottom (measure_nearest) — and the detection is used up. A
+ * merge goes on for as long as it covers them (a queue at the red); hold_s limits only those
+ * that move. Matched entries are set to -1 in both lists. */
 static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_detection *dets,
                         int *di, int nd)
 {
@@ -728,9 +754,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             going_on |= t->tr[ti[in[k]]].held > 0;
         if (nin < 2 || (!going_on && hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) < HOLD_DV))
             continue;
-        /* the nearest of them (lowest in the picture) is hidden by none: its foot is the merged
-         * blob's bottom, a measurement with a ground point */
-        int near = 0;
+        int near = 0; /* the lowest in the picture */
         for (int k = 1; k < nin; k++) {
             struct cw_box pk = kf_box(t->tr[ti[in[k]]].kf), pn = kf_box(t->tr[ti[in[near]]].kf);
             if (pk.y + pk.h > pn.y + pn.h)
@@ -739,32 +763,16 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
         for (int k = 0; k < nin; k++) {
             struct track *tr = &t->tr[ti[in[k]]];
             tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
-            struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
-            double bottom = d->box.y + d->box.h;
             tr->merge_frame = t->frame;
-            if (k == near && !t->cfg.whole_objects && t->scene && d->has_ground &&
-                fabs(h.box.y + h.box.h - bottom) <= HOLD_FOOT * h.box.h) {
-                /* its box stands on the blob's bottom, within the blob */
-                h.box.y = fmax(bottom - h.box.h, d->box.y);
-                h.box.h = bottom - h.box.y;
-                double x0 = fmax(h.box.x, d->box.x),
-                       x1 = fmin(h.box.x + h.box.w, d->box.x + d->box.w);
-                if (x1 > x0)
-                    h.box.x = x0, h.box.w = x1 - x0;
-                struct cw_point foot = {h.box.x + h.box.w / 2, bottom};
-                h.has_ground = cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
-                h.ground_sigma_m = d->ground_sigma_m;
-                apply_match(t, tr, &h);
-                tr->held = 0;
-                ti[in[k]] = -1;
+            ti[in[k]] = -1;
+            if (k == near && measure_nearest(t, tr, d))
                 continue;
-            }
+            struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
             int held = tr->held;
             apply_match(t, tr, &h);
             /* one standing still is held as long as the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
             tr->held = still && held > 0 ? held : held + 1;
-            ti[in[k]] = -1;
         }
         di[b] = -1;
     }
