@@ -4,7 +4,9 @@
 
 #include <math.h>
 
+#include "crosswatch/detection.h"
 #include "crosswatch/motion.h"
+#include "crosswatch/scene.h"
 
 #define W 96
 #define H 64
@@ -273,6 +275,48 @@ static void test_headlight_beam_at_night(void **state)
     }
 }
 
+/* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
+ * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
+ * them; by day (or with the night tests off) they stay two blobs. */
+static void test_lamp_pair_at_night(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, 1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "night.json", &sc), 0);
+    for (int on = 0; on <= 1; on++) {
+        struct cw_motion_config cfg = config();
+        cfg.light_dark = on ? 40 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        for (int f = 0; f < 30; f++) {
+            paint(0.2, -1, 0);
+            assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
+        }
+        paint(0.2, -1, 0);
+        for (int y = 40; y < 44; y++)
+            for (int x = 0; x < 4; x++)
+                pix[y * W + 30 + x] = pix[y * W + 46 + x] = 250;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, 2);
+        n = cw_motion_detections(m, b, n, sc, W, H, d);
+        if (!on) {
+            assert_int_equal(n, 2);
+        } else {
+            assert_int_equal(n, 1);
+            assert_true(d[0].box.x <= 30 && d[0].box.x + d[0].box.w >= 50);
+            assert_true(d[0].box.y < 30 && d[0].box.y + d[0].box.h > 44);
+            assert_int_equal(d[0].cls, CW_CLASS_CAR);
+            assert_true(d[0].score >= 0.85f); /* enough to start a track */
+        }
+        cw_motion_free(m);
+    }
+    cw_scene_free(sc);
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -487,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_dark_middle_is_not_shadow),
         cmocka_unit_test(test_colour_only_road_user),
         cmocka_unit_test(test_headlight_beam_at_night),
+        cmocka_unit_test(test_lamp_pair_at_night),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

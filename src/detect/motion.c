@@ -29,6 +29,12 @@
 #define STAB_GAIN       0.8
 #define LIGHT_MIN       1.1f /* light cast on a night road: this much brighter at least */
 #define LIGHT_MAX       8.0f /* and at most */
+#define LAMP_AREA       80   /* at night, blobs this small (analysis pixels) may be lamps */
+#define LAMP_BLOBS      256  /* lamps are paired among this many blobs at most */
+#define LAMPS_MIN_M     1.0  /* a pair of lamps this far apart (projected on the road) … */
+#define LAMPS_MAX_M     2.6  /* … to this is a car */
+#define LAMP_ABOVE      0.85 /* its box: this many lamp-pair widths above the lamps … */
+#define LAMP_BELOW      0.4  /* … and this many below */
 #define STAB_STEADY     6.0  /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
@@ -1148,19 +1154,69 @@ static void classify(double width_m, double aspect, int *cls, float *conf)
     }
 }
 
+/* At night a car shows little but its lamps: two small blobs side by side on one row, as far
+ * apart on the ground as a car is wide. The lamp paired with @i (a later blob), or -1. */
+static int lamp_partner(const struct cw_blob *blobs, int n, int i, const bool *taken,
+                        const struct cw_scene *scene, double sx, double sy)
+{
+    const struct cw_blob *a = &blobs[i];
+    int aw = a->x1 - a->x0 + 1, ah = a->y1 - a->y0 + 1;
+    if (a->area > LAMP_AREA || aw > 3 * ah || ah > 3 * aw)
+        return -1;
+    double acy = (a->y0 + a->y1) / 2.0, acx = (a->x0 + a->x1) / 2.0;
+    for (int j = i + 1; j < n; j++) {
+        const struct cw_blob *b = &blobs[j];
+        int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
+        if (taken[j] || b->area > LAMP_AREA || bw > 3 * bh || bh > 3 * bw ||
+            b->area > 3 * a->area || a->area > 3 * b->area)
+            continue;
+        double bcy = (b->y0 + b->y1) / 2.0, bcx = (b->x0 + b->x1) / 2.0;
+        if (fabs(acy - bcy) > fmax(ah, bh))
+            continue;
+        /* apart on the ground (the lamps' row projected onto the road: a little farther and
+         * wider than they are, so the range is a car's width and some) */
+        struct cw_point pa = {acx * sx, acy * sy}, pb = {bcx * sx, bcy * sy}, ga, gb;
+        if (!cw_homography_apply(&scene->img_to_ground, pa, &ga) ||
+            !cw_homography_apply(&scene->img_to_ground, pb, &gb))
+            continue;
+        double apart = hypot(ga.x - gb.x, ga.y - gb.y);
+        if (apart >= LAMPS_MIN_M && apart <= LAMPS_MAX_M)
+            return j;
+    }
+    return -1;
+}
+
 int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs, int n,
                          const struct cw_scene *scene, int full_w, int full_h,
                          struct cw_detection *out)
 {
     double sx = (double)full_w / m->w, sy = (double)full_h / m->h;
+    bool taken[LAMP_BLOBS] = {false};
+    bool lamps = m->night && scene && n <= LAMP_BLOBS;
+    int k = 0;
     for (int i = 0; i < n; i++) {
+        if (lamps && taken[i])
+            continue;
         const struct cw_blob *b = &blobs[i];
-        struct cw_detection *d = &out[i];
+        struct cw_detection *d = &out[k++];
         double bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
         memset(d, 0, sizeof(*d));
         d->box = (struct cw_box){b->x0 * sx, b->y0 * sy, bw * sx, bh * sy};
         /* solid blobs are surer than ragged ones */
         d->score = (float)fmin(1, 0.5 + 0.5 * b->area / (bw * bh));
+        int j = lamps ? lamp_partner(blobs, n, i, taken, scene, sx, sy) : -1;
+        if (j >= 0) {
+            /* a car by its pair of lamps: the lamps sit low in its box (a car's body rises
+             * above them, its roof going away from the camera) */
+            const struct cw_blob *c = &blobs[j];
+            taken[j] = true;
+            double x0 = fmin(b->x0, c->x0), x1 = fmax(b->x1, c->x1) + 1, w = x1 - x0;
+            double cy = (b->y0 + b->y1 + c->y0 + c->y1) / 4.0 + 0.5;
+            double top = fmax(0, cy - LAMP_ABOVE * w), bottom = fmin(m->h, cy + LAMP_BELOW * w);
+            x0 = fmax(0, x0 - 0.1 * w), x1 = fmin(m->w, x1 + 0.1 * w);
+            d->box = (struct cw_box){x0 * sx, top * sy, (x1 - x0) * sx, (bottom - top) * sy};
+            d->score = 0.9f; /* two lamps a car apart: as sure as a solid blob */
+        }
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
             continue;
@@ -1173,5 +1229,5 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         if (!d->has_ground) /* cut off at the bottom: its width is a bound, its shape partial */
             d->cls_conf *= 0.5f;
     }
-    return n;
+    return k;
 }
