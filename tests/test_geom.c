@@ -31,6 +31,21 @@ static void test_polygon(void **state)
 /* A camera-like homography, and points pushed through it. */
 static const struct cw_homography truth = {{0.02, 0.001, -5, 0.0005, 0.05, -20, 0.00001, 0.002, 1}};
 
+/* Overlap of boxes: intersection over union, and the share of one inside another. */
+static void test_boxes(void **state)
+{
+    (void)state;
+    struct cw_box a = {0, 0, 10, 10}, b = {5, 0, 10, 10}, c = {2, 2, 4, 4}, far = {50, 50, 5, 5};
+    struct cw_box empty = {1, 1, 0, 0};
+    assert_float_equal(cw_box_iou(&a, &b), 50.0 / 150.0, 1e-12);
+    assert_float_equal(cw_box_iou(&a, &far), 0, 0);
+    assert_float_equal(cw_box_cover(&a, &b), 0.5, 1e-12);
+    assert_float_equal(cw_box_cover(&c, &a), 1, 1e-12); /* inside */
+    assert_float_equal(cw_box_cover(&a, &c), 16.0 / 100.0, 1e-12);
+    assert_float_equal(cw_box_cover(&a, &far), 0, 0);
+    assert_float_equal(cw_box_cover(&empty, &a), 0, 0);
+}
+
 static void test_homography_exact_four(void **state)
 {
     struct cw_point img[4] = {{100, 300}, {1800, 320}, {1700, 1000}, {200, 1050}}, gnd[4];
@@ -149,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_polygon),
+        cmocka_unit_test(test_boxes),
         cmocka_unit_test(test_homography_exact_four),
         cmocka_unit_test(test_homography_least_squares),
         cmocka_unit_test(test_homography_degenerate),

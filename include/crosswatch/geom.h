@@ -44,6 +44,9 @@ bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struc
 /* Intersection over union of two boxes; 0 when they do not overlap or are empty. */
 double cw_box_iou(const struct cw_box *a, const struct cw_box *b);
 
+/* The share of @a's area that lies inside @b; 0 when @a is empty. */
+double cw_box_cover(const struct cw_box *a, const struct cw_box *b);
+
 double cw_polygon_area(const struct cw_point *pts, int n);
 
 /* Even-odd point-in-polygon test; points on an edge may go either way. */

@@ -283,6 +283,13 @@ double cw_box_iou(const struct cw_box *a, const struct cw_box *b)
     return uni > 0 ? inter / uni : 0;
 }
 
+double cw_box_cover(const struct cw_box *a, const struct cw_box *b)
+{
+    double w = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
+    double h = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
+    return w > 0 && h > 0 && a->w * a->h > 0 ? w * h / (a->w * a->h) : 0;
+}
+
 int cw_pinhole_from_homography(const struct cw_homography *ground_to_img, double cx, double cy,
                                struct cw_pinhole *out)
 {

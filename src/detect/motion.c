@@ -33,8 +33,10 @@
 #define LAMP_BLOBS      256  /* lamps are paired among this many blobs at most */
 #define LAMPS_MIN_M     1.0  /* a pair of lamps this far apart (projected on the road) … */
 #define LAMPS_MAX_M     2.6  /* … to this is a car */
-#define LAMP_ABOVE      0.85 /* its box: this many lamp-pair widths above the lamps … */
-#define LAMP_BELOW      0.4  /* … and this many below */
+#define LAMP_ABOVE      1.05 /* its box: this many lamp-pair widths above the lamps … */
+#define LAMP_BELOW      0.5  /* … and this many below */
+#define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
+#define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
 #define STAB_STEADY     6.0  /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
@@ -1050,7 +1052,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
                     const float *ma = mean - w, *mb = mean + w;
                     float gi = fabsf((float)px[x + 1] - px[x - 1]) + fabsf((float)pb[x] - pa[x]);
                     float gb = fabsf(mean[x + 1] - mean[x - 1]) + fabsf(mb[x] - ma[x]);
-                    if (gb * ratio > texture && gi < 0.35f * ratio * gb)
+                    /* (a shadow scales the road's grain; light cast on it adds to it, and
+                     * leaves its gradients as they were) */
+                    float scale = ratio > 1 ? 1 : ratio;
+                    if (gb * scale > texture && gi < 0.35f * scale * gb)
                         continue;
                 }
                 raw[x] = CW_MOTION_SHADOW;
@@ -1186,35 +1191,60 @@ static int lamp_partner(const struct cw_blob *blobs, int n, int i, const bool *t
     return -1;
 }
 
+/* A car's box around its pair of lamps @a and @b (analysis pixels): the lamps sit low in it (a
+ * car's body rises above them, its roof going away from the camera). */
+static struct cw_box lamps_box(const struct cw_motion *m, const struct cw_blob *a,
+                               const struct cw_blob *b)
+{
+    double x0 = fmin(a->x0, b->x0), x1 = fmax(a->x1, b->x1) + 1, w = x1 - x0;
+    double cy = (a->y0 + a->y1 + b->y0 + b->y1) / 4.0 + 0.5;
+    double top = fmax(0, cy - LAMP_ABOVE * w), bottom = fmin(m->h, cy + LAMP_BELOW * w);
+    x0 = fmax(0, x0 - LAMP_SIDE * w), x1 = fmin(m->w, x1 + LAMP_SIDE * w);
+    return (struct cw_box){x0, top, x1 - x0, bottom - top};
+}
+
 int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs, int n,
                          const struct cw_scene *scene, int full_w, int full_h,
                          struct cw_detection *out)
 {
     double sx = (double)full_w / m->w, sy = (double)full_h / m->h;
+    /* at night, cars by their lamps first: the pairs, and the blobs inside a pair's box (its
+     * body, seen in pieces against lit road markings) are its own */
     bool taken[LAMP_BLOBS] = {false};
+    int pair[LAMP_BLOBS], npairs = 0;
+    struct cw_box pbox[LAMP_BLOBS];
     bool lamps = m->night && scene && n <= LAMP_BLOBS;
+    for (int i = 0; lamps && i < n; i++) {
+        pair[i] = -1;
+        if (taken[i])
+            continue;
+        int j = lamp_partner(blobs, n, i, taken, scene, sx, sy);
+        if (j >= 0) {
+            taken[i] = taken[j] = true;
+            pair[i] = j;
+            pbox[npairs++] = lamps_box(m, &blobs[i], &blobs[j]);
+        }
+    }
     int k = 0;
     for (int i = 0; i < n; i++) {
-        if (lamps && taken[i])
-            continue;
         const struct cw_blob *b = &blobs[i];
-        struct cw_detection *d = &out[k++];
         double bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
+        struct cw_box own = {b->x0, b->y0, bw, bh};
+        if (lamps && taken[i] && pair[i] < 0)
+            continue; /* the second lamp of a pair */
+        bool inside = false;
+        for (int p = 0; lamps && !taken[i] && p < npairs && !inside; p++)
+            inside = cw_box_cover(&own, &pbox[p]) >= LAMP_INSIDE;
+        if (inside)
+            continue;
+        struct cw_detection *d = &out[k++];
         memset(d, 0, sizeof(*d));
         d->box = (struct cw_box){b->x0 * sx, b->y0 * sy, bw * sx, bh * sy};
         /* solid blobs are surer than ragged ones */
         d->score = (float)fmin(1, 0.5 + 0.5 * b->area / (bw * bh));
-        int j = lamps ? lamp_partner(blobs, n, i, taken, scene, sx, sy) : -1;
-        if (j >= 0) {
-            /* a car by its pair of lamps: the lamps sit low in its box (a car's body rises
-             * above them, its roof going away from the camera) */
-            const struct cw_blob *c = &blobs[j];
-            taken[j] = true;
-            double x0 = fmin(b->x0, c->x0), x1 = fmax(b->x1, c->x1) + 1, w = x1 - x0;
-            double cy = (b->y0 + b->y1 + c->y0 + c->y1) / 4.0 + 0.5;
-            double top = fmax(0, cy - LAMP_ABOVE * w), bottom = fmin(m->h, cy + LAMP_BELOW * w);
-            x0 = fmax(0, x0 - 0.1 * w), x1 = fmin(m->w, x1 + 0.1 * w);
-            d->box = (struct cw_box){x0 * sx, top * sy, (x1 - x0) * sx, (bottom - top) * sy};
+        if (lamps && pair[i] >= 0) {
+            struct cw_box c = lamps_box(m, b, &blobs[pair[i]]);
+            d->box = (struct cw_box){c.x * sx, c.y * sy, c.w * sx, c.h * sy};
             d->score = 0.9f; /* two lamps a car apart: as sure as a solid blob */
         }
         d->cls = CW_CLASS_UNKNOWN;

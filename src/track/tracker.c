@@ -668,14 +668,6 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
     return settle(t, ti, nt, dets, di, nd, confirm);
 }
 
-/* The share of @a's area that lies inside @b. */
-static double cover(const struct cw_box *a, const struct cw_box *b)
-{
-    double w = fmin(a->x + a->w, b->x + b->w) - fmax(a->x, b->x);
-    double h = fmin(a->y + a->h, b->y + b->h) - fmax(a->y, b->y);
-    return w > 0 && h > 0 && a->w * a->h > 0 ? w * h / (a->w * a->h) : 0;
-}
-
 /* The nearest road user of merged blob @d (the lowest in the picture) is hidden by none: when
  * its predicted foot is near the blob's bottom edge it is measured there — its box standing on
  * that edge, within the blob, with a ground point. False when it is not (a blob of the motion
@@ -732,7 +724,8 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             struct cw_box pb = kf_box(tr->kf);
             /* (one already in a merge may fill most of it: the nearest of a queue) */
             bool was_in = !t->cfg.whole_objects && tr->merge_frame == t->frame - 1;
-            if ((!was_in && area < HOLD_GROW * pb.w * pb.h) || cover(&pb, &d->box) < HOLD_COVER)
+            if ((!was_in && area < HOLD_GROW * pb.w * pb.h) ||
+                cw_box_cover(&pb, &d->box) < HOLD_COVER)
                 continue;
             /* a track with a detection of its own that fits it better is not merged */
             double own = cw_box_iou(&pb, &d->box);
