@@ -1019,10 +1019,11 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
 
     for (int y = 0; y < h; y++)
         model_row(m, g->data + (size_t)y * g->stride, (size_t)y * w, alpha, tg, vmin, vmax, absorb);
-    /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
-     * the road-user pixels are visited through their bits, the rest costs nothing */
+    /* colour: what the grey model took for background but is not of its colour */
     if (u && v && m->cfg.colour > 0)
         colour_test(m, u, v, (float)m->cfg.colour, absorb);
+    /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
+     * the road-user pixels are visited through their bits, the rest costs nothing */
     cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
     memset(m->shadow.bits, 0, (size_t)h * m->shadow.words * sizeof(uint64_t));
     for (int y = 0; y < h; y++) {
