@@ -68,19 +68,19 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 double dist = hypot(t->ground.x - s->mark_at[0].x, t->ground.y - s->mark_at[0].y);
                 double got = dist / secs;
                 double kmh = fmin(got, t->speed) * 3.6, lim = limit_kmh(x, lane);
+                double over_kmh = lim * (1 + x->set->tolerance_pct / 100);
                 /* and no faster than the foot points' errors at both ends allow: far away a
                  * pixel is metres, and a speed trap's reading is what it is sure of */
                 double err = hypot(cw__rule_foot_error_m(x->scene, &s->mark_box[0]),
                                    cw__rule_foot_error_m(x->scene, &t->box));
-                bool sure = err <= PRECISION * dist &&
-                            (dist - err) / secs * 3.6 > lim * (1 + x->set->tolerance_pct / 100);
-                if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100) && !sure) {
-                    /* too far to tell: judged again over the next stretch, nearer */
-                } else if (lim > 0 && kmh > lim * (1 + x->set->tolerance_pct / 100)) {
-                    cw__rule_emit(out, "speeding", t, s->mark_frame[0], s->mark_ns[0],
-                                  s->mark_wall[0], in->wall_ms, s->mark_at[0], &s->mark_box[0],
-                                  (float)(kmh / 3.6), 0, 0);
-                    s->done[0] = true;
+                bool sure = err <= PRECISION * dist && (dist - err) / secs * 3.6 > over_kmh;
+                if (lim > 0 && kmh > over_kmh) {
+                    if (sure) { /* else too far to tell: judged again over the next stretch */
+                        cw__rule_emit(out, "speeding", t, s->mark_frame[0], s->mark_ns[0],
+                                      s->mark_wall[0], in->wall_ms, s->mark_at[0], &s->mark_box[0],
+                                      (float)(kmh / 3.6), 0, 0);
+                        s->done[0] = true;
+                    }
                 } else if (!s->done[1]) {
                     cw__rule_pass(out, "speeding", in->wall_ms);
                     s->done[1] = true;
