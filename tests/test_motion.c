@@ -48,14 +48,19 @@ static struct cw_motion *make(double absorb_s)
     return cw_motion_new(&cfg, W, H);
 }
 
-/* Thirty frames (1.2 s) of the empty road, for the model to learn it. */
-static void learn_empty_road(struct cw_motion *m)
+/* Thirty frames (1.2 s) of the empty road lit @gain times the day's, for the model to learn. */
+static void learn_road(struct cw_motion *m, double gain)
 {
     struct cw_blob b[8];
     for (int f = 0; f < 30; f++) {
-        paint(1, -1, 0);
+        paint(gain, -1, 0);
         assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
     }
+}
+
+static void learn_empty_road(struct cw_motion *m)
+{
+    learn_road(m, 1);
 }
 
 static int count(const struct cw_motion *m, uint8_t value)
@@ -261,10 +266,7 @@ static void test_headlight_beam_at_night(void **state)
         cfg.light_dark = on ? 40 : 0;
         struct cw_motion *m = cw_motion_new(&cfg, W, H);
         struct cw_blob b[8];
-        for (int f = 0; f < 30; f++) {
-            paint(0.2, -1, 0);
-            assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
-        }
+        learn_road(m, 0.2); /* a road at night */
         paint(0.2, -1, 0);
         for (int y = 10; y < 40; y++)
             for (int x = 20; x < 70; x++)
@@ -292,10 +294,7 @@ static void test_lamp_pair_at_night(void **state)
         struct cw_motion *m = cw_motion_new(&cfg, W, H);
         struct cw_blob b[8];
         struct cw_detection d[8];
-        for (int f = 0; f < 30; f++) {
-            paint(0.2, -1, 0);
-            assert_true(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8) >= 0);
-        }
+        learn_road(m, 0.2); /* a road at night */
         paint(0.2, -1, 0);
         for (int y = 40; y < 44; y++)
             for (int x = 0; x < 4; x++)

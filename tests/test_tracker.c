@@ -239,6 +239,18 @@ static void test_merged_road_users(void **state)
     cw_tracker_free(t);
 }
 
+/* A 1000×1000 camera looking straight down: the ground is the picture / 10, in metres. */
+static struct cw_scene *top_view(void)
+{
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"t\"}, \"camera\": {\"id\": \"c\", \"width\": "
+        "1000, \"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, "
+        "1]}}";
+    struct cw_scene *sc = NULL;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "top.json", &sc), 0);
+    return sc;
+}
+
 /* A queue at the red, seen from above (ground = picture / 10): car A waits at the line; car B
  * drives up behind it and stops touching it, and for twelve seconds — far longer than hold_s —
  * the detector sees one blob. A is held where it stands; B, the nearer, is measured on the
@@ -246,12 +258,7 @@ static void test_merged_road_users(void **state)
 static void test_queue_at_the_red(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"q\"}, \"camera\": {\"id\": \"c\", \"width\": "
-        "1000, \"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, "
-        "1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "queue.json", &sc), 0);
+    struct cw_scene *sc = top_view();
     struct cw_tracker *t = make();
     cw_tracker_set_zones(t, sc);
     struct cw_track_out out[8];
@@ -300,12 +307,7 @@ static void test_queue_at_the_red(void **state)
 static void test_detection_locate(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"g\"}, \"camera\": {\"id\": \"c\", \"width\": "
-        "1000, \"height\": 1000}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, "
-        "1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "top.json", &sc), 0);
+    struct cw_scene *sc = top_view();
     struct cw_detection d = det(100, 500, 20, 40, 0.9f);
     cw_detection_locate(&d, sc, 3, 1000);
     assert_true(d.has_ground);
