@@ -202,7 +202,7 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
  * is predicted, and is held too */
 #define HOLD_RECENT    2
 #define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
-#define HOLD_STILL_MPS 0.5 /* a held track slower than this stands still */
+#define HOLD_STILL_MPS 1.5 /* a held track slower than a walk stands or creeps (a queue) */
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
