@@ -98,7 +98,8 @@ static struct cw_track_out track(int id, int cls, double x, double y)
     t.score = 0.9f;
     t.has_ground = true;
     t.ground = (struct cw_point){x, y};
-    t.box = (struct cw_box){x * 10 - 20, y * 10 - 40, 40, 40};
+    double w = cls == CW_CLASS_PEDESTRIAN || cls == CW_CLASS_TWO_WHEELER ? 8 : 20; /* 0.8, 2 m */
+    t.box = (struct cw_box){x * 10 - w / 2, y * 10 - 40, w, 40};
     t.speed = 5;
     return t;
 }
@@ -404,6 +405,16 @@ static void test_two_wheeler_in_the_motor_lane(void **state)
         step(&w, f, &t, 1);
         if (f == 330) /* 4.2 s after it was first seen, 2 s of them unseen */
             assert_int_equal(count_rule(&w, "motor_lane"), 1);
+    }
+    assert_int_equal(count_rule(&w, "motor_lane"), 2);
+    /* a piece of a car, voted two-wheeler while it was small, grown into the whole car (2 m
+     * wide) as it stands in the lane: no two-wheeler's stay */
+    for (int f = 400; f < 600; f++) {
+        struct cw_track_out t = track(35, CW_CLASS_TWO_WHEELER, 12, 15);
+        t.speed = 0;
+        if (f >= 420)
+            t.box.x -= 6, t.box.w = 20;
+        step(&w, f, &t, 1);
     }
     assert_int_equal(count_rule(&w, "motor_lane"), 2);
     for (int i = 0; i < w.nev; i++)

@@ -301,6 +301,44 @@ static void test_queue_at_the_red(void **state)
     cw_scene_free(sc);
 }
 
+/* Car A creeps up to the line at 1 m/s and stops there a second after car B, faster behind it,
+ * has closed up and made one blob of both. A, held, must stop too: its prediction may not creep
+ * on through the junction for as long as the queue stands. */
+static void test_held_car_stops(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    for (int f = 0; f < 300; f++) {
+        double ay = f < 120 ? 250 - 0.4 * f : 202; /* A's top: 1 m/s, then standing */
+        double by = f < 110 ? 438 - 1.2 * f : 306; /* B's top: 3 m/s, then standing */
+        struct cw_detection d[2];
+        int nd = 2;
+        if (by - (ay + 100) < 10) {
+            d[0] = on_ground(400, ay, 60, by + 100 - ay, 43, (by + 100) / 10);
+            nd = 1;
+        } else {
+            d[0] = on_ground(400, ay, 60, 100, 43, (ay + 100) / 10);
+            d[1] = on_ground(400, by, 60, 100, 43, (by + 100) / 10);
+        }
+        for (int k = 0; k < nd; k++)
+            d[k].cls = CW_CLASS_CAR, d[k].cls_conf = 0.9f;
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        if (f == 299) {
+            assert_int_equal(n, 2);
+            const struct cw_track_out *a = out[0].box.y < out[1].box.y ? &out[0] : &out[1];
+            assert_true(a->predicted);
+            assert_true(fabs(a->box.y - 202) < 10); /* within a metre */
+            assert_true(a->speed < 0.1);
+        }
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Placing detections on the ground (detection.h), in a top view: the foot point, the width there
  * and the foot's uncertainty; a box cut off by the picture's bottom has no foot, but the width
  * measured at the edge still bounds its class (a car entering the picture is not "unknown"). */
@@ -487,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_merged_road_users),
         cmocka_unit_test(test_queue_at_the_red),
+        cmocka_unit_test(test_held_car_stops),
         cmocka_unit_test(test_detection_locate),
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),

@@ -13,6 +13,9 @@
 /* a stay is what was seen: after longer than this unjudged (hidden, held in a merge, too small)
  * it starts again */
 #define SEEN_GAP_S 1.0
+/* wider than this on the ground is no two-wheeler (one seen side-on is about 1.8 m long, but not
+ * riding along a lane) */
+#define TWO_WHEELER_MAX_W 1.5
 
 struct ctx {
     const struct cw_scene *scene;
@@ -47,6 +50,10 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 s->acc[k] = s->acc[k + 2] = 0, s->count[k] = 0;
         int lane = cw__rule_lane_at(x->scene, t->ground);
         int kind = lane >= 0 ? x->scene->lanes[lane].kind : -1;
+        /* as wide as a car now, it is no two-wheeler's stay (a piece of a car, voted two-wheeler
+         * while it was small, that has grown into the whole car) */
+        if (cw__rule_width_m(x->scene, &t->box) > TWO_WHEELER_MAX_W)
+            kind = -1;
         /* slot 0: in a motor lane; slot 1: in a non-motor lane */
         for (int k = 0; k < 2; k++) {
             bool in_it = kind == (k == 0 ? CW_LANE_MOTOR : CW_LANE_NON_MOTOR);

@@ -59,6 +59,10 @@ int cw__rule_lane_at(const struct cw_scene *scene, struct cw_point p);
  * image). Centimetres near the camera, metres far away; INFINITY above the horizon. */
 double cw__rule_foot_error_m(const struct cw_scene *scene, const struct cw_box *box);
 
+/* How wide @box is on the ground at its bottom edge, metres (INFINITY where that edge does not
+ * map: above the horizon). */
+double cw__rule_width_m(const struct cw_scene *scene, const struct cw_box *box);
+
 /* A rule's memory of one track; slots are found by id and recycled when a track is gone. */
 struct track_slot {
     int id; /* 0: free */

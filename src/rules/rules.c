@@ -236,6 +236,16 @@ double cw__rule_foot_error_m(const struct cw_scene *scene, const struct cw_box *
     return hypot(g1.x - g0.x, g1.y - g0.y);
 }
 
+double cw__rule_width_m(const struct cw_scene *scene, const struct cw_box *box)
+{
+    double y = box->y + box->h;
+    struct cw_point l = {box->x, y}, r = {box->x + box->w, y}, gl, gr;
+    if (!cw_homography_apply(&scene->img_to_ground, l, &gl) ||
+        !cw_homography_apply(&scene->img_to_ground, r, &gr))
+        return INFINITY;
+    return hypot(gr.x - gl.x, gr.y - gl.y);
+}
+
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
                                    int64_t frame, unsigned classes)
 {

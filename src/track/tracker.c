@@ -203,6 +203,7 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_RECENT    2
 #define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
 #define HOLD_STILL_MPS 1.5 /* a held track slower than a walk stands or creeps (a queue) */
+#define HOLD_SLOW      0.9 /* … and, a vehicle, slows by this a frame held (it stops in the queue) */
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -692,6 +693,16 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     return true;
 }
 
+/* The class with the most votes so far (CW_CLASS_UNKNOWN before any). */
+static int voted_class(const struct track *tr)
+{
+    int cls = CW_CLASS_UNKNOWN;
+    for (int c = 1; c < CW_CLASS_COUNT; c++)
+        if (tr->votes[c] > tr->votes[cls])
+            cls = c;
+    return cls;
+}
+
 /* Before association: a confident detection that covers the predicted boxes of several
  * established tracks moving differently is two or more road users merged into one blob. Each of
  * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
@@ -766,6 +777,11 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             /* one standing still is held as long as the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
             tr->held = still && held > 0 ? held : held + 1;
+            /* a vehicle creeping into a queue comes to a stop there, unseen */
+            int cls = voted_class(tr);
+            if (still && (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK))
+                for (int j = 0; j < 2; j++)
+                    tr->g[j].v *= HOLD_SLOW, tr->kf[j].v *= HOLD_SLOW;
         }
         di[b] = -1;
     }
@@ -789,10 +805,7 @@ static int refind_on_ground(struct cw_tracker *t, int *ti, int nt, struct cw_det
         const struct track *tr = &t->tr[ti[a]];
         double unseen_s = (t->frame - tr->g_frame) / t->cfg.fps; /* holds included */
         double gate = fmin(t->cfg.gate_m, REFIND_M + REFIND_M_PER_S * unseen_s);
-        int cls = CW_CLASS_UNKNOWN;
-        for (int c = 1; c < CW_CLASS_COUNT; c++)
-            if (tr->votes[c] > tr->votes[cls])
-                cls = c;
+        int cls = voted_class(tr);
         for (int b = 0; b < nd; b++) {
             const struct cw_detection *d = &dets[di[b]];
             double dist = d->has_ground ? hypot(d->ground.x - tr->g[0].x, d->ground.y - tr->g[1].x)
