@@ -203,7 +203,10 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_RECENT    2
 #define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
 #define HOLD_STILL_MPS 1.5 /* a held track slower than a walk stands or creeps (a queue) */
-#define HOLD_SLOW      0.9 /* … and, a vehicle, slows by this a frame held (it stops in the queue) */
+/* a held vehicle slower than this (9 km/h) is closing up in a queue: it slows by HOLD_SLOW a
+ * frame held, and stops there */
+#define HOLD_QUEUE_MPS 2.5
+#define HOLD_SLOW      0.9
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -777,9 +780,10 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             /* one standing still is held as long as the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
             tr->held = still && held > 0 ? held : held + 1;
-            /* a vehicle creeping into a queue comes to a stop there, unseen */
+            /* a vehicle closing up in a queue comes to a stop there, unseen */
             int cls = voted_class(tr);
-            if (still && (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK))
+            if (hypot(tr->g[0].v, tr->g[1].v) < HOLD_QUEUE_MPS &&
+                (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK))
                 for (int j = 0; j < 2; j++)
                     tr->g[j].v *= HOLD_SLOW, tr->kf[j].v *= HOLD_SLOW;
         }
