@@ -221,6 +221,42 @@ static void test_dark_middle_is_not_shadow(void **state)
     }
 }
 
+/* A rider over a dark bike as dark as shade, standing on its own shadow, which the sun casts to
+ * the right: the bike is the band of "shadow" right under the rider, as wide as it, on which the
+ * wider cast shadow begins — the blob reaches down to the wheels, not to the saddle. (A shadow
+ * straight below, no wider than its road user, stays shadow: test_dark_middle_is_not_shadow.) */
+static void test_dark_lower_part(void **state)
+{
+    (void)state;
+    for (int foot = 0; foot <= 1; foot++) {
+        struct cw_motion_config cfg = config();
+        cfg.shadow_foot = foot ? 20 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        learn_empty_road(m);
+        paint(1, -1, 0);
+        for (int y = 10; y < 32; y++)
+            for (int x = 28; x < 52; x++) {
+                uint8_t *p = &pix[y * W + x];
+                if (y < 22 && x >= 30 && x < 36) { /* the rider */
+                    *p = 200;
+                    cv[(y / 2) * (W / 2) + x / 2] = 180;
+                } else if (y >= 22 && y < 28 && x >= 29 && x < 37) { /* the bike */
+                    *p = (uint8_t)(*p * 0.68);
+                } else if (y >= 28 && x >= 29) { /* the cast shadow, to the right */
+                    *p = (uint8_t)(*p * 0.65);
+                }
+            }
+        assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 1);
+        assert_true(b[0].y0 <= 10);
+        if (foot)
+            assert_true(b[0].y1 >= 26 && b[0].y1 <= 28);
+        else
+            assert_true(b[0].y1 <= 22);
+        cw_motion_free(m);
+    }
+}
+
 /* A magenta coat exactly as bright as the road under it: the grey model cannot see it, its
  * colour can. Standing still, it is learned after absorb_s like any road user. */
 static void test_colour_only_road_user(void **state)
@@ -528,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_dark_middle_is_not_shadow),
+        cmocka_unit_test(test_dark_lower_part),
         cmocka_unit_test(test_colour_only_road_user),
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),

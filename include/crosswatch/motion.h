@@ -32,6 +32,9 @@ struct cw_motion_config {
     double shadow_max;    /* … and at most this (darker than the background) */
     double shadow_chroma; /* … with chroma within this many levels of the background's */
     int shadow_bridge;    /* "shadow" between a road user's parts above and below: its own */
+    int shadow_foot;      /* "shadow" right under a road user, as wide as it, on which a wider
+                           * shadow begins: its dark lower part standing on its cast shadow
+                           * (a dark bike under its rider); at most this many px (0: off) */
     double colour;        /* chroma this far from the background's is a road user (0: off) */
     double light_dark;    /* below this background level, light cast on the road is not one */
     double absorb_s;      /* a still foreground pixel is learned after this long */

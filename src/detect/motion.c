@@ -105,6 +105,17 @@ const struct cw_option cw_motion_options[] = {
      "px",
      "what looks like shadow with the road user both above and below it, over at most this many "
      "analysis pixels, is the road user's (a dark windscreen, trousers; 0: off)"},
+    {"shadow_foot",
+     CW_OPT_INT,
+     OFS(shadow_foot),
+     {.i = 20},
+     0,
+     1000,
+     NULL,
+     "px",
+     "a band of what looks like shadow right under a road user, as wide as it, on which a wider "
+     "shadow begins, over at most this many analysis pixels, is the road user's dark lower part "
+     "standing on its cast shadow (a dark bike under its rider; 0: off)"},
     {"light_dark",
      CW_OPT_DOUBLE,
      OFS(light_dark),
@@ -613,6 +624,55 @@ static bool pieces_near(const struct cw_motion *m, const struct piece *p, const 
 /* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
  * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
  * background costs only the search for the next run. */
+/* Shadow-or-road-user pixels of raw row @y over [x0, x1] (clipped to the picture). */
+static int dark_count(const struct cw_motion *m, int y, int x0, int x1)
+{
+    const uint8_t *row = m->raw + (size_t)y * m->w;
+    int c = 0;
+    x0 = x0 < 0 ? 0 : x0;
+    x1 = x1 >= m->w ? m->w - 1 : x1;
+    for (int x = x0; x <= x1; x++)
+        c += row[x] != CW_MOTION_BG;
+    return c;
+}
+
+/* A cast shadow begins where its road user touches the road, and no wider than it only where
+ * the sun is straight ahead or behind. So "shadow" right under a road user's blob, covering
+ * its width row after row and no wider, on which a wider shadow then begins, is the road user's
+ * own dark lower part standing on that shadow — a dark bike under its rider, which the shadow
+ * test cannot tell from the road in shade — and @b grows down over it (shadow_foot rows at
+ * most, and no more than the blob is high). A band that ends without a wider shadow under it
+ * is left alone: it may be the cast shadow itself, falling toward the camera. */
+static void stand_on_shadow(const struct cw_motion *m, struct cw_blob *b)
+{
+    const int bw = b->x1 - b->x0 + 1, side = bw / 2 > 1 ? bw / 2 : 1;
+    const int margin = bw / 4 > 1 ? bw / 4 : 1, gap = m->cfg.merge_gap / 2;
+    int most = b->y1 - b->y0 + 1;
+    most = most < m->cfg.shadow_foot ? most : m->cfg.shadow_foot;
+    int area = 0, top = -1; /* the band's pixels and first row */
+    for (int y = b->y1 + 1; y < m->h; y++) {
+        /* wider: a shadow reaching past the margin on a side, over half the blob's width */
+        bool wider = dark_count(m, y, b->x1 + margin + 1, b->x1 + margin + side) * 2 > side ||
+                     dark_count(m, y, b->x0 - margin - side, b->x0 - margin - 1) * 2 > side;
+        if (wider) {
+            if (top >= 0) {
+                b->y1 = y - 1;
+                b->area += area;
+            }
+            return;
+        }
+        int c = dark_count(m, y, b->x0 - margin, b->x1 + margin);
+        if (c * 10 >= bw * 7) {
+            top = top < 0 ? y : top;
+            area += c;
+            if (y - top >= most)
+                return; /* too tall for a lower part */
+        } else if (top >= 0 || y - b->y1 > gap) {
+            return; /* the band ends, or never began, without a wider shadow under it */
+        }
+    }
+}
+
 static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
 {
     int32_t next = 1;
@@ -718,9 +778,12 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         b->area += p->area;
     }
     n = 0;
-    for (int i = 0; i < nb; i++)
+    for (int i = 0; i < nb; i++) {
+        if (m->cfg.shadow_foot > 0)
+            stand_on_shadow(m, &m->blobs[i]);
         if (m->blobs[i].area >= m->cfg.min_area)
             m->blobs[n++] = m->blobs[i];
+    }
     qsort(m->blobs, (size_t)n, sizeof(*m->blobs), cmp_area_desc);
     if (n > cap)
         n = cap;
