@@ -206,7 +206,11 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 /* a held vehicle slower than this (9 km/h) is closing up in a queue: it slows by HOLD_SLOW a
  * frame held, and stops there */
 #define HOLD_QUEUE_MPS 2.5
-#define HOLD_SLOW      0.9
+/* a faster one's box follows its ground prediction (perspective) for this long held; beyond
+ * it, a car nearing the line may have braked (held at 10 m/s for 2 s, one was put across the
+ * crosswalk) and the picture's straight line goes on, more slowly toward the camera */
+#define HOLD_GROUND_S 1.0
+#define HOLD_SLOW     0.9
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -218,6 +222,8 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 
 #define G_ACCEL 3.0
 #define G_MEAS  0.5
+/* … and brake or set off at up to this (m/s²) while unseen */
+#define G_UNSEEN_ACCEL 6.0
 
 struct track {
     int id;
@@ -605,9 +611,14 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     tr->updated = true;
     vote(tr, d);
     if (d->has_ground) {
-        if (tr->has_g)
+        if (tr->has_g) {
+            /* unseen on the ground (held in a merge, missed), it may have braked hard or set off:
+             * its speed is that much less certain, and the next measurements set it again */
+            double gap_s = (t->frame - tr->g_frame - 1) / t->cfg.fps, dv = G_UNSEEN_ACCEL * gap_s;
+            if (gap_s > 0)
+                tr->g[0].p11 += dv * dv, tr->g[1].p11 += dv * dv;
             g_update(tr, d->ground, d->ground_sigma_m);
-        else
+        } else
             g_init(tr, d->ground);
         tr->g_frame = t->frame;
         remember(tr, t->frame);
@@ -696,6 +707,36 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     return true;
 }
 
+/* Metres on the ground across one pixel of the picture's row at @p (0 above the horizon). */
+static double metres_per_px(const struct cw_homography *img_to_ground, struct cw_point p)
+{
+    struct cw_point q = {p.x + 1, p.y}, gp, gq;
+    if (!cw_homography_apply(img_to_ground, p, &gp) || !cw_homography_apply(img_to_ground, q, &gq))
+        return 0;
+    return hypot(gq.x - gp.x, gq.y - gp.y);
+}
+
+/* Where held track @tr's box is now: standing on its predicted ground point, its box as last
+ * updated scaled by the perspective there. A box's straight line in the picture runs ahead of a
+ * road user moving away (perspective slows it) and behind one coming closer; its ground point moves
+ * at a steady speed. False without a scene or where the ground does not map. */
+static bool ground_box(const struct cw_tracker *t, const struct track *tr, struct cw_box *out)
+{
+    struct cw_point g = {tr->g[0].x, tr->g[1].x}, foot;
+    if (!t->scene || !tr->has_g || !cw_homography_apply(&t->scene->ground_to_img, g, &foot))
+        return false;
+    struct cw_box was = kf_box(tr->at_obs); /* the box as it was last updated */
+    struct cw_point last = {was.x + was.w / 2, was.y + was.h};
+    double m0 = metres_per_px(&t->scene->img_to_ground, last);
+    double m1 = metres_per_px(&t->scene->img_to_ground, foot);
+    double k = m1 > 0 ? m0 / m1 : 0;
+    if (!(k > 0.5 && k < 2))
+        return false;
+    double w = was.w * k, h = was.h * k;
+    *out = (struct cw_box){foot.x - w / 2, foot.y - h, w, h};
+    return true;
+}
+
 /* The class with the most votes so far (CW_CLASS_UNKNOWN before any). */
 static int voted_class(const struct track *tr)
 {
@@ -775,6 +816,10 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             if (k == near && measure_nearest(t, tr, d))
                 continue;
             struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
+            /* one on the move stands, for its first second held, on its ground prediction */
+            if (hypot(tr->g[0].v, tr->g[1].v) >= HOLD_QUEUE_MPS &&
+                tr->held < HOLD_GROUND_S * t->cfg.fps)
+                ground_box(t, tr, &h.box);
             int held = tr->held;
             apply_match(t, tr, &h);
             /* one standing still is held as long as the merge lasts */
