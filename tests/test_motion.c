@@ -313,6 +313,53 @@ static void test_headlight_beam_at_night(void **state)
     }
 }
 
+/* At night a two-wheeler shows one lamp, about 0.7 m up. Seen by a camera 6 m above the road
+ * looking down it, a lone lamp becomes a two-wheeler's box standing where the ray through the
+ * lamp is 0.7 m above the road — nearer than where that ray meets the road — 1.7 m high. */
+static void test_lone_lamp_at_night(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
+        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    struct cw_pinhole cam;
+    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    struct cw_point lamp;
+    assert_true(cw_pinhole_project(&cam, (struct cw_point){1, 8}, 0.7, &lamp));
+    for (int on = 0; on <= 1; on++) {
+        struct cw_motion_config cfg = config();
+        cfg.light_dark = on ? 40 : 0;
+        cfg.min_area = 1;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        learn_road(m, 0.2);
+        paint(0.2, -1, 0);
+        int lx = (int)lamp.x - 1, ly = (int)lamp.y - 1;
+        for (int y = ly; y < ly + 3; y++)
+            for (int x = lx; x < lx + 3; x++)
+                pix[y * W + x] = 250;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, 1);
+        n = cw_motion_detections(m, b, n, sc, W, H, d);
+        assert_int_equal(n, 1);
+        if (!on) { /* by day it is the blob it is */
+            assert_true(d[0].box.h <= 4);
+        } else {
+            assert_int_equal(d[0].cls, CW_CLASS_TWO_WHEELER);
+            assert_true(d[0].score >= 0.85f); /* enough to start a track */
+            assert_true(d[0].has_ground);
+            assert_true(fabs(d[0].ground.x - 1) < 0.3 && fabs(d[0].ground.y - 8) < 0.3);
+            assert_true(d[0].box.h > 2 * d[0].box.w && d[0].box.y + d[0].box.h > lamp.y + 3);
+        }
+        cw_motion_free(m);
+    }
+    cw_scene_free(sc);
+}
+
 /* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
  * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
  * them; by day (or with the night tests off) they stay two blobs. */
@@ -568,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_colour_only_road_user),
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),
+        cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

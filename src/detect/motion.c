@@ -37,6 +37,10 @@
 #define LAMP_BELOW      0.5  /* … and this many below */
 #define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
 #define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
+#define LAMP_Z          0.7  /* road users' lamps are about this high above the road (m) … */
+#define LAMP_M          0.8  /* … and at most this wide, their glow included (m) */
+#define LONE_W          0.7  /* a lone lamp is a two-wheeler's: this wide (m) … */
+#define LONE_H          1.7  /* … and this high, its rider's head included */
 #define STAB_STEADY     6.0  /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
@@ -1267,6 +1271,37 @@ static struct cw_box lamps_box(const struct cw_motion *m, const struct cw_blob *
     return (struct cw_box){x0, top, x1 - x0, bottom - top};
 }
 
+/* A two-wheeler's box around its lone lamp @b (analysis pixels), which stands LAMP_Z above the
+ * road: the ground point under the lamp is where the ray through it meets that height — nearer
+ * the camera than where it meets the road, by similar triangles — and the box stands there,
+ * LONE_W wide and LONE_H high. False where the ground does not map. */
+static bool lone_lamp_box(const struct cw_blob *b, const struct cw_scene *scene,
+                          const struct cw_pinhole *cam, double sx, double sy, struct cw_box *out)
+{
+    struct cw_point lamp = {(b->x0 + b->x1 + 1) / 2.0 * sx, (b->y0 + b->y1 + 1) / 2.0 * sy}, far;
+    if (!cw_homography_apply(&scene->img_to_ground, lamp, &far) || cam->height_m <= LAMP_Z)
+        return false;
+    double k = (cam->height_m - LAMP_Z) / cam->height_m;
+    struct cw_point g = {cam->foot.x + (far.x - cam->foot.x) * k,
+                         cam->foot.y + (far.y - cam->foot.y) * k};
+    /* a lamp is small: its width at its height, and about as high as wide */
+    struct cw_point edge = {lamp.x + 1, lamp.y}, far1;
+    if (!cw_homography_apply(&scene->img_to_ground, edge, &far1))
+        return false;
+    double bw = (b->x1 - b->x0 + 1) * sx, bh = (b->y1 - b->y0 + 1) * sy;
+    if (bw * hypot(far1.x - far.x, far1.y - far.y) * k > LAMP_M || bh > 2 * bw)
+        return false;
+    struct cw_point foot, top, side;
+    if (!cw_pinhole_project(cam, g, 0, &foot) || !cw_pinhole_project(cam, g, LONE_H, &top) ||
+        !cw_homography_apply(&scene->ground_to_img, (struct cw_point){g.x + 1, g.y}, &side))
+        return false;
+    double px_per_m = hypot(side.x - foot.x, side.y - foot.y), w = LONE_W * px_per_m;
+    if (!(foot.y > top.y) || !(w > 0))
+        return false;
+    *out = (struct cw_box){foot.x - w / 2, top.y, w, foot.y - top.y};
+    return true;
+}
+
 int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs, int n,
                          const struct cw_scene *scene, int full_w, int full_h,
                          struct cw_detection *out)
@@ -1278,6 +1313,12 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
     int pair[LAMP_BLOBS], npairs = 0;
     struct cw_box pbox[LAMP_BLOBS];
     bool lamps = m->night && scene && n <= LAMP_BLOBS;
+    struct cw_pinhole cam;
+    bool lone =
+        lamps &&
+        !cw_pinhole_from_homography(
+            &scene->ground_to_img, (scene->camera.width > 0 ? scene->camera.width : full_w) / 2.0,
+            (scene->camera.height > 0 ? scene->camera.height : full_h) / 2.0, &cam);
     for (int i = 0; lamps && i < n; i++) {
         pair[i] = -1;
         if (taken[i])
@@ -1314,6 +1355,15 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
             continue;
+        /* a lone lamp at night: a two-wheeler's (a car shows two) */
+        struct cw_box lb;
+        if (lone && pair[i] < 0 && lone_lamp_box(b, scene, &cam, sx, sy, &lb)) {
+            d->box = lb; /* its score is the lamp blob's */
+            cw_detection_locate(d, scene, 3 * sy, full_h);
+            d->cls = CW_CLASS_TWO_WHEELER;
+            d->cls_conf = 0.6f;
+            continue;
+        }
         /* a blob's bottom edge is good to a few analysis pixels; one whose bottom a nearer road
          * user hides says nothing of where it stands */
         if ((d->bottom_hidden = b->foot_hidden))
