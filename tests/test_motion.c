@@ -137,6 +137,31 @@ static void test_no_ghost_after_start(void **state)
     cw_motion_free(m);
 }
 
+/* A car arrives in the first second and stands through the start-up, when the model learns
+ * everything, so it becomes background; when it drives off, the road it uncovers is unknown to
+ * the model: a ghost that never moves. Its outline is in the model, not in the picture, so it
+ * is taken into the background within a few seconds (a waiting rider, whose outline is in the
+ * picture, is not: test_waiting_rider_is_not_absorbed). */
+static void test_ghost_is_taken_away(void **state)
+{
+    (void)state;
+    struct cw_motion_config cfg;
+    struct cw_blob b[8];
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.min_area = 10;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    int n = -1, ghost_frames = 0;
+    for (int f = 0; f < 300; f++) {
+        paint(1, f >= 20 && f < 150 ? 40 : -1, 30); /* there from 0.8 s to 6 s */
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        if (f >= 150)
+            ghost_frames += n > 0;
+    }
+    assert_int_equal(n, 0);
+    assert_true(ghost_frames > 0 && ghost_frames < 100); /* seen, then gone within 4 s */
+    cw_motion_free(m);
+}
+
 static void test_sudden_exposure_change(void **state)
 {
     struct cw_motion *m = make(120);
@@ -608,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_moving_square),
         cmocka_unit_test(test_waiting_rider_is_not_absorbed),
         cmocka_unit_test(test_no_ghost_after_start),
+        cmocka_unit_test(test_ghost_is_taken_away),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_dark_middle_is_not_shadow),

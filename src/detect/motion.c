@@ -37,11 +37,16 @@
 #define LAMP_BELOW      0.5  /* … and this many below */
 #define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
 #define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
-#define LAMP_Z          0.7  /* road users' lamps are about this high above the road (m) … */
-#define LAMP_M          0.8  /* … and at most this wide, their glow included (m) */
-#define LONE_W          0.7  /* a lone lamp is a two-wheeler's: this wide (m) … */
-#define LONE_H          1.7  /* … and this high, its rider's head included */
-#define STAB_STEADY     6.0  /* grey levels a point may differ on average without a search */
+#define GHOST_S         2.0  /* a blob still this long (s) … */
+#define GHOST_EDGE                                                                                 \
+    0.5                 /* … whose outline has less than this of the edges the background        \
+                         * has there is a ghost */
+#define GHOST_EVERY 12  /* frames between looks for ghosts */
+#define LAMP_Z      0.7 /* road users' lamps are about this high above the road (m) … */
+#define LAMP_M      0.8 /* … and at most this wide, their glow included (m) */
+#define LONE_W      0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
+#define LONE_H      1.7 /* … and this high, its rider's head included */
+#define STAB_STEADY 6.0 /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
 const struct cw_option cw_motion_options[] = {
@@ -236,6 +241,7 @@ struct cw_motion {
     float *m0, *v0, *w0, *m1, *v1, *w1;
     float *bu, *bv; /* background chroma, half size */
     float *still;   /* frames a pixel has been foreground in a row */
+    int ghost_tick; /* frames since the last look for ghosts */
     float *cstill;  /* frames a chroma pixel has been off the background's colour in a row */
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
@@ -1037,6 +1043,73 @@ static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t ro
     model_row_c(m, px, row, x0, alpha, tg, vmin, vmax, absorb);
 }
 
+/* Gradient magnitude of @img (floats or bytes through @at) at (@x, @y), inside the picture. */
+static float grad_f(const float *img, int w, int x, int y)
+{
+    const float *p = img + (size_t)y * w + x;
+    return fabsf(p[1] - p[-1]) + fabsf(p[w] - p[-w]);
+}
+
+static float grad_b(const uint8_t *img, size_t stride, int x, int y)
+{
+    const uint8_t *p = img + (size_t)y * stride + x;
+    return (float)(abs(p[1] - p[-1]) + abs((int)p[stride] - (int)p[-(ptrdiff_t)stride]));
+}
+
+/* Ghosts: a road user that stood in the picture while the model learned everything (the
+ * start-up) and then left uncovers road the model does not know, a blob that never moves and
+ * is never absorbed before absorb_s. A real road user standing still has its outline in the
+ * picture: edges where it meets the road. A ghost has its outline in the model instead — the
+ * picture there is road, smooth across it. So a blob still for GHOST_S whose outline has less
+ * than GHOST_EDGE of the edges the background has along it is taken into the background at
+ * once (the picture becomes the model's first mode) and not reported. Returns the blobs left. */
+static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
+                       const struct cw_image *v, double dt_s, struct cw_blob *blobs, int n)
+{
+    const int w = m->w, h = m->h;
+    const float still_min = (float)(GHOST_S / dt_s);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cw_blob *b = &blobs[i];
+        double pic = 0, model = 0;
+        int px = 0, still = 0;
+        for (int y = b->y0 > 1 ? b->y0 : 1; y <= b->y1 && y < h - 1; y++)
+            for (int x = b->x0 > 1 ? b->x0 : 1; x <= b->x1 && x < w - 1; x++) {
+                size_t j = (size_t)y * w + x;
+                if (m->mask[j] != 255)
+                    continue;
+                px++;
+                still += m->still[j] >= still_min;
+                if (m->mask[j - 1] == 255 && m->mask[j + 1] == 255 && m->mask[j - w] == 255 &&
+                    m->mask[j + w] == 255)
+                    continue; /* inside, not on the outline */
+                pic += grad_b(g->data, g->stride, x, y);
+                model += grad_f(m->m0, w, x, y);
+            }
+        if (px == 0 || still * 10 < px * 9 || pic >= GHOST_EDGE * model) {
+            blobs[k++] = *b;
+            continue;
+        }
+        for (int y = b->y0; y <= b->y1; y++)
+            for (int x = b->x0; x <= b->x1; x++) {
+                size_t j = (size_t)y * w + x;
+                if (m->mask[j] != 255 || m->still[j] < still_min)
+                    continue;
+                m->m1[j] = m->m0[j], m->v1[j] = m->v0[j], m->w1[j] = 0.05f;
+                m->m0[j] = g->data[(size_t)y * g->stride + x];
+                m->w0[j] = 0.95f;
+                m->still[j] = 0;
+                m->mask[j] = 0;
+                if (u && v) {
+                    size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+                    m->bu[c] = u->data[(size_t)(y / 2) * u->stride + x / 2];
+                    m->bv[c] = v->data[(size_t)(y / 2) * v->stride + x / 2];
+                }
+            }
+    }
+    return k;
+}
+
 int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
                       const struct cw_image *v, double dt_s, struct cw_blob *blobs, int cap)
 {
@@ -1188,6 +1261,10 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, false);
     cw_bitmask_to_bytes(&m->fg, m->mask, 255);
     int n = components(m, m->mask, blobs, cap);
+    if (!boot && ++m->ghost_tick >= GHOST_EVERY) {
+        m->ghost_tick = 0;
+        n = drop_ghosts(m, g, u, v, dt_s, blobs, n);
+    }
     {
         uint8_t *restrict mk = m->mask;
         const uint8_t *restrict raw = m->raw;
