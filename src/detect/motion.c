@@ -37,7 +37,7 @@
 #define LAMP_BELOW      0.5  /* … and this many below */
 #define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
 #define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
-#define GHOST_S         2.0  /* a blob still this long (s) … */
+#define GHOST_S         1.0  /* a blob still this long (s) … */
 #define GHOST_EDGE                                                                                 \
     0.5                 /* … whose outline has less than this of the edges the background        \
                          * has there is a ghost */
