@@ -251,6 +251,19 @@ static struct cw_scene *top_view(void)
     return sc;
 }
 
+/* Two cars one behind the other in a top view (ground = picture / 10), 60 × 100 px, their tops
+ * at @ay (the front one) and @by: two detections, or one blob when they touch. Returns how many. */
+static int queue_of_two(double ay, double by, struct cw_detection d[2])
+{
+    if (by - (ay + 100) < 10) {
+        d[0] = on_ground(400, ay, 60, by + 100 - ay, 43, (by + 100) / 10);
+        return 1;
+    }
+    d[0] = on_ground(400, ay, 60, 100, 43, (ay + 100) / 10);
+    d[1] = on_ground(400, by, 60, 100, 43, (by + 100) / 10);
+    return 2;
+}
+
 /* A queue at the red, seen from above (ground = picture / 10): car A waits at the line; car B
  * drives up behind it and stops touching it, and for twelve seconds — far longer than hold_s —
  * the detector sees one blob. A is held where it stands; B, the nearer, is measured on the
@@ -267,14 +280,7 @@ static void test_queue_at_the_red(void **state)
         double ay = f < 400 ? 200 : 200 - 3 * (f - 400); /* A's top; it leaves on green */
         double by = f < 100 ? 500 - 2 * f : 300;         /* B's top; it stops at A's back */
         struct cw_detection d[2];
-        int nd = 2;
-        if (by - (ay + 100) < 10) { /* touching: one blob */
-            d[0] = on_ground(400, ay, 60, by + 100 - ay, 43, (by + 100) / 10);
-            nd = 1;
-        } else {
-            d[0] = on_ground(400, ay, 60, 100, 43, (ay + 100) / 10);
-            d[1] = on_ground(400, by, 60, 100, 43, (by + 100) / 10);
-        }
+        int nd = queue_of_two(ay, by, d);
         int n = cw_tracker_update(t, d, nd, out, 8);
         assert_true(n >= 0);
         if (f == 60) {
@@ -315,14 +321,7 @@ static void test_held_car_stops(void **state)
         double ay = f < 120 ? 250 - 0.4 * f : 202; /* A's top: 1 m/s, then standing */
         double by = f < 110 ? 438 - 1.2 * f : 306; /* B's top: 3 m/s, then standing */
         struct cw_detection d[2];
-        int nd = 2;
-        if (by - (ay + 100) < 10) {
-            d[0] = on_ground(400, ay, 60, by + 100 - ay, 43, (by + 100) / 10);
-            nd = 1;
-        } else {
-            d[0] = on_ground(400, ay, 60, 100, 43, (ay + 100) / 10);
-            d[1] = on_ground(400, by, 60, 100, 43, (by + 100) / 10);
-        }
+        int nd = queue_of_two(ay, by, d);
         for (int k = 0; k < nd; k++)
             d[k].cls = CW_CLASS_CAR, d[k].cls_conf = 0.9f;
         int n = cw_tracker_update(t, d, nd, out, 8);
