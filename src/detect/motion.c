@@ -37,11 +37,11 @@
 #define LAMP_BELOW      0.5  /* … and this many below */
 #define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
 #define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
-#define GHOST_S         1.0  /* a blob still this long (s) … */
-#define GHOST_EDGE                                                                                 \
-    0.5                 /* … whose outline has less than this of the edges the background        \
-                         * has there is a ghost */
-#define GHOST_EVERY 12  /* frames between looks for ghosts */
+/* ghosts: a blob still for GHOST_S whose outline has less than GHOST_EDGE of the edges the
+ * background has there is one; looked for every GHOST_EVERY frames */
+#define GHOST_S     1.0
+#define GHOST_EDGE  0.5
+#define GHOST_EVERY 12
 #define LAMP_Z      0.7 /* road users' lamps are about this high above the road (m) … */
 #define LAMP_M      0.8 /* … and at most this wide, their glow included (m) */
 #define LONE_W      0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
