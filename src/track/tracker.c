@@ -206,11 +206,11 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 /* a held vehicle slower than this (9 km/h) is closing up in a queue: it slows by HOLD_SLOW a
  * frame held, and stops there */
 #define HOLD_QUEUE_MPS 2.5
+#define HOLD_SLOW      0.9
 /* a faster one's box follows its ground prediction (perspective) for this long held; beyond
  * it, a car nearing the line may have braked (held at 10 m/s for 2 s, one was put across the
  * crosswalk) and the picture's straight line goes on, more slowly toward the camera */
 #define HOLD_GROUND_S 1.0
-#define HOLD_SLOW     0.9
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -920,13 +920,10 @@ static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *
         tr->id = t->next_id++;
     if (!show || *nout >= cap)
         return;
-    int best = CW_CLASS_UNKNOWN;
+    int best = voted_class(tr);
     float total = 0;
-    for (int c = 1; c < CW_CLASS_COUNT; c++) {
+    for (int c = 1; c < CW_CLASS_COUNT; c++)
         total += tr->votes[c];
-        if (tr->votes[c] > tr->votes[best])
-            best = c;
-    }
     struct cw_track_out *o = &out[(*nout)++];
     *o = (struct cw_track_out){tr->id, b, tr->score, best, total > 0 ? tr->votes[best] / total : 0};
     for (int k = 0; k < CW_ATTR_COUNT; k++) {
