@@ -631,9 +631,6 @@ static bool pieces_near(const struct cw_motion *m, const struct piece *p, const 
     return false;
 }
 
-/* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
- * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
- * background costs only the search for the next run. */
 /* Shadow-or-road-user pixels of raw row @y over [x0, x1] (clipped to the picture). */
 static int dark_count(const struct cw_motion *m, int y, int x0, int x1)
 {
@@ -683,6 +680,9 @@ static void stand_on_shadow(const struct cw_motion *m, struct cw_blob *b)
     }
 }
 
+/* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
+ * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
+ * background costs only the search for the next run. */
 static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
 {
     int32_t next = 1;
@@ -1043,7 +1043,8 @@ static void model_row(struct cw_motion *m, const uint8_t *restrict px, size_t ro
     model_row_c(m, px, row, x0, alpha, tg, vmin, vmax, absorb);
 }
 
-/* Gradient magnitude of @img (floats or bytes through @at) at (@x, @y), inside the picture. */
+/* Gradient magnitude (|d/dx| + |d/dy|, central differences) at (@x, @y), not on the picture's
+ * edge: of a float image @img rows @w apart (the model), or of bytes rows @stride apart. */
 static float grad_f(const float *img, int w, int x, int y)
 {
     const float *p = img + (size_t)y * w + x;
