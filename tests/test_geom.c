@@ -114,6 +114,19 @@ static void camera_point(const double R[3][3], const double C[3], double f, doub
     *v = f * p[1] / p[2] + 360;
 }
 
+/* Distances on the ground between picture points; none above the horizon. */
+static void test_ground_span(void **state)
+{
+    (void)state;
+    /* a camera looking down a road: w = 0.05 y - 1 > 0 below row 20 (the horizon) */
+    struct cw_homography h = {{0.1, 0, 0, 0, 1, 0, 0, 0.05, -1}};
+    double near = cw_ground_span(&h, (struct cw_point){0, 60}, (struct cw_point){10, 60});
+    double far = cw_ground_span(&h, (struct cw_point){0, 30}, (struct cw_point){10, 30});
+    assert_float_equal(near, 1.0 / 2, 1e-9);  /* 10 px × 0.1 / w, w = 2 */
+    assert_float_equal(far, 1.0 / 0.5, 1e-9); /* w = 0.5: a pixel is more road far away */
+    assert_true(isinf(cw_ground_span(&h, (struct cw_point){0, 10}, (struct cw_point){10, 60})));
+}
+
 static void test_pinhole_from_homography(void **state)
 {
     (void)state;
@@ -169,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_homography_least_squares),
         cmocka_unit_test(test_homography_degenerate),
         cmocka_unit_test(test_pinhole_from_homography),
+        cmocka_unit_test(test_ground_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

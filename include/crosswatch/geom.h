@@ -40,6 +40,11 @@ bool cw_homography_is_singular(const struct cw_homography *h);
  * *@out is left unchanged. */
 bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struct cw_point *out);
 
+/* How far apart picture points @a and @b are on the ground (through @img_to_ground), metres;
+ * INFINITY where either does not map (above the horizon). */
+double cw_ground_span(const struct cw_homography *img_to_ground, struct cw_point a,
+                      struct cw_point b);
+
 /* Signed area (positive for counter-clockwise in a y-up frame). */
 /* Intersection over union of two boxes; 0 when they do not overlap or are empty. */
 double cw_box_iou(const struct cw_box *a, const struct cw_box *b);

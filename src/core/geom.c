@@ -86,6 +86,15 @@ bool cw_homography_apply(const struct cw_homography *h, struct cw_point p, struc
     return true;
 }
 
+double cw_ground_span(const struct cw_homography *img_to_ground, struct cw_point a,
+                      struct cw_point b)
+{
+    struct cw_point ga, gb;
+    if (!cw_homography_apply(img_to_ground, a, &ga) || !cw_homography_apply(img_to_ground, b, &gb))
+        return INFINITY;
+    return hypot(gb.x - ga.x, gb.y - ga.y);
+}
+
 static double det3(const double *m)
 {
     return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +

@@ -26,11 +26,11 @@ void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, d
                          double image_h)
 {
     struct cw_point foot = {d->box.x + d->box.w / 2, d->box.y + d->box.h};
-    struct cw_point left = {d->box.x, foot.y}, right = {d->box.x + d->box.w, foot.y}, gl, gr;
+    double width = cw_ground_span(&scene->img_to_ground, (struct cw_point){d->box.x, foot.y},
+                                  (struct cw_point){d->box.x + d->box.w, foot.y});
     d->has_ground = false;
-    if (cw_homography_apply(&scene->img_to_ground, left, &gl) &&
-        cw_homography_apply(&scene->img_to_ground, right, &gr))
-        d->width_m = (float)hypot(gr.x - gl.x, gr.y - gl.y);
+    if (isfinite(width))
+        d->width_m = (float)width;
     /* cut off by the picture's bottom: the width measured there is its width at least that
      * near (at most that wide), but where it stands is not known */
     if (image_h > 0 && foot.y >= image_h - pixel_err)

@@ -1363,11 +1363,9 @@ static bool lone_lamp_box(const struct cw_blob *b, const struct cw_scene *scene,
     struct cw_point g = {cam->foot.x + (far.x - cam->foot.x) * k,
                          cam->foot.y + (far.y - cam->foot.y) * k};
     /* a lamp is small: its width at its height, and about as high as wide */
-    struct cw_point edge = {lamp.x + 1, lamp.y}, far1;
-    if (!cw_homography_apply(&scene->img_to_ground, edge, &far1))
-        return false;
+    double mpp = cw_ground_span(&scene->img_to_ground, lamp, (struct cw_point){lamp.x + 1, lamp.y});
     double bw = (b->x1 - b->x0 + 1) * sx, bh = (b->y1 - b->y0 + 1) * sy;
-    if (bw * hypot(far1.x - far.x, far1.y - far.y) * k > LAMP_M || bh > 2 * bw)
+    if (!(bw * mpp * k <= LAMP_M) || bh > 2 * bw)
         return false;
     struct cw_point foot, top, side;
     if (!cw_pinhole_project(cam, g, 0, &foot) || !cw_pinhole_project(cam, g, LONE_H, &top) ||

@@ -229,21 +229,14 @@ double cw__rule_foot_error_m(const struct cw_scene *scene, const struct cw_box *
 {
     double err = scene->camera.height / 360.0;
     struct cw_point foot = {box->x + box->w / 2, box->y + box->h}, up = {foot.x, foot.y - err};
-    struct cw_point g0, g1;
-    if (!cw_homography_apply(&scene->img_to_ground, foot, &g0) ||
-        !cw_homography_apply(&scene->img_to_ground, up, &g1))
-        return INFINITY;
-    return hypot(g1.x - g0.x, g1.y - g0.y);
+    return cw_ground_span(&scene->img_to_ground, foot, up);
 }
 
 double cw__rule_width_m(const struct cw_scene *scene, const struct cw_box *box)
 {
     double y = box->y + box->h;
-    struct cw_point l = {box->x, y}, r = {box->x + box->w, y}, gl, gr;
-    if (!cw_homography_apply(&scene->img_to_ground, l, &gl) ||
-        !cw_homography_apply(&scene->img_to_ground, r, &gr))
-        return INFINITY;
-    return hypot(gr.x - gl.x, gr.y - gl.y);
+    return cw_ground_span(&scene->img_to_ground, (struct cw_point){box->x, y},
+                          (struct cw_point){box->x + box->w, y});
 }
 
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,

@@ -707,15 +707,6 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     return true;
 }
 
-/* Metres on the ground across one pixel of the picture's row at @p (0 above the horizon). */
-static double metres_per_px(const struct cw_homography *img_to_ground, struct cw_point p)
-{
-    struct cw_point q = {p.x + 1, p.y}, gp, gq;
-    if (!cw_homography_apply(img_to_ground, p, &gp) || !cw_homography_apply(img_to_ground, q, &gq))
-        return 0;
-    return hypot(gq.x - gp.x, gq.y - gp.y);
-}
-
 /* Where held track @tr's box is now: standing on its predicted ground point, its box as last
  * updated scaled by the perspective there. A box's straight line in the picture runs ahead of a
  * road user moving away (perspective slows it) and behind one coming closer; its ground point moves
@@ -727,9 +718,11 @@ static bool ground_box(const struct cw_tracker *t, const struct track *tr, struc
         return false;
     struct cw_box was = kf_box(tr->at_obs); /* the box as it was last updated */
     struct cw_point last = {was.x + was.w / 2, was.y + was.h};
-    double m0 = metres_per_px(&t->scene->img_to_ground, last);
-    double m1 = metres_per_px(&t->scene->img_to_ground, foot);
-    double k = m1 > 0 ? m0 / m1 : 0;
+    /* metres across a pixel of the picture's row there and here */
+    const struct cw_homography *ig = &t->scene->img_to_ground;
+    double m0 = cw_ground_span(ig, last, (struct cw_point){last.x + 1, last.y});
+    double m1 = cw_ground_span(ig, foot, (struct cw_point){foot.x + 1, foot.y});
+    double k = m0 / m1; /* NaN or 0 or infinite where either does not map */
     if (!(k > 0.5 && k < 2))
         return false;
     double w = was.w * k, h = was.h * k;
