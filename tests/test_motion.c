@@ -162,6 +162,44 @@ static void test_ghost_is_taken_away(void **state)
     cw_motion_free(m);
 }
 
+/* A cloud's shadow lies over a band of the road through the start-up, when the model learns
+ * everything, then moves on: the road it leaves is brighter than the model, as a shadow is darker,
+ * with the road's colour and grain and no outline of its own, and is taken into the background
+ * within two seconds. A flat light-grey road user of the same brightness standing there after the
+ * start-up keeps its outline and stays. */
+static void test_lifted_shadow_is_taken_away(void **state)
+{
+    (void)state;
+    struct cw_motion_config cfg;
+    struct cw_blob b[8];
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.min_area = 10;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    int n = -1, band_frames = 0;
+    for (int f = 0; f < 250; f++) {
+        paint(1, -1, 0);
+        if (f < 110) /* the shadow, soft-edged over four rows, until 4.4 s */
+            for (int y = 16; y < 44; y++) {
+                double edge = fmin(1, fmin(y - 15, 44 - y) / 4.0), k = 1 - 0.3 * edge;
+                for (int x = 0; x < W; x++)
+                    pix[y * W + x] = (uint8_t)(pix[y * W + x] * k);
+            }
+        if (f >= 150) /* the light-grey road user, from 6 s */
+            for (int y = 24; y < 36; y++)
+                for (int x = 60; x < 68; x++)
+                    pix[y * W + x] = 130;
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        if (f >= 110 && f < 150)
+            band_frames += n > 0;
+        if (f == 149)
+            assert_int_equal(n, 0); /* the band is gone */
+    }
+    assert_true(band_frames > 0); /* it was foreground at first */
+    assert_int_equal(n, 1);       /* the road user is there after 4 s standing */
+    assert_true(b[0].x0 >= 58 && b[0].x1 <= 69 && b[0].y0 >= 22 && b[0].y1 <= 37);
+    cw_motion_free(m);
+}
+
 static void test_sudden_exposure_change(void **state)
 {
     struct cw_motion *m = make(120);
@@ -634,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_waiting_rider_is_not_absorbed),
         cmocka_unit_test(test_no_ghost_after_start),
         cmocka_unit_test(test_ghost_is_taken_away),
+        cmocka_unit_test(test_lifted_shadow_is_taken_away),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_dark_middle_is_not_shadow),

@@ -603,6 +603,34 @@ static void test_fail_to_yield(void **state)
     world_free(&w);
 }
 
+/* A car waiting before the crosswalk whose box reaches onto it (something joined its blob): its
+ * foot jumps 1.4 m, at a "speed", and stays; it has not driven across the pedestrian's way. */
+static void test_fail_to_yield_foot_jump(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    set(&w, "p", "green", 0);
+    for (int f = 0; f < 60; f++) {
+        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 24),
+                                    track(62, CW_CLASS_CAR, 12, f < 30 ? 20.8 : 22.2)};
+        t[1].speed = f >= 30 && f < 40 ? 2.5f : 0.2f;
+        t[1].vel = (struct cw_point){0, t[1].speed};
+        step(&w, f, t, 2);
+    }
+    assert_int_equal(count_rule(&w, "fail_to_yield"), 0);
+    /* then it drives on across while the pedestrian is still ahead: now it fails to yield */
+    for (int f = 60; f < 80; f++) {
+        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 25.5),
+                                    track(62, CW_CLASS_CAR, 12, 22.2 + (f - 60) * 0.1)};
+        t[1].speed = 2.5f;
+        t[1].vel = (struct cw_point){0, 2.5};
+        step(&w, f, t, 2);
+    }
+    assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
+    world_free(&w);
+}
+
 static void test_stop_line_away_from_its_lane(void **state)
 {
     (void)state;
@@ -643,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_attribute_rules),
         cmocka_unit_test(test_stop_past_line),
         cmocka_unit_test(test_fail_to_yield),
+        cmocka_unit_test(test_fail_to_yield_foot_jump),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

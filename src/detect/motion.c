@@ -42,6 +42,11 @@
 #define GHOST_S     1.0
 #define GHOST_EDGE  0.5
 #define GHOST_EVERY 12
+/* lifted shadows: a patch of road brighter than the model as a shadow is darker, still for
+ * GHOST_S, whose outline has edges of its own on less than LIFT_EDGE of it; an edge of its own
+ * is this many texture steps stronger than the model's there */
+#define LIFT_EDGE   0.2f
+#define LIFT_STEPS  2.0f
 #define LAMP_Z      0.7 /* road users' lamps are about this high above the road (m) … */
 #define LAMP_M      0.8 /* … and at most this wide, their glow included (m) */
 #define LONE_W      0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
@@ -242,6 +247,8 @@ struct cw_motion {
     float *bu, *bv; /* background chroma, half size */
     float *still;   /* frames a pixel has been foreground in a row */
     int ghost_tick; /* frames since the last look for ghosts */
+    uint8_t *lift;  /* lifted shadows: 1 where the road may be one, 2 once visited */
+    int32_t *todo;  /* their flood fill's pixels to visit */
     float *cstill;  /* frames a chroma pixel has been off the background's colour in a row */
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
@@ -323,11 +330,13 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->sg = zalloc(m->n);
     m->su = zalloc((size_t)m->cw * m->ch);
     m->sv = zalloc((size_t)m->cw * m->ch);
+    m->lift = zalloc(m->n);
+    m->todo = zalloc(m->n * sizeof(int32_t));
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) || !m->bridge_run ||
         !m->raw || !m->mask || !m->ignore || !m->runs || !m->run_next || !m->parent || !m->pieces ||
-        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv) {
+        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv || !m->lift || !m->todo) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -369,6 +378,8 @@ void cw_motion_free(struct cw_motion *m)
     free(m->sg);
     free(m->su);
     free(m->sv);
+    free(m->lift);
+    free(m->todo);
     free(m);
 }
 
@@ -1057,6 +1068,24 @@ static float grad_b(const uint8_t *img, size_t stride, int x, int y)
     return (float)(abs(p[1] - p[-1]) + abs((int)p[stride] - (int)p[-(ptrdiff_t)stride]));
 }
 
+/* Takes pixel (@x, @y) of the picture into the background at once: it becomes the first mode
+ * (the old first mode the second, weak), with its colour, and is no longer a road user. */
+static void take_in(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
+                    const struct cw_image *v, int x, int y)
+{
+    size_t j = (size_t)y * m->w + x;
+    m->m1[j] = m->m0[j], m->v1[j] = m->v0[j], m->w1[j] = 0.05f;
+    m->m0[j] = g->data[(size_t)y * g->stride + x];
+    m->w0[j] = 0.95f;
+    m->still[j] = 0;
+    m->mask[j] = 0;
+    if (u && v) {
+        size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+        m->bu[c] = u->data[(size_t)(y / 2) * u->stride + x / 2];
+        m->bv[c] = v->data[(size_t)(y / 2) * v->stride + x / 2];
+    }
+}
+
 /* Ghosts: a road user that stood in the picture while the model learned everything (the
  * start-up) and then left uncovers road the model does not know, a blob that never moves and
  * is never absorbed before absorb_s. A real road user standing still has its outline in the
@@ -1094,21 +1123,92 @@ static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const stru
         for (int y = b->y0; y <= b->y1; y++)
             for (int x = b->x0; x <= b->x1; x++) {
                 size_t j = (size_t)y * w + x;
-                if (m->mask[j] != 255 || m->still[j] < still_min)
-                    continue;
-                m->m1[j] = m->m0[j], m->v1[j] = m->v0[j], m->w1[j] = 0.05f;
-                m->m0[j] = g->data[(size_t)y * g->stride + x];
-                m->w0[j] = 0.95f;
-                m->still[j] = 0;
-                m->mask[j] = 0;
-                if (u && v) {
-                    size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
-                    m->bu[c] = u->data[(size_t)(y / 2) * u->stride + x / 2];
-                    m->bv[c] = v->data[(size_t)(y / 2) * v->stride + x / 2];
-                }
+                if (m->mask[j] == 255 && m->still[j] >= still_min)
+                    take_in(m, g, u, v, x, y);
             }
     }
     return k;
+}
+
+/* Whether road-user pixel (@x, @y), not on the picture's edge, looks like road a shadow has
+ * left: brighter than the model by no more than a shadow darkens (the model learned it shaded),
+ * of the background's colour, with the road's grain where the road has some. */
+static bool lifted_pixel(const struct cw_motion *m, const struct cw_image *g,
+                         const struct cw_image *u, const struct cw_image *v, int x, int y)
+{
+    size_t j = (size_t)y * m->w + x;
+    float ratio = g->data[(size_t)y * g->stride + x] / (m->m0[j] + 1e-3f);
+    if (ratio * (float)m->cfg.shadow_max < 1 || ratio * (float)m->cfg.shadow_min > 1)
+        return false;
+    if (u && v) {
+        size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+        float sc = (float)m->cfg.shadow_chroma;
+        if (fabsf(u->data[(size_t)(y / 2) * u->stride + x / 2] - m->bu[c]) >= sc ||
+            fabsf(v->data[(size_t)(y / 2) * v->stride + x / 2] - m->bv[c]) >= sc)
+            return false;
+    }
+    float gb = grad_f(m->m0, m->w, x, y);
+    return gb <= (float)(2 * m->cfg.min_sigma) || grad_b(g->data, g->stride, x, y) >= 0.35f * gb;
+}
+
+/* Lifted shadows: where a shadow lay while the model learned the road (a cloud's during the
+ * start-up), the road it leaves is brighter than the model, and stays a still "road user" until
+ * absorb_s — a band across the junction that joins the road users in it into one blob. Such
+ * road is brighter than the model as a shadow is darker, of the road's colour and grain, and
+ * has no outline of its own: where it ends, the picture has no edge the model has not (a road
+ * user's patch of the same brightness ends at its outline). So the patches of such pixels,
+ * still for GHOST_S, with edges of their own on less than LIFT_EDGE of their outline, are taken
+ * into the background. Every road-user pixel is looked at, whatever blob it is in: the band
+ * touches the road users it joins. */
+static void lift_shadows(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
+                         const struct cw_image *v, double dt_s)
+{
+    const int w = m->w, h = m->h;
+    const float still_min = (float)(GHOST_S / dt_s);
+    const float own = LIFT_STEPS * (float)(2 * m->cfg.min_sigma);
+    memset(m->lift, 0, m->n);
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
+            size_t j = (size_t)y * w + x;
+            m->lift[j] =
+                m->mask[j] == 255 && m->still[j] >= still_min && lifted_pixel(m, g, u, v, x, y);
+        }
+    for (size_t s = 0; s < m->n; s++) {
+        if (m->lift[s] != 1)
+            continue;
+        /* flood the patch (4-connected), counting its outline and the edges of its own there */
+        int32_t n = 0, area = 0, outline = 0, edges = 0;
+        m->todo[n++] = (int32_t)s;
+        m->lift[s] = 2;
+        while (n > 0) {
+            int32_t j = m->todo[--n];
+            int x = j % w, y = j / w;
+            area++;
+            static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+            bool edge = false;
+            for (int d = 0; d < 4; d++) {
+                int32_t q = j + dx[d] + dy[d] * w;
+                if (!m->lift[q])
+                    edge = true;
+                else if (m->lift[q] == 1) {
+                    m->lift[q] = 2;
+                    m->todo[n++] = q;
+                }
+            }
+            if (edge) {
+                float ratio = g->data[(size_t)y * g->stride + x] / (m->m0[j] + 1e-3f);
+                outline++;
+                edges += grad_b(g->data, g->stride, x, y) > ratio * grad_f(m->m0, w, x, y) + own;
+            }
+            m->todo[m->n - (size_t)area] = j; /* the patch's pixels, kept from the end */
+        }
+        if (area < m->cfg.min_area || (float)edges >= LIFT_EDGE * (float)outline)
+            continue;
+        for (int32_t i = 0; i < area; i++) {
+            int32_t j = m->todo[m->n - 1 - (size_t)i];
+            take_in(m, g, u, v, j % w, j / w);
+        }
+    }
 }
 
 int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
@@ -1265,6 +1365,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     if (!boot && ++m->ghost_tick >= GHOST_EVERY) {
         m->ghost_tick = 0;
         n = drop_ghosts(m, g, u, v, dt_s, blobs, n);
+        if (!night)
+            lift_shadows(m, g, u, v, dt_s);
     }
     {
         uint8_t *restrict mk = m->mask;

@@ -1,6 +1,8 @@
 /* fail_to_yield: a motor vehicle moving (faster than 1 m/s) over a crosswalk while a pedestrian
  * with right of way (the pedestrian light not red; no pedestrian head: always) is on it, ahead of
- * the vehicle and within conflict_distance_m of its path. Judged once per vehicle and crosswalk.
+ * the vehicle and within conflict_distance_m of its path. The vehicle must have driven ADVANCE_M
+ * onto the crosswalk: a waiting car whose box reaches onto it for a frame (its foot jumps when
+ * something joins its blob) has not crossed. Judged once per vehicle and crosswalk.
  * A vehicle that crosses a crosswalk with no such conflict is counted compliant. Two-wheelers are
  * left out: crosswatch's class cannot tell a motorcycle (a motor vehicle) from an e-bike. */
 #include <math.h>
@@ -11,6 +13,7 @@
 
 #define MAX_WALKERS 64
 #define MOVING_MPS  1.0
+#define ADVANCE_M   1.0
 
 struct ctx {
     const struct cw_scene *scene;
@@ -63,8 +66,11 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
                 s->side[j] = -1;
                 continue;
             }
+            if (s->side[j] != 1)
+                s->mark_at[j] = t->ground; /* where it came onto the crosswalk */
             s->side[j] = 1;
-            if (s->done[j] || t->speed < MOVING_MPS)
+            if (s->done[j] || t->speed < MOVING_MPS ||
+                hypot(t->ground.x - s->mark_at[j].x, t->ground.y - s->mark_at[j].y) < ADVANCE_M)
                 continue;
             double vx = t->vel.x / t->speed, vy = t->vel.y / t->speed;
             for (int w = 0; w < nw; w++) {
