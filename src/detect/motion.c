@@ -1167,12 +1167,16 @@ static void lift_shadows(struct cw_motion *m, const struct cw_image *g, const st
     const float still_min = (float)(GHOST_S / dt_s);
     const float own = LIFT_STEPS * (float)(2 * m->cfg.min_sigma);
     memset(m->lift, 0, m->n);
-    for (int y = 1; y < h - 1; y++)
-        for (int x = 1; x < w - 1; x++) {
-            size_t j = (size_t)y * w + x;
-            m->lift[j] =
-                m->mask[j] == 255 && m->still[j] >= still_min && lifted_pixel(m, g, u, v, x, y);
-        }
+    for (int y = 1; y < h - 1; y++) { /* the road-user pixels, through their bits */
+        const uint64_t *bits = m->fg.bits + (size_t)y * m->fg.words;
+        for (int i = 0; i < m->fg.words; i++)
+            for (uint64_t left = bits[i]; left; left &= left - 1) {
+                const int x = 64 * i + __builtin_ctzll(left);
+                size_t j = (size_t)y * w + x;
+                m->lift[j] = x > 0 && x < w - 1 && m->mask[j] == 255 && m->still[j] >= still_min &&
+                             lifted_pixel(m, g, u, v, x, y);
+            }
+    }
     for (size_t s = 0; s < m->n; s++) {
         if (m->lift[s] != 1)
             continue;
@@ -1277,12 +1281,14 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         for (int j = 0; j < m->fg.words; j++)
             for (uint64_t left = bits[j]; left; left &= left - 1) {
                 const int k = __builtin_ctzll(left), x = 64 * j + k;
-                float ratio = px[x] / (mean[x] + 1e-3f);
+                const float p = px[x], mu = mean[x] + 1e-3f;
                 /* at night, light cast on the road (headlight beams) is the mirror of a
-                 * shadow: brighter, with the road's colour and texture */
-                if ((ratio < smin || ratio > smax) &&
-                    !(night && ratio >= LIGHT_MIN && ratio <= LIGHT_MAX))
+                 * shadow: brighter, with the road's colour and texture (the ratio to the
+                 * model compared by products: most road-user pixels fail here) */
+                if ((p < smin * mu || p > smax * mu) &&
+                    !(night && p >= LIGHT_MIN * mu && p <= LIGHT_MAX * mu))
                     continue;
+                const float ratio = p / mu;
                 size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
                 if (pu &&
                     (fabsf(pu[x / 2] - m->bu[ci]) >= sc || fabsf(pv[x / 2] - m->bv[ci]) >= sc))
