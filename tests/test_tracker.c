@@ -51,6 +51,26 @@ static void test_one_walker_keeps_its_id(void **state)
     cw_tracker_free(t);
 }
 
+/* A car entering at the bottom of a 720-high picture: first its roof, a wide flat strip, then more
+ * of it each frame (the box cut off, 240 wide), then all of it, 240 × 200, driving away. The
+ * filtered box keeps the car's width: its aspect is not the strip's, carried on by the filter. */
+static void test_entering_box_keeps_its_width(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    (void)state;
+    for (int f = 0; f < 40; f++) {
+        double h = f < 20 ? 10 + 10 * f : 200, y = f < 20 ? 720 - h : 520 - 4 * (f - 20);
+        struct cw_detection d = det(500, y, 240, h, 0.95f);
+        d.cut_off = f < 20;
+        int n = cw_tracker_update(t, &d, 1, out, 8);
+        assert_true(n >= 0);
+        if (n == 1 && f >= 2)
+            assert_true(fabs(out[0].box.w - 240) < 24);
+    }
+    cw_tracker_free(t);
+}
+
 static void test_crossing_paths(void **state)
 {
     struct cw_tracker *t = make();
@@ -585,6 +605,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_walker_keeps_its_id),
+        cmocka_unit_test(test_entering_box_keeps_its_width),
         cmocka_unit_test(test_crossing_paths),
         cmocka_unit_test(test_weak_detections_keep_tracks),
         cmocka_unit_test(test_tentative_tracks),

@@ -45,6 +45,8 @@ struct cw_detection {
     int8_t attr[CW_ATTR_COUNT]; /* enum cw_attr_value per enum cw_attr */
     bool bottom_hidden;         /* a nearer road user hides its lower part: the box's bottom edge
                                    is not the road user's (no ground point then) */
+    bool cut_off;               /* the picture's bottom edge cuts it (entering or leaving there):
+                                   its box is the part in the picture, its shape not its own */
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */
@@ -60,7 +62,7 @@ struct cw_scene;
  * point moves for @pixel_err full-resolution pixels of error up the picture. Leaves has_ground
  * false when the foot point does not map (above the horizon), or when the box reaches the bottom
  * of the picture (@image_h high; 0: not known), where the road user's foot is cut off: a car
- * entering at the bottom edge would seem to stand still there. */
+ * entering at the bottom edge would seem to stand still there; such a box is marked cut_off. */
 void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, double pixel_err,
                          double image_h);
 

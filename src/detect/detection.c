@@ -29,12 +29,15 @@ void cw_detection_locate(struct cw_detection *d, const struct cw_scene *scene, d
     double width = cw_ground_span(&scene->img_to_ground, (struct cw_point){d->box.x, foot.y},
                                   (struct cw_point){d->box.x + d->box.w, foot.y});
     d->has_ground = false;
+    d->cut_off = false;
     if (isfinite(width))
         d->width_m = (float)width;
     /* cut off by the picture's bottom: the width measured there is its width at least that
      * near (at most that wide), but where it stands is not known */
-    if (image_h > 0 && foot.y >= image_h - pixel_err)
+    if (image_h > 0 && foot.y >= image_h - pixel_err) {
+        d->cut_off = true;
         return;
+    }
     if (!cw_homography_apply(&scene->img_to_ground, foot, &d->ground))
         return;
     d->has_ground = true;

@@ -514,10 +514,13 @@ int cw_dnn_detector_run(struct cw_dnn_detector *d, const struct cw_frame *frame,
                 out[i] = out[j];
             out[j--] = out[--n];
         }
-    if (scene)
-        for (int i = 0; i < n; i++)
-            /* a box's bottom edge is good to about two pixels of the network's input */
-            cw_detection_locate(&out[i], scene, 2 / d->scale, d->rh / d->scale);
+    for (int i = 0; i < n; i++) {
+        /* a box's bottom edge is good to about two pixels of the network's input */
+        const double err = 2 / d->scale, right = d->rw / d->scale;
+        if (scene)
+            cw_detection_locate(&out[i], scene, err, d->rh / d->scale);
+        out[i].cut_off |= out[i].box.x <= err || out[i].box.x + out[i].box.w >= right - err;
+    }
     return n;
 }
 

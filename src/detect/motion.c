@@ -1553,6 +1553,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         if ((d->bottom_hidden = b->foot_hidden))
             continue;
         cw_detection_locate(d, scene, 3 * sy, full_h);
+        d->cut_off |= b->x0 <= 0 || b->x1 >= m->w - 1; /* a side of the picture cuts it */
         classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);
         if (!d->has_ground) /* cut off at the bottom: its width is a bound, its shape partial */
             d->cls_conf *= 0.5f;

@@ -332,6 +332,17 @@ static void kf_update(struct kf1 kf[4], const struct cw_box *b)
     }
 }
 
+/* A box cut off by the picture's edge (a car entering at the bottom: first its roof, wide and
+ * flat, then more of it each frame) has a shape that changes with what shows, not a road user's
+ * whose aspect and height change slowly: the filter takes the measured box as it is, and the
+ * shape's velocities are forgotten (the centre's are kept: the road user does move). */
+static void kf_take_shape(struct kf1 kf[4], const struct cw_box *b)
+{
+    struct kf1 cx = kf[0], cy = kf[1];
+    kf_init(kf, b);
+    kf[0].v = cx.v, kf[0].p11 = cx.p11, kf[1].v = cy.v, kf[1].p11 = cy.p11;
+}
+
 static struct cw_box kf_box(const struct kf1 kf[4])
 {
     double h = kf[3].x, w = kf[2].x * h;
@@ -603,6 +614,8 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     if (tr->state == LOST && t->frame - tr->obs_frame > 1)
         reupdate(t, tr, &box);
     kf_update(tr->kf, &box);
+    if (d->cut_off)
+        kf_take_shape(tr->kf, &box);
     memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
     tr->obs = box;
     tr->obs_frame = t->frame;
