@@ -423,6 +423,61 @@ static void test_lone_lamp_at_night(void **state)
     cw_scene_free(sc);
 }
 
+/* The same box 3.2 m wide at its foot is a bus seen square from behind, straight ahead of the
+ * camera, but a car in the next lane: seen from behind and from the side, its near side shows
+ * across the foot too (a camera 6 m up looking down a lane that runs up the picture). */
+static void test_class_seen_from_the_side(void **state)
+{
+    (void)state;
+    static const char *head =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
+        "-0.757644881, 190.773612, 0, 0.346935367, -1]}";
+    struct cw_scene *sc;
+    char json[1024];
+    snprintf(json, sizeof(json), "%s}", head);
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    struct cw_pinhole cam;
+    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    /* one lane over the whole picture, running away from the camera */
+    struct cw_point tail, tip;
+    assert_true(cw_homography_apply(&sc->ground_to_img,
+                                    (struct cw_point){cam.foot.x, cam.foot.y + 8}, &tail));
+    assert_true(cw_homography_apply(&sc->ground_to_img,
+                                    (struct cw_point){cam.foot.x, cam.foot.y + 12}, &tip));
+    cw_scene_free(sc);
+    snprintf(
+        json, sizeof(json),
+        "%s, \"lanes\": [{\"id\": \"l\", \"kind\": \"motor\", \"polygon\": [[0, 10], [96, 10], "
+        "[96, 64], [0, 64]], \"direction\": [[%.2f, %.2f], [%.2f, %.2f]]}]}",
+        head, tail.x, tail.y, tip.x, tip.y);
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    const int want[2] = {CW_CLASS_BUS_TRUCK, CW_CLASS_CAR};
+    for (int k = 0; k < 2; k++) {
+        struct cw_point g = {cam.foot.x + 3.5 * k, cam.foot.y + 9}, l, r, top;
+        assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x - 1.6, g.y}, &l));
+        assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x + 1.6, g.y}, &r));
+        assert_true(cw_pinhole_project(&cam, g, 1.5, &top));
+        struct cw_motion_config cfg = config();
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        learn_empty_road(m);
+        paint(1, -1, 0);
+        for (int y = (int)top.y; y < (int)lround(l.y); y++)
+            for (int x = (int)lround(l.x); x < (int)lround(r.x); x++)
+                pix[y * W + x] = 200;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, 1);
+        n = cw_motion_detections(m, b, n, sc, W, H, d);
+        assert_int_equal(n, 1);
+        assert_true(fabs(d[0].width_m - 3.2) < 0.35);
+        assert_int_equal(d[0].cls, want[k]);
+        cw_motion_free(m);
+    }
+    cw_scene_free(sc);
+}
+
 /* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
  * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
  * them; by day (or with the night tests off) they stay two blobs. */
@@ -681,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),
         cmocka_unit_test(test_lone_lamp_at_night),
+        cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

@@ -1388,28 +1388,80 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     return n;
 }
 
+/* Where ground point @g is from the point under the camera (@cam), in the frame of the lane it
+ * is in, or else of the nearest (a pavement runs beside the road): its heading taken along the
+ * lane, @across is to the side of it and @along ahead or behind (both 0 without lanes or a
+ * camera: seen square). */
+static void lane_view(const struct cw_scene *scene, const struct cw_point *cam, struct cw_point g,
+                      double *across, double *along)
+{
+    *across = *along = 0;
+    if (!cam)
+        return;
+    const struct cw_lane *best = NULL;
+    double best_d = INFINITY;
+    for (int i = 0; i < scene->n_lanes && best_d > 0; i++) {
+        const struct cw_lane *l = &scene->lanes[i];
+        if (l->poly.n <= 0)
+            continue;
+        double d = 0;
+        if (!cw_polygon_contains(l->poly.ground, l->poly.n, g)) {
+            struct cw_point c = {0, 0};
+            for (int k = 0; k < l->poly.n; k++)
+                c.x += l->poly.ground[k].x / l->poly.n, c.y += l->poly.ground[k].y / l->poly.n;
+            d = hypot(g.x - c.x, g.y - c.y);
+        }
+        if (d < best_d)
+            best = l, best_d = d;
+    }
+    if (!best)
+        return;
+    double rx = g.x - cam->x, ry = g.y - cam->y;
+    *across = fabs(rx * best->dir_ground.y - ry * best->dir_ground.x);
+    *along = fabs(rx * best->dir_ground.x + ry * best->dir_ground.y);
+}
+
+/* The width across a box's foot of a road user @width_m wide and @len_m long, @across m to the
+ * side of the camera and @along m ahead of it in its lane, beyond its width seen square: its
+ * near side shows too, shrunk by the perspective of its length (a car in the next lane seen from
+ * behind and a little from the side). */
+static double side_shows(double width_m, double len_m, double across, double along)
+{
+    double off = across - width_m / 2;
+    return off > 0 && along + len_m > 0 ? off * len_m / (along + len_m) : 0;
+}
+
 /* A class from the width on the ground and the box's shape: people are narrow and tall,
  * two-wheelers narrow and about as tall as long, cars wide and low, buses and trucks wider and
- * big. Confidence falls off near the borders between the classes. */
-static void classify(double width_m, double aspect, int *cls, float *conf)
+ * big. Confidence falls off near the borders between the classes. Each border between two
+ * classes, for a road user seen square from behind or ahead, moves up by what the near side of
+ * the smaller class's road user shows where this one stands (@across, @along: lane_view), so that
+ * perspective does not make a car in the next lane a bus. */
+static void classify(double width_m, double aspect, double across, double along, int *cls,
+                     float *conf)
 {
     if (width_m <= 0) {
         *cls = CW_CLASS_UNKNOWN;
         *conf = 0;
         return;
     }
-    if (width_m < 1.0 && aspect > 1.8) {
+    double side = side_shows(0.5, 0.5, across, along), ped = 1.0 + side;
+    double tw = 1.4 + side_shows(0.7, 2.0, across, along);
+    double car = 2.6 + side_shows(1.8, 4.5, across, along);
+    /* a person's shape too, without the side that shows: tall and narrow */
+    aspect *= width_m / fmax(width_m - side, 0.5 * width_m);
+    if (width_m < ped && aspect > 1.8) {
         *cls = CW_CLASS_PEDESTRIAN;
         *conf = (float)fmin(1, (aspect - 1.8) / 0.8 + 0.5);
-    } else if (width_m < 1.4) {
+    } else if (width_m < tw) {
         *cls = CW_CLASS_TWO_WHEELER;
-        *conf = (float)fmin(1, (1.4 - width_m) / 0.4 + 0.4);
-    } else if (width_m < 2.6) {
+        *conf = (float)fmin(1, (tw - width_m) / 0.4 + 0.4);
+    } else if (width_m < car) {
         *cls = CW_CLASS_CAR;
-        *conf = (float)fmin(1, fmin(width_m - 1.4, 2.6 - width_m) / 0.3 + 0.4);
+        *conf = (float)fmin(1, fmin(width_m - tw, car - width_m) / 0.3 + 0.4);
     } else {
         *cls = CW_CLASS_BUS_TRUCK;
-        *conf = (float)fmin(1, (width_m - 2.6) / 0.4 + 0.5);
+        *conf = (float)fmin(1, (width_m - car) / 0.4 + 0.5);
     }
 }
 
@@ -1498,11 +1550,12 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
     struct cw_box pbox[LAMP_BLOBS];
     bool lamps = m->night && scene && n <= LAMP_BLOBS;
     struct cw_pinhole cam;
-    bool lone =
-        lamps &&
+    bool have_cam =
+        scene &&
         !cw_pinhole_from_homography(
             &scene->ground_to_img, (scene->camera.width > 0 ? scene->camera.width : full_w) / 2.0,
             (scene->camera.height > 0 ? scene->camera.height : full_h) / 2.0, &cam);
+    bool lone = lamps && have_cam;
     for (int i = 0; lamps && i < n; i++) {
         pair[i] = -1;
         if (taken[i])
@@ -1554,7 +1607,10 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             continue;
         cw_detection_locate(d, scene, 3 * sy, full_h);
         d->cut_off |= b->x0 <= 0 || b->x1 >= m->w - 1; /* a side of the picture cuts it */
-        classify(d->width_m, d->box.h / d->box.w, &d->cls, &d->cls_conf);
+        double across = 0, along = 0;
+        if (d->has_ground)
+            lane_view(scene, have_cam ? &cam.foot : NULL, d->ground, &across, &along);
+        classify(d->width_m, d->box.h / d->box.w, across, along, &d->cls, &d->cls_conf);
         if (!d->has_ground) /* cut off at the bottom: its width is a bound, its shape partial */
             d->cls_conf *= 0.5f;
     }
