@@ -327,6 +327,49 @@ static void test_queue_at_the_red(void **state)
     cw_scene_free(sc);
 }
 
+/* A bus comes in at the bottom of the picture (a top view, ground = picture / 10) behind car A
+ * waiting at the line, its box cut off there (no ground point yet), and closes up to A: one blob,
+ * cut off, from A's roof to the picture's bottom. A is held where it stands, as in a queue,
+ * though the bus has no ground speed to differ from A's: it moves in the picture. */
+static void test_entering_bus_holds_the_car(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    int a_id = -1, held = 0;
+    for (int f = 0; f < 200; f++) {
+        double top = fmax(1000 - 8 * f, 404); /* the bus's roof, coming up to A's back */
+        struct cw_detection d[2];
+        int nd = 2;
+        d[0] = on_ground(400, 300, 60, 100, 43, 40);
+        d[1] = det(370, top, 120, 1000 - top, 0.9f);
+        d[1].cut_off = true;
+        if (top < 410) { /* touching: one blob */
+            d[0] = det(370, 300, 120, 700, 0.9f);
+            d[0].cut_off = true;
+            nd = 1;
+        }
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+            bool is_a = out[i].box.y + out[i].box.h < 420;
+            if (f == 40 && is_a)
+                a_id = out[i].id;
+            if (f > 80 && is_a) {
+                assert_int_equal(out[i].id, a_id);
+                assert_true(fabs(out[i].box.y - 300) < 5 && fabs(out[i].box.h - 100) < 5);
+                held += out[i].predicted;
+            }
+        }
+    }
+    assert_true(a_id > 0);
+    assert_true(held >= 110); /* held through the merge, frames 80 to 199 */
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Car A creeps up to the line at 1 m/s and stops there a second after car B, faster behind it,
  * has closed up and made one blob of both. A, held, must stop too: its prediction may not creep
  * on through the junction for as long as the queue stands. */
@@ -615,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_merged_road_users),
         cmocka_unit_test(test_queue_at_the_red),
         cmocka_unit_test(test_held_car_stops),
+        cmocka_unit_test(test_entering_bus_holds_the_car),
         cmocka_unit_test(test_held_box_follows_the_ground),
         cmocka_unit_test(test_detection_locate),
         cmocka_unit_test(test_hidden_bottoms),

@@ -211,6 +211,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
  * it, a car nearing the line may have braked (held at 10 m/s for 2 s, one was put across the
  * crosswalk) and the picture's straight line goes on, more slowly toward the camera */
 #define HOLD_GROUND_S 1.0
+/* one coming in at the bottom moves in the picture by this share of its width a frame at least
+ * (its height is what shows of it) */
+#define HOLD_ENTER 0.01
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
 #define WALK_MAX   3.5
@@ -704,8 +707,11 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
 {
     struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
     double bottom = d->box.y + d->box.h;
-    if (t->cfg.whole_objects || !t->scene || !d->has_ground ||
-        fabs(h.box.y + h.box.h - bottom) > HOLD_FOOT * h.box.h)
+    /* (one entering at the picture's bottom, cut off there as the blob is: measured on it too,
+     * without a ground point) */
+    bool cut = !tr->has_g && d->cut_off;
+    if (t->cfg.whole_objects || !t->scene || !(d->has_ground || cut) ||
+        (!cut && fabs(h.box.y + h.box.h - bottom) > HOLD_FOOT * h.box.h))
         return false;
     h.box.y = fmax(bottom - h.box.h, d->box.y);
     h.box.h = bottom - h.box.y;
@@ -713,8 +719,9 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     if (x1 > x0)
         h.box.x = x0, h.box.w = x1 - x0;
     struct cw_point foot = {h.box.x + h.box.w / 2, bottom};
-    h.has_ground = cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
+    h.has_ground = !cut && cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
     h.ground_sigma_m = d->ground_sigma_m;
+    h.cut_off = cut;
     apply_match(t, tr, &h);
     tr->held = 0;
     return true;
@@ -762,23 +769,26 @@ static int voted_class(const struct track *tr)
 static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_detection *dets,
                         int *di, int nd)
 {
-    int max_held = (int)lround(t->cfg.hold_s * t->cfg.fps), eligible = 0;
+    int max_held = (int)lround(t->cfg.hold_s * t->cfg.fps), grounded = 0, eligible = 0;
     if (max_held <= 0)
         return;
-    for (int a = 0; a < nt && eligible < 2; a++)
-        eligible += t->tr[ti[a]].has_g && t->tr[ti[a]].state == TRACKED;
-    if (eligible < 2) /* image-plane tracking (MOTChallenge): nothing to hold */
+    for (int a = 0; a < nt && (eligible < 2 || !grounded); a++) {
+        grounded += t->tr[ti[a]].has_g && t->tr[ti[a]].state == TRACKED;
+        eligible += t->tr[ti[a]].state == TRACKED;
+    }
+    if (!grounded || eligible < 2) /* image-plane tracking (MOTChallenge): nothing to hold */
         return;
     for (int b = 0; b < nd; b++) {
         const struct cw_detection *d = &dets[di[b]];
         double area = d->box.w * d->box.h;
-        int in[HOLD_MAX] = {0}, nin = 0;
+        int in[HOLD_MAX] = {0}, nin = 0, entering = -1;
         double vmin[2] = {INFINITY, INFINITY}, vmax[2] = {-INFINITY, -INFINITY};
         for (int a = 0; a < nt && nin < HOLD_MAX; a++) {
             if (ti[a] < 0)
                 continue;
             const struct track *tr = &t->tr[ti[a]];
-            if (tr->state == TENTATIVE || !tr->has_g ||
+            /* one without a ground point yet may be in it only coming in at the bottom */
+            if (tr->state == TENTATIVE || (!tr->has_g && (!d->cut_off || entering >= 0)) ||
                 t->frame - 1 - tr->obs_frame > HOLD_RECENT || tr->hits < 2 * t->cfg.confirm_hits ||
                 tr->held >= max_held)
                 continue;
@@ -795,18 +805,32 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 better = e != b && di[e] >= 0 && cw_box_iou(&pb, &dets[di[e]].box) > own;
             if (better)
                 continue;
-            in[nin++] = a;
-            for (int k = 0; k < 2; k++) {
-                vmin[k] = fmin(vmin[k], tr->g[k].v);
-                vmax[k] = fmax(vmax[k], tr->g[k].v);
+            if (!tr->has_g) {
+                entering = nin;
+            } else {
+                for (int k = 0; k < 2; k++) {
+                    vmin[k] = fmin(vmin[k], tr->g[k].v);
+                    vmax[k] = fmax(vmax[k], tr->g[k].v);
+                }
             }
+            in[nin++] = a;
         }
         /* once held, a merge goes on holding them whatever their speeds (a queue at the red:
          * all stand still) */
         bool going_on = false;
         for (int k = 0; k < nin; k++)
             going_on |= t->tr[ti[in[k]]].held > 0;
-        if (nin < 2 || (!going_on && hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) < HOLD_DV))
+        /* moving differently: on the ground, or, for one coming in at the bottom, in the
+         * picture */
+        bool differ = hypot(vmax[0] - vmin[0], vmax[1] - vmin[1]) >= HOLD_DV;
+        if (entering >= 0) {
+            const struct kf1 *e = t->tr[ti[in[entering]]].kf;
+            for (int k = 0; k < nin && !differ; k++) {
+                const struct kf1 *o = t->tr[ti[in[k]]].kf;
+                differ = hypot(e[0].v - o[0].v, e[1].v - o[1].v) > HOLD_ENTER * e[2].x * e[3].x;
+            }
+        }
+        if (nin < 2 || (!going_on && !differ))
             continue;
         int near = 0; /* the lowest in the picture */
         for (int k = 1; k < nin; k++) {
@@ -814,6 +838,8 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             if (pk.y + pk.h > pn.y + pn.h)
                 near = k;
         }
+        if (entering >= 0 && near != entering)
+            continue; /* what comes in at the bottom is the nearest, or this is not understood */
         for (int k = 0; k < nin; k++) {
             struct track *tr = &t->tr[ti[in[k]]];
             tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
