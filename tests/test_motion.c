@@ -478,6 +478,48 @@ static void test_class_seen_from_the_side(void **state)
     cw_scene_free(sc);
 }
 
+/* A blob 1.5 m wide but only 0.45 m high where it stands (a piece of a shadow, a patch of road)
+ * is no road user: its detection may keep a track going but not start one; 1.5 m high, it may. */
+static void test_low_blob_starts_no_track(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
+        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    struct cw_pinhole cam;
+    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    float score[2];
+    for (int k = 0; k < 2; k++) {
+        struct cw_point g = {cam.foot.x, cam.foot.y + 8}, l, r, top;
+        assert_true(
+            cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x - 0.75, g.y}, &l));
+        assert_true(
+            cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x + 0.75, g.y}, &r));
+        assert_true(cw_pinhole_project(&cam, g, k ? 1.5 : 0.45, &top));
+        struct cw_motion_config cfg = config();
+        cfg.min_area = 4;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        learn_empty_road(m);
+        paint(1, -1, 0);
+        for (int y = (int)lround(top.y); y < (int)lround(l.y); y++)
+            for (int x = (int)lround(l.x); x < (int)lround(r.x); x++)
+                pix[y * W + x] = 200;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, 1);
+        assert_int_equal(cw_motion_detections(m, b, n, sc, W, H, d), 1);
+        score[k] = d[0].score;
+        cw_motion_free(m);
+    }
+    assert_true(score[1] >= 0.85f); /* enough to start a track */
+    assert_true(score[0] < 0.85f && score[0] > 0);
+    cw_scene_free(sc);
+}
+
 /* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
  * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
  * them; by day (or with the night tests off) they stay two blobs. */
@@ -737,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_lamp_pair_at_night),
         cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_class_seen_from_the_side),
+        cmocka_unit_test(test_low_blob_starts_no_track),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

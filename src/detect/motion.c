@@ -45,12 +45,15 @@
 /* lifted shadows: a patch of road brighter than the model as a shadow is darker, still for
  * GHOST_S, whose outline has edges of its own on less than LIFT_EDGE of it; an edge of its own
  * is this many texture steps stronger than the model's there */
-#define LIFT_EDGE   0.2f
-#define LIFT_STEPS  2.0f
-#define LAMP_Z      0.7 /* road users' lamps are about this high above the road (m) … */
-#define LAMP_M      0.8 /* … and at most this wide, their glow included (m) */
-#define LONE_W      0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
-#define LONE_H      1.7 /* … and this high, its rider's head included */
+#define LIFT_EDGE  0.2f
+#define LIFT_STEPS 2.0f
+#define LAMP_Z     0.7 /* road users' lamps are about this high above the road (m) … */
+#define LAMP_M     0.8 /* … and at most this wide, their glow included (m) */
+#define LONE_W     0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
+#define LONE_H     1.7 /* … and this high, its rider's head included */
+/* a detection lower than this (m) is no road user: a child is taller, a car twice as tall; a road
+ * user whose legs or dark lower half the model misses still shows more */
+#define LOW_M       0.7
 #define STAB_STEADY 6.0 /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
@@ -1613,6 +1616,10 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         classify(d->width_m, d->box.h / d->box.w, across, along, &d->cls, &d->cls_conf);
         if (!d->has_ground) /* cut off at the bottom: its width is a bound, its shape partial */
             d->cls_conf *= 0.5f;
+        /* standing on the road at its foot, it is box.h × (width_m / box.w) high: lower than any
+         * road user, it is a piece of one's shadow or of the road, and starts no track */
+        else if (!d->cut_off && d->box.h * d->width_m / d->box.w < LOW_M)
+            d->score *= 0.5f;
     }
     return k;
 }
