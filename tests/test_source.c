@@ -1,8 +1,11 @@
 /* Tests of the input path on generated media: good files, damaged files, bad inputs. */
 #include "helpers.h"
 
+#include <time.h>
+
 #include "crosswatch/clock.h"
 #include "crosswatch/error.h"
+#include "crosswatch/prefetch.h"
 #include "crosswatch/source.h"
 
 #define MS INT64_C(1000000)
@@ -279,6 +282,57 @@ struct bad_input {
     const char *expect;
 };
 
+/* Read ahead on a thread of its own, a file gives every frame in order, then its end; a damaged
+ * one ends as it would read directly; a prefetcher freed while its queue is full (the consumer
+ * stopped early) stops its reader and releases the queued frames. */
+static void test_prefetch(void **state)
+{
+    (void)state;
+    const char *files[2] = {"small.mp4", "truncated.mp4"};
+    for (int k = 0; k < 2; k++) {
+        struct cw_source_config cfg = config(media(files[k]));
+        struct cw_source *src = open_ok(&cfg);
+        int end, direct = drain(src, &end);
+        cw_source_free(src);
+        cfg.frames = cw_prefetch_pool_frames(3);
+        src = open_ok(&cfg);
+        struct cw_prefetch *pf;
+        assert_int_equal(cw_prefetch_new(src, 3, &pf), 0);
+        struct cw_frame *f;
+        int n = 0, err;
+        int64_t last = -1;
+        while ((err = cw_prefetch_read(pf, &f)) == 0) {
+            assert_true(f->index > last); /* in order */
+            last = f->index;
+            n++;
+            cw_frame_unref(&f);
+        }
+        assert_int_equal(n, direct);
+        assert_int_equal(err, end);
+        assert_int_equal(cw_prefetch_read(pf, &f), end); /* and stays ended */
+        struct cw_source_stats st;
+        cw_source_get_stats(src, &st);
+        assert_int_equal(st.dropped, 0); /* the reader waited for room */
+        cw_prefetch_free(pf);
+        cw_source_free(src);
+    }
+    struct cw_source_config cfg = config(media("small.mp4"));
+    cfg.frames = cw_prefetch_pool_frames(4);
+    struct cw_source *src = open_ok(&cfg);
+    struct cw_prefetch *pf;
+    struct cw_frame *f;
+    assert_int_equal(cw_prefetch_new(src, 4, &pf), 0);
+    assert_int_equal(cw_prefetch_read(pf, &f), 0);
+    cw_frame_unref(&f);
+    struct timespec nap = {0, 50 * 1000 * 1000};
+    nanosleep(&nap, NULL); /* the queue fills */
+    cw_prefetch_free(pf);
+    struct cw_prefetch *bad;
+    assert_int_equal(cw_prefetch_new(src, 0, &bad), CW_EINVAL); /* a bad depth */
+    assert_null(bad);
+    cw_source_free(src);
+}
+
 static void test_bad_inputs(void **state)
 {
     char refused[64];
@@ -333,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_size_change),
         cmocka_unit_test(test_pool_exhaustion),
         cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_prefetch),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

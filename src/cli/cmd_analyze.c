@@ -21,6 +21,7 @@
 #include "crosswatch/log.h"
 #include "crosswatch/motion.h"
 #include "crosswatch/motion_stage.h"
+#include "crosswatch/prefetch.h"
 #include "crosswatch/rules.h"
 #include "crosswatch/scene.h"
 #include "crosswatch/signals.h"
@@ -101,7 +102,8 @@ static const struct cw_option own_options[] = {
      64,
      NULL,
      NULL,
-     "decoder threads (the analysis runs on one); 0 lets FFmpeg choose"},
+     "decoder threads, on their own ahead of the analysis (which runs on one); 0 lets FFmpeg "
+     "choose"},
     {"debug_video",
      CW_OPT_BOOL,
      offsetof(struct analyze_opts, debug_video),
@@ -163,6 +165,9 @@ static void build_table(void)
     }
     analyze_options[n].name = NULL;
 }
+
+/* Frames decoded ahead of the analysis, on the reader's thread. */
+#define READ_AHEAD 4
 
 /* A violation stays outlined in the debug video this long after it is reported. */
 #define SHOW_EVENT_FRAMES 50
@@ -277,6 +282,7 @@ int cw__cmd_analyze(int argc, char **argv)
     struct cw_store *store = NULL;
     struct cw_encoder *enc = NULL;
     struct cw_evidence *evi = NULL;
+    struct cw_prefetch *pf = NULL;
     struct shown shown[16] = {{{0}, -1}};
     static struct cw_detection dets[512];
     static struct cw_track_out outs[512];
@@ -334,6 +340,8 @@ int cw__cmd_analyze(int argc, char **argv)
     /* the ring holds a clip's span plus the longest violation (a slow red-light run) */
     sc.ring_seconds = o.evidence ? o.evi.before_s + o.evi.after_s + 20 : 0;
     sc.threads = o.threads;
+    if (sc.frames < cw_prefetch_pool_frames(READ_AHEAD))
+        sc.frames = cw_prefetch_pool_frames(READ_AHEAD);
     if (cw_source_open(&sc, &src))
         goto out;
     if (o.evidence) {
@@ -350,9 +358,12 @@ int cw__cmd_analyze(int argc, char **argv)
     if (!trk)
         goto out;
     cw_tracker_set_zones(trk, scene);
+    /* decoding goes on on a thread of its own while each frame is analysed on this one */
+    if (cw_prefetch_new(src, READ_AHEAD, &pf))
+        goto out;
     struct cw_frame *fr;
     int err;
-    while ((err = cw_source_read(src, &fr)) == 0) {
+    while ((err = cw_prefetch_read(pf, &fr)) == 0) {
         if (o.debug_video && !enc) {
             snprintf(path, sizeof(path), "%s/debug.mp4", o.out);
             struct cw_encoder_config ec = {
@@ -479,6 +490,7 @@ int cw__cmd_analyze(int argc, char **argv)
     }
     ret = CW_EXIT_OK;
 out:
+    cw_prefetch_free(pf); /* first: the reader uses the source */
     cw_evidence_free(evi);
     cw_encoder_close(enc);
     if (jl)
