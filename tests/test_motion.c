@@ -520,6 +520,50 @@ static void test_low_blob_starts_no_track(void **state)
     cw_scene_free(sc);
 }
 
+/* A road user coming in at a side of the picture shows only part of its width, but all of its
+ * height: 3 m tall where it stands, it is a bus or truck, however narrow the part seen; 1.5 m
+ * tall, it is not. */
+static void test_bus_coming_in_at_the_side(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
+        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    struct cw_pinhole cam;
+    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    for (int k = 0; k < 2; k++) {
+        struct cw_point g = {cam.foot.x, cam.foot.y + 12}, foot, edge, r, top;
+        assert_true(cw_homography_apply(&sc->ground_to_img, g, &foot));
+        assert_true(cw_homography_apply(&sc->img_to_ground, (struct cw_point){W, foot.y}, &edge));
+        g.x = edge.x - 1.0; /* 1 m of it shows, up to the picture's edge */
+        assert_true(cw_homography_apply(&sc->ground_to_img, g, &r));
+        assert_true(cw_pinhole_project(&cam, g, k ? 1.5 : 3.0, &top));
+        struct cw_motion_config cfg = config();
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        learn_empty_road(m);
+        paint(1, -1, 0);
+        /* its left metre, the rest beyond the picture's right edge */
+        for (int y = (int)lround(top.y); y < (int)lround(foot.y); y++)
+            for (int x = (int)lround(r.x); x < W; x++)
+                pix[y * W + x] = 200;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        assert_int_equal(n, 1);
+        assert_int_equal(cw_motion_detections(m, b, n, sc, W, H, d), 1);
+        assert_true(d[0].cut_off && d[0].has_ground);
+        if (k)
+            assert_int_not_equal(d[0].cls, CW_CLASS_BUS_TRUCK);
+        else
+            assert_int_equal(d[0].cls, CW_CLASS_BUS_TRUCK);
+        cw_motion_free(m);
+    }
+    cw_scene_free(sc);
+}
+
 /* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
  * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
  * them; by day (or with the night tests off) they stay two blobs. */
@@ -780,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),
+        cmocka_unit_test(test_bus_coming_in_at_the_side),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

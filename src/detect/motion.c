@@ -54,6 +54,7 @@
 /* a detection lower than this (m) is no road user: a child is taller, a car twice as tall; a road
  * user whose legs or dark lower half the model misses still shows more */
 #define LOW_M       0.7
+#define BUS_HIGH_M  2.4 /* a road user taller than this (m) is a bus or a truck */
 #define STAB_STEADY 6.0 /* grey levels a point may differ on average without a search */
 
 #define OFS(f) offsetof(struct cw_motion_config, f)
@@ -1614,12 +1615,20 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         if (d->has_ground)
             lane_view(scene, have_cam ? &cam.foot : NULL, d->ground, &across, &along);
         classify(d->width_m, d->box.h / d->box.w, across, along, &d->cls, &d->cls_conf);
-        if (!d->has_ground) /* cut off at the bottom: its width is a bound, its shape partial */
+        /* standing on the road at its foot, it is box.h × (width_m / box.w) high */
+        double high_m = d->box.h * d->width_m / d->box.w;
+        if (!d->has_ground) { /* cut off at the bottom: its width is a bound, its shape partial */
             d->cls_conf *= 0.5f;
-        /* standing on the road at its foot, it is box.h × (width_m / box.w) high: lower than any
-         * road user, it is a piece of one's shadow or of the road, and starts no track */
-        else if (!d->cut_off && d->box.h * d->width_m / d->box.w < LOW_M)
+        } else if (d->cut_off) {
+            /* cut off at a side: its width is a bound too, but not its height — taller than a
+             * car, it is a bus or truck coming in */
+            if (high_m > BUS_HIGH_M)
+                d->cls = CW_CLASS_BUS_TRUCK;
+            d->cls_conf *= 0.5f;
+        } else if (high_m < LOW_M) {
+            /* lower than any road user: a piece of one's shadow or of the road; starts no track */
             d->score *= 0.5f;
+        }
     }
     return k;
 }
