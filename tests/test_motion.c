@@ -376,20 +376,57 @@ static void test_headlight_beam_at_night(void **state)
     }
 }
 
+/* A camera 6 m above the road looking down it, in the 96 × 64 picture, with @more (JSON
+ * members, or "") added to its scene; its pinhole in *@cam. */
+static struct cw_scene *road_camera(const char *more, struct cw_pinhole *cam)
+{
+    char json[1024];
+    snprintf(
+        json, sizeof(json),
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": "
+        "96, \"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
+        "-0.757644881, 190.773612, 0, 0.346935367, -1]}%s}",
+        more);
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, cam), 0);
+    return sc;
+}
+
+/* The one detection a fresh detector makes of a light box standing on the empty road from
+ * ground x @x0 to @x1 (clipped to the picture) at ground y @gy, @z m high. */
+static struct cw_detection standing_box(const struct cw_scene *sc, const struct cw_pinhole *cam,
+                                        double x0, double x1, double gy, double z)
+{
+    struct cw_point l, r, top;
+    assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){x0, gy}, &l));
+    assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){x1, gy}, &r));
+    assert_true(cw_pinhole_project(cam, (struct cw_point){(x0 + x1) / 2, gy}, z, &top));
+    struct cw_motion_config cfg = config();
+    cfg.min_area = 4;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_blob b[8];
+    struct cw_detection d[8];
+    learn_empty_road(m);
+    paint(1, -1, 0);
+    for (int y = (int)lround(top.y); y < (int)lround(l.y); y++)
+        for (int x = (int)fmax(0, lround(l.x)); x < (int)fmin(W, lround(r.x)); x++)
+            pix[y * W + x] = 200;
+    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(cw_motion_detections(m, b, n, sc, W, H, d), 1);
+    cw_motion_free(m);
+    return d[0];
+}
+
 /* At night a two-wheeler shows one lamp, about 0.7 m up. Seen by a camera 6 m above the road
  * looking down it, a lone lamp becomes a two-wheeler's box standing where the ray through the
  * lamp is 0.7 m above the road — nearer than where that ray meets the road — 1.7 m high. */
 static void test_lone_lamp_at_night(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
-        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
     struct cw_pinhole cam;
-    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    struct cw_scene *sc = road_camera("", &cam);
     struct cw_point lamp;
     assert_true(cw_pinhole_project(&cam, (struct cw_point){1, 8}, 0.7, &lamp));
     for (int on = 0; on <= 1; on++) {
@@ -429,16 +466,8 @@ static void test_lone_lamp_at_night(void **state)
 static void test_class_seen_from_the_side(void **state)
 {
     (void)state;
-    static const char *head =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
-        "-0.757644881, 190.773612, 0, 0.346935367, -1]}";
-    struct cw_scene *sc;
-    char json[1024];
-    snprintf(json, sizeof(json), "%s}", head);
-    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
     struct cw_pinhole cam;
-    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    struct cw_scene *sc = road_camera("", &cam);
     /* one lane over the whole picture, running away from the camera */
     struct cw_point tail, tip;
     assert_true(cw_homography_apply(&sc->ground_to_img,
@@ -446,34 +475,18 @@ static void test_class_seen_from_the_side(void **state)
     assert_true(cw_homography_apply(&sc->ground_to_img,
                                     (struct cw_point){cam.foot.x, cam.foot.y + 12}, &tip));
     cw_scene_free(sc);
-    snprintf(
-        json, sizeof(json),
-        "%s, \"lanes\": [{\"id\": \"l\", \"kind\": \"motor\", \"polygon\": [[0, 10], [96, 10], "
-        "[96, 64], [0, 64]], \"direction\": [[%.2f, %.2f], [%.2f, %.2f]]}]}",
-        head, tail.x, tail.y, tip.x, tip.y);
-    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    char lane[512];
+    snprintf(lane, sizeof(lane),
+             ", \"lanes\": [{\"id\": \"l\", \"kind\": \"motor\", \"polygon\": [[0, 10], [96, 10], "
+             "[96, 64], [0, 64]], \"direction\": [[%.2f, %.2f], [%.2f, %.2f]]}]",
+             tail.x, tail.y, tip.x, tip.y);
+    sc = road_camera(lane, &cam);
     const int want[2] = {CW_CLASS_BUS_TRUCK, CW_CLASS_CAR};
     for (int k = 0; k < 2; k++) {
-        struct cw_point g = {cam.foot.x + 3.5 * k, cam.foot.y + 9}, l, r, top;
-        assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x - 1.6, g.y}, &l));
-        assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x + 1.6, g.y}, &r));
-        assert_true(cw_pinhole_project(&cam, g, 1.5, &top));
-        struct cw_motion_config cfg = config();
-        struct cw_motion *m = cw_motion_new(&cfg, W, H);
-        struct cw_blob b[8];
-        struct cw_detection d[8];
-        learn_empty_road(m);
-        paint(1, -1, 0);
-        for (int y = (int)top.y; y < (int)lround(l.y); y++)
-            for (int x = (int)lround(l.x); x < (int)lround(r.x); x++)
-                pix[y * W + x] = 200;
-        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-        assert_int_equal(n, 1);
-        n = cw_motion_detections(m, b, n, sc, W, H, d);
-        assert_int_equal(n, 1);
-        assert_true(fabs(d[0].width_m - 3.2) < 0.35);
-        assert_int_equal(d[0].cls, want[k]);
-        cw_motion_free(m);
+        double x = cam.foot.x + 3.5 * k;
+        struct cw_detection d = standing_box(sc, &cam, x - 1.6, x + 1.6, cam.foot.y + 9, 1.5);
+        assert_true(fabs(d.width_m - 3.2) < 0.35);
+        assert_int_equal(d.cls, want[k]);
     }
     cw_scene_free(sc);
 }
@@ -483,40 +496,13 @@ static void test_class_seen_from_the_side(void **state)
 static void test_low_blob_starts_no_track(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
-        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
     struct cw_pinhole cam;
-    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
-    float score[2];
-    for (int k = 0; k < 2; k++) {
-        struct cw_point g = {cam.foot.x, cam.foot.y + 8}, l, r, top;
-        assert_true(
-            cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x - 0.75, g.y}, &l));
-        assert_true(
-            cw_homography_apply(&sc->ground_to_img, (struct cw_point){g.x + 0.75, g.y}, &r));
-        assert_true(cw_pinhole_project(&cam, g, k ? 1.5 : 0.45, &top));
-        struct cw_motion_config cfg = config();
-        cfg.min_area = 4;
-        struct cw_motion *m = cw_motion_new(&cfg, W, H);
-        struct cw_blob b[8];
-        struct cw_detection d[8];
-        learn_empty_road(m);
-        paint(1, -1, 0);
-        for (int y = (int)lround(top.y); y < (int)lround(l.y); y++)
-            for (int x = (int)lround(l.x); x < (int)lround(r.x); x++)
-                pix[y * W + x] = 200;
-        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-        assert_int_equal(n, 1);
-        assert_int_equal(cw_motion_detections(m, b, n, sc, W, H, d), 1);
-        score[k] = d[0].score;
-        cw_motion_free(m);
-    }
-    assert_true(score[1] >= 0.85f); /* enough to start a track */
-    assert_true(score[0] < 0.85f && score[0] > 0);
+    struct cw_scene *sc = road_camera("", &cam);
+    double x = cam.foot.x, y = cam.foot.y + 8;
+    struct cw_detection low = standing_box(sc, &cam, x - 0.75, x + 0.75, y, 0.45);
+    struct cw_detection high = standing_box(sc, &cam, x - 0.75, x + 0.75, y, 1.5);
+    assert_true(high.score >= 0.85f); /* enough to start a track */
+    assert_true(low.score < 0.85f && low.score > 0);
     cw_scene_free(sc);
 }
 
@@ -526,40 +512,21 @@ static void test_low_blob_starts_no_track(void **state)
 static void test_bus_coming_in_at_the_side(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [2.21520544, 0, -106.329861, 0, "
-        "-0.757644881, 190.773612, 0, 0.346935367, -1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
     struct cw_pinhole cam;
-    assert_int_equal(cw_pinhole_from_homography(&sc->ground_to_img, 48, 32, &cam), 0);
+    struct cw_scene *sc = road_camera("", &cam);
+    struct cw_point foot, edge;
+    double y = cam.foot.y + 12;
+    assert_true(cw_homography_apply(&sc->ground_to_img, (struct cw_point){cam.foot.x, y}, &foot));
+    assert_true(cw_homography_apply(&sc->img_to_ground, (struct cw_point){W, foot.y}, &edge));
     for (int k = 0; k < 2; k++) {
-        struct cw_point g = {cam.foot.x, cam.foot.y + 12}, foot, edge, r, top;
-        assert_true(cw_homography_apply(&sc->ground_to_img, g, &foot));
-        assert_true(cw_homography_apply(&sc->img_to_ground, (struct cw_point){W, foot.y}, &edge));
-        g.x = edge.x - 1.0; /* 1 m of it shows, up to the picture's edge */
-        assert_true(cw_homography_apply(&sc->ground_to_img, g, &r));
-        assert_true(cw_pinhole_project(&cam, g, k ? 1.5 : 3.0, &top));
-        struct cw_motion_config cfg = config();
-        struct cw_motion *m = cw_motion_new(&cfg, W, H);
-        struct cw_blob b[8];
-        struct cw_detection d[8];
-        learn_empty_road(m);
-        paint(1, -1, 0);
-        /* its left metre, the rest beyond the picture's right edge */
-        for (int y = (int)lround(top.y); y < (int)lround(foot.y); y++)
-            for (int x = (int)lround(r.x); x < W; x++)
-                pix[y * W + x] = 200;
-        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-        assert_int_equal(n, 1);
-        assert_int_equal(cw_motion_detections(m, b, n, sc, W, H, d), 1);
-        assert_true(d[0].cut_off && d[0].has_ground);
+        /* its left metre shows, the rest is beyond the picture's right edge */
+        struct cw_detection d =
+            standing_box(sc, &cam, edge.x - 1.0, edge.x + 1.5, y, k ? 1.5 : 3.0);
+        assert_true(d.cut_off && d.has_ground);
         if (k)
-            assert_int_not_equal(d[0].cls, CW_CLASS_BUS_TRUCK);
+            assert_int_not_equal(d.cls, CW_CLASS_BUS_TRUCK);
         else
-            assert_int_equal(d[0].cls, CW_CLASS_BUS_TRUCK);
-        cw_motion_free(m);
+            assert_int_equal(d.cls, CW_CLASS_BUS_TRUCK);
     }
     cw_scene_free(sc);
 }

@@ -573,6 +573,18 @@ static void test_stop_past_line(void **state)
     world_free(&w);
 }
 
+/* One frame with a pedestrian (track 61) at @walker and car @car at @at, driving up the picture
+ * (+y) at @speed m/s. */
+static void pedestrian_and_car(struct world *w, int frame, struct cw_point walker, int car,
+                               struct cw_point at, float speed)
+{
+    struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, walker.x, walker.y),
+                                track(car, CW_CLASS_CAR, at.x, at.y)};
+    t[1].speed = speed;
+    t[1].vel = (struct cw_point){0, speed};
+    step(w, frame, t, 2);
+}
+
 static void test_fail_to_yield(void **state)
 {
     (void)state;
@@ -580,22 +592,14 @@ static void test_fail_to_yield(void **state)
     world_init(&w);
     set(&w, "p", "green", 0);
     /* a pedestrian on the crosswalk (y 22..26) at x = 12.5; a car comes through at x = 12 */
-    for (int f = 0; f < 60; f++) {
-        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 24),
-                                    track(62, CW_CLASS_CAR, 12, 18 + f * 0.2)};
-        t[1].speed = 5;
-        t[1].vel = (struct cw_point){0, 5};
-        step(&w, f, t, 2);
-    }
+    for (int f = 0; f < 60; f++)
+        pedestrian_and_car(&w, f, (struct cw_point){12.5, 24}, 62,
+                           (struct cw_point){12, 18 + f * 0.2}, 5);
     assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
     /* a car that crosses with the pedestrian 6 m to the side: yielded */
-    for (int f = 60; f < 120; f++) {
-        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 8, 24),
-                                    track(63, CW_CLASS_CAR, 15, 18 + (f - 60) * 0.2)};
-        t[1].speed = 5;
-        t[1].vel = (struct cw_point){0, 5};
-        step(&w, f, t, 2);
-    }
+    for (int f = 60; f < 120; f++)
+        pedestrian_and_car(&w, f, (struct cw_point){8, 24}, 63,
+                           (struct cw_point){15, 18 + (f - 60) * 0.2}, 5);
     assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
     int64_t v, c;
     cw_rules_counts(w.rules, CW_RULE_FAIL_TO_YIELD, &v, &c);
@@ -611,22 +615,15 @@ static void test_fail_to_yield_foot_jump(void **state)
     struct world w;
     world_init(&w);
     set(&w, "p", "green", 0);
-    for (int f = 0; f < 60; f++) {
-        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 24),
-                                    track(62, CW_CLASS_CAR, 12, f < 30 ? 20.8 : 22.2)};
-        t[1].speed = f >= 30 && f < 40 ? 2.5f : 0.2f;
-        t[1].vel = (struct cw_point){0, t[1].speed};
-        step(&w, f, t, 2);
-    }
+    for (int f = 0; f < 60; f++)
+        pedestrian_and_car(&w, f, (struct cw_point){12.5, 24}, 62,
+                           (struct cw_point){12, f < 30 ? 20.8 : 22.2},
+                           f >= 30 && f < 40 ? 2.5f : 0.2f);
     assert_int_equal(count_rule(&w, "fail_to_yield"), 0);
     /* then it drives on across while the pedestrian is still ahead: now it fails to yield */
-    for (int f = 60; f < 80; f++) {
-        struct cw_track_out t[2] = {track(61, CW_CLASS_PEDESTRIAN, 12.5, 25.5),
-                                    track(62, CW_CLASS_CAR, 12, 22.2 + (f - 60) * 0.1)};
-        t[1].speed = 2.5f;
-        t[1].vel = (struct cw_point){0, 2.5};
-        step(&w, f, t, 2);
-    }
+    for (int f = 60; f < 80; f++)
+        pedestrian_and_car(&w, f, (struct cw_point){12.5, 25.5}, 62,
+                           (struct cw_point){12, 22.2 + (f - 60) * 0.1}, 2.5f);
     assert_int_equal(count_rule(&w, "fail_to_yield"), 1);
     world_free(&w);
 }
