@@ -521,6 +521,31 @@ static void test_fast_pedestrian_is_a_rider(void **state)
     cw_tracker_free(t);
 }
 
+/* At night a lone lamp is taken for a two-wheeler's; one moving at a walk (1.5 m/s here) is a
+ * lit patch of someone on foot. A lamp that rides (6 m/s) or waits stays a two-wheeler's. */
+static void test_walking_lamp_is_a_pedestrian(void **state)
+{
+    (void)state;
+    const double mps[3] = {1.5, 6, 0};
+    const int want[3] = {CW_CLASS_PEDESTRIAN, CW_CLASS_TWO_WHEELER, CW_CLASS_TWO_WHEELER};
+    for (int k = 0; k < 3; k++) {
+        struct cw_tracker *t = make();
+        struct cw_track_out out[8];
+        int n = 0;
+        for (int f = 0; f < 40; f++) {
+            double gy = 10 + mps[k] / 25 * f; /* ground = picture / 10 in y here */
+            struct cw_detection d = on_ground(300, gy * 10 - 70, 25, 70, 3, gy);
+            d.cls = CW_CLASS_TWO_WHEELER;
+            d.cls_conf = 0.6f;
+            d.lamp = true;
+            n = cw_tracker_update(t, &d, 1, out, 8);
+        }
+        assert_int_equal(n, 1);
+        assert_int_equal(out[0].cls, want[k]);
+        cw_tracker_free(t);
+    }
+}
+
 /* A rider crosses a waiting area 4 m deep at 2.5 m/s: 1.6 s inside. One image pixel is 1 cm on the
  * ground here, so the image and ground placements must agree. */
 static void ride_through_zone(bool ground)
@@ -663,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_detection_locate),
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
+        cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,8 @@ struct cw_detection {
                                    is not the road user's (no ground point then) */
     bool cut_off;               /* the picture's bottom edge cuts it (entering or leaving there):
                                    its box is the part in the picture, its shape not its own */
+    bool lamp;                  /* found by a lone lamp at night: its class is a guess (a
+                                   two-wheeler's lamp, or a lit patch of someone on foot) */
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -1603,6 +1603,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             cw_detection_locate(d, scene, 3 * sy, full_h);
             d->cls = CW_CLASS_TWO_WHEELER;
             d->cls_conf = 0.6f;
+            d->lamp = true;
             continue;
         }
         /* a blob's bottom edge is good to a few analysis pixels; one whose bottom a nearer road

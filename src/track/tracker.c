@@ -216,8 +216,11 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_ENTER 0.01
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
-#define WALK_MAX   3.5
-#define SPEED_HITS 5
+#define WALK_MAX 3.5
+/* a lone lamp's detection on a track moving between these (m/s) votes pedestrian */
+#define WALK_LAMP_MIN 0.6
+#define WALK_LAMP_MAX 2.2
+#define SPEED_HITS    5
 
 /* lost tracks found again by ground distance: the gate, and how it widens while unseen */
 #define REFIND_M       1.0
@@ -581,9 +584,13 @@ static void vote(struct track *tr, const struct cw_detection *d)
 {
     int cls = d->cls;
     /* from behind, a rider is as narrow and tall as a person on foot; speed tells them apart */
-    if (cls == CW_CLASS_PEDESTRIAN && tr->has_g && tr->hits >= SPEED_HITS &&
-        hypot(tr->g[0].v, tr->g[1].v) > WALK_MAX)
+    double speed = tr->has_g && tr->hits >= SPEED_HITS ? hypot(tr->g[0].v, tr->g[1].v) : -1;
+    if (cls == CW_CLASS_PEDESTRIAN && speed > WALK_MAX)
         cls = CW_CLASS_TWO_WHEELER;
+    /* and at night a lone lit patch moving at a walk is someone on foot, not a rider's lamp (a
+     * rider rides faster, or waits) */
+    if (d->lamp && speed >= WALK_LAMP_MIN && speed <= WALK_LAMP_MAX)
+        cls = CW_CLASS_PEDESTRIAN;
     if (cls > CW_CLASS_UNKNOWN && cls < CW_CLASS_COUNT)
         tr->votes[cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
     for (int k = 0; k < CW_ATTR_COUNT; k++)
