@@ -49,6 +49,15 @@ static struct cw_motion *make(double absorb_s)
 }
 
 /* Thirty frames (1.2 s) of the empty road lit @gain times the day's, for the model to learn. */
+/* The defaults with their start-up period, for the tests of what the start-up leaves. */
+static struct cw_motion *make_with_startup(void)
+{
+    struct cw_motion_config cfg;
+    cw_options_defaults(cw_motion_options, &cfg);
+    cfg.min_area = 10;
+    return cw_motion_new(&cfg, W, H);
+}
+
 static void learn_road(struct cw_motion *m, double gain)
 {
     struct cw_blob b[8];
@@ -119,13 +128,10 @@ static void test_waiting_rider_is_not_absorbed(void **state)
 
 static void test_no_ghost_after_start(void **state)
 {
-    struct cw_motion_config cfg;
     struct cw_blob b[8];
     int n = -1;
     (void)state;
-    cw_options_defaults(cw_motion_options, &cfg);
-    cfg.min_area = 10;
-    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_motion *m = make_with_startup();
     /* a car stands there when the camera starts, and drives off after half a second */
     for (int f = 0; f < 150; f++) {
         paint(1, f < 12 ? 40 : -1, 30);
@@ -145,11 +151,8 @@ static void test_no_ghost_after_start(void **state)
 static void test_ghost_is_taken_away(void **state)
 {
     (void)state;
-    struct cw_motion_config cfg;
     struct cw_blob b[8];
-    cw_options_defaults(cw_motion_options, &cfg);
-    cfg.min_area = 10;
-    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_motion *m = make_with_startup();
     int n = -1, ghost_frames = 0;
     for (int f = 0; f < 300; f++) {
         paint(1, f >= 20 && f < 150 ? 40 : -1, 30); /* there from 0.8 s to 6 s */
@@ -170,11 +173,8 @@ static void test_ghost_is_taken_away(void **state)
 static void test_lifted_shadow_is_taken_away(void **state)
 {
     (void)state;
-    struct cw_motion_config cfg;
     struct cw_blob b[8];
-    cw_options_defaults(cw_motion_options, &cfg);
-    cfg.min_area = 10;
-    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_motion *m = make_with_startup();
     int n = -1, band_frames = 0;
     for (int f = 0; f < 250; f++) {
         paint(1, -1, 0);
