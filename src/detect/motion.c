@@ -1072,6 +1072,29 @@ static float grad_b(const uint8_t *img, size_t stride, int x, int y)
     return (float)(abs(p[1] - p[-1]) + abs((int)p[stride] - (int)p[-(ptrdiff_t)stride]));
 }
 
+/* Whether the picture at (@x, @y) keeps the look of the road the model has there, lit @ratio
+ * times as bright (a shadow, light cast at night, a shadow gone): the background's chroma, and
+ * where the background has texture (grain, edges) that texture too — a shadow scales the road's
+ * grain, light added leaves its gradients as they were; a dark coat has its own. On the
+ * picture's edge only the colour is judged. */
+static inline bool road_look(const struct cw_motion *m, const struct cw_image *g,
+                             const struct cw_image *u, const struct cw_image *v, int x, int y,
+                             float ratio)
+{
+    if (u && v) {
+        size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
+        float sc = (float)m->cfg.shadow_chroma;
+        if (fabsf(u->data[(size_t)(y / 2) * u->stride + x / 2] - m->bu[c]) >= sc ||
+            fabsf(v->data[(size_t)(y / 2) * v->stride + x / 2] - m->bv[c]) >= sc)
+            return false;
+    }
+    if (x <= 0 || x >= m->w - 1 || y <= 0 || y >= m->h - 1)
+        return true;
+    float gb = grad_f(m->m0, m->w, x, y), scale = ratio > 1 ? 1 : ratio;
+    return !(gb * scale > (float)(2 * m->cfg.min_sigma) &&
+             grad_b(g->data, g->stride, x, y) < 0.35f * scale * gb);
+}
+
 /* Takes pixel (@x, @y) of the picture into the background at once: it becomes the first mode
  * (the old first mode the second, weak), with its colour, and is no longer a road user. */
 static void take_in(struct cw_motion *m, const struct cw_image *g, const struct cw_image *u,
@@ -1144,15 +1167,7 @@ static bool lifted_pixel(const struct cw_motion *m, const struct cw_image *g,
     float ratio = g->data[(size_t)y * g->stride + x] / (m->m0[j] + 1e-3f);
     if (ratio * (float)m->cfg.shadow_max < 1 || ratio * (float)m->cfg.shadow_min > 1)
         return false;
-    if (u && v) {
-        size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
-        float sc = (float)m->cfg.shadow_chroma;
-        if (fabsf(u->data[(size_t)(y / 2) * u->stride + x / 2] - m->bu[c]) >= sc ||
-            fabsf(v->data[(size_t)(y / 2) * v->stride + x / 2] - m->bv[c]) >= sc)
-            return false;
-    }
-    float gb = grad_f(m->m0, m->w, x, y);
-    return gb <= (float)(2 * m->cfg.min_sigma) || grad_b(g->data, g->stride, x, y) >= 0.35f * gb;
+    return road_look(m, g, u, v, x, y, ratio);
 }
 
 /* Lifted shadows: where a shadow lay while the model learned the road (a cloud's during the
@@ -1249,8 +1264,6 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     const float tg = (float)(m->cfg.threshold * m->cfg.threshold);
     const float vmin = (float)(m->cfg.min_sigma * m->cfg.min_sigma), vmax = vmin * 25;
     const float smin = (float)m->cfg.shadow_min, smax = (float)m->cfg.shadow_max;
-    const float sc = (float)m->cfg.shadow_chroma;
-    const float texture = (float)(2 * m->cfg.min_sigma); /* gradients above the noise */
     const bool night = is_night(m);
     const float absorb = boot ? 0 : (float)fmin(1e7, m->cfg.absorb_s / dt_s);
 
@@ -1277,8 +1290,6 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     memset(m->shadow.bits, 0, (size_t)h * m->shadow.words * sizeof(uint64_t));
     for (int y = 0; y < h; y++) {
         const uint8_t *px = g->data + (size_t)y * g->stride;
-        const uint8_t *pu = u ? u->data + (size_t)(y / 2) * u->stride : NULL;
-        const uint8_t *pv = v ? v->data + (size_t)(y / 2) * v->stride : NULL;
         uint8_t *raw = m->raw + (size_t)y * w;
         const float *mean = m->m0 + (size_t)y * w;
         uint64_t *bits = m->fg.bits + (size_t)y * m->fg.words;
@@ -1293,23 +1304,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
                     !(night && p >= LIGHT_MIN * mu && p <= LIGHT_MAX * mu))
                     continue;
                 const float ratio = p / mu;
-                size_t ci = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
-                if (pu &&
-                    (fabsf(pu[x / 2] - m->bu[ci]) >= sc || fabsf(pv[x / 2] - m->bv[ci]) >= sc))
+                if (!road_look(m, g, u, v, x, y, ratio))
                     continue;
-                /* A shadow keeps the texture of the road under it, dimmed; a dark coat does
-                 * not. Where the background has texture, the picture's must be there too. */
-                if (x > 0 && x < w - 1 && y > 0 && y < h - 1) {
-                    const uint8_t *pa = px - g->stride, *pb = px + g->stride;
-                    const float *ma = mean - w, *mb = mean + w;
-                    float gi = fabsf((float)px[x + 1] - px[x - 1]) + fabsf((float)pb[x] - pa[x]);
-                    float gb = fabsf(mean[x + 1] - mean[x - 1]) + fabsf(mb[x] - ma[x]);
-                    /* (a shadow scales the road's grain; light cast on it adds to it, and
-                     * leaves its gradients as they were) */
-                    float scale = ratio > 1 ? 1 : ratio;
-                    if (gb * scale > texture && gi < 0.35f * scale * gb)
-                        continue;
-                }
                 raw[x] = CW_MOTION_SHADOW;
                 bits[j] &= ~(UINT64_C(1) << k);
                 m->shadow.bits[(size_t)y * m->shadow.words + j] |= UINT64_C(1) << k;
