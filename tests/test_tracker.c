@@ -521,6 +521,36 @@ static void test_fast_pedestrian_is_a_rider(void **state)
     cw_tracker_free(t);
 }
 
+/* A rider comes in at the picture's right side: cut off there, the first views are as narrow as
+ * someone on foot. Cut-off views do not vote; until it is seen whole the track's class is its
+ * largest view's, and then the whole views decide, however few. */
+static void test_cut_off_views_do_not_vote(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 12; f++) {
+        double w = 20 + 6 * f; /* 20 .. 86 px of it in the picture */
+        struct cw_detection d = on_ground(1280 - w, 300, w, 100, 12.8 - w / 200, 3);
+        d.cut_off = true;
+        d.cls = w < 60 ? CW_CLASS_PEDESTRIAN : CW_CLASS_TWO_WHEELER;
+        d.cls_conf = 0.5f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].cls, CW_CLASS_TWO_WHEELER);
+    for (int f = 0; f < 3; f++) { /* whole at last (and taken for a car here) */
+        struct cw_detection d = on_ground(1180 - 4 * f, 300, 90, 100, 12.3 - 0.04 * f, 3);
+        d.cls = CW_CLASS_CAR;
+        d.cls_conf = 0.5f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].cls, CW_CLASS_CAR);
+    cw_tracker_free(t);
+}
+
 /* At night a lone lamp is taken for a two-wheeler's; one moving at a walk (1.5 m/s here) is a
  * lit patch of someone on foot. A lamp that rides (6 m/s) or waits stays a two-wheeler's. */
 static void test_walking_lamp_is_a_pedestrian(void **state)
@@ -689,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
+        cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

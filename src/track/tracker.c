@@ -243,8 +243,12 @@ struct track {
     int merge_frame; /* last frame it was one of a merged detection's road users */
     int g_frame;     /* frame of the last ground measurement */
     float score;
-    bool updated;                       /* matched in the current frame */
-    float votes[CW_CLASS_COUNT];        /* class votes, weighted by the detector's confidence */
+    bool updated;                /* matched in the current frame */
+    float votes[CW_CLASS_COUNT]; /* class votes, weighted by the detector's confidence */
+    /* of a road user seen only cut off by the picture's edge so far: the class of its largest
+     * view (the most of it seen), and that view's area and confidence */
+    int cut_cls;
+    float cut_area, cut_conf;
     float attr_votes[CW_ATTR_COUNT][2]; /* attribute votes (no, yes), weighted by the score */
     uint16_t attr_seen[CW_ATTR_COUNT];  /* detections that carried the attribute */
     bool has_g;                         /* ground filter running */
@@ -591,8 +595,16 @@ static void vote(struct track *tr, const struct cw_detection *d)
      * rider rides faster, or waits) */
     if (d->lamp && speed >= WALK_LAMP_MIN && speed <= WALK_LAMP_MAX)
         cls = CW_CLASS_PEDESTRIAN;
-    if (cls > CW_CLASS_UNKNOWN && cls < CW_CLASS_COUNT)
-        tr->votes[cls] += d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    float conf = d->cls_conf > 0 ? d->cls_conf : 0.5f;
+    /* a view cut off by the picture's edge is partial: its width a bound, its shape a part (one
+     * coming in at a side is as narrow as a person at first) — such views do not vote; until
+     * the road user is seen whole, its class is its largest cut-off view's */
+    bool known = cls > CW_CLASS_UNKNOWN && cls < CW_CLASS_COUNT;
+    float area = (float)(d->box.w * d->box.h);
+    if (known && d->cut_off && area >= tr->cut_area)
+        tr->cut_cls = cls, tr->cut_area = area, tr->cut_conf = conf;
+    else if (known && !d->cut_off)
+        tr->votes[cls] += conf;
     for (int k = 0; k < CW_ATTR_COUNT; k++)
         if (d->attr[k] == CW_ATTR_NO || d->attr[k] == CW_ATTR_YES) {
             tr->attr_votes[k][d->attr[k] == CW_ATTR_YES] += d->score > 0 ? d->score : 0.5f;
@@ -757,14 +769,15 @@ static bool ground_box(const struct cw_tracker *t, const struct track *tr, struc
     return true;
 }
 
-/* The class with the most votes so far (CW_CLASS_UNKNOWN before any). */
+/* The class with the most votes so far; before any, its largest cut-off view's (vote), or
+ * CW_CLASS_UNKNOWN. */
 static int voted_class(const struct track *tr)
 {
     int cls = CW_CLASS_UNKNOWN;
     for (int c = 1; c < CW_CLASS_COUNT; c++)
         if (tr->votes[c] > tr->votes[cls])
             cls = c;
-    return cls;
+    return cls != CW_CLASS_UNKNOWN ? cls : tr->cut_cls;
 }
 
 /* Before association: a confident detection that covers the predicted boxes of several
@@ -964,7 +977,8 @@ static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *
     for (int c = 1; c < CW_CLASS_COUNT; c++)
         total += tr->votes[c];
     struct cw_track_out *o = &out[(*nout)++];
-    *o = (struct cw_track_out){tr->id, b, tr->score, best, total > 0 ? tr->votes[best] / total : 0};
+    *o = (struct cw_track_out){tr->id, b, tr->score, best,
+                               total > 0 ? tr->votes[best] / total : tr->cut_conf};
     for (int k = 0; k < CW_ATTR_COUNT; k++) {
         float no = tr->attr_votes[k][0], yes = tr->attr_votes[k][1];
         o->attr[k] = !tr->attr_seen[k] ? CW_ATTR_UNKNOWN : yes > no ? CW_ATTR_YES : CW_ATTR_NO;
