@@ -661,7 +661,8 @@ static void test_components(void **state)
 }
 
 /* Pieces of one road user stacked a few rows apart are joined; a small road user standing within
- * a large one's box but far from its pixels (a rider beside the slanted side of a bus) is not. */
+ * a large one's box but far from its pixels (a rider beside the slanted side of a bus) is not —
+ * and the pixels tell whose the rider's box is (cw_motion_support). */
 static void test_pieces(void **state)
 {
     struct cw_motion *m = make(120);
@@ -680,14 +681,24 @@ static void test_pieces(void **state)
         }
     int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
     assert_int_equal(n, 3);
-    bool roof_and_body = false, rider = false;
+    int roof_and_body = -1, rider = -1, slope = -1;
     for (int i = 0; i < n; i++) {
-        roof_and_body |=
-            b[i].x0 == 4 && b[i].y0 == 4 && b[i].y1 == 39 && b[i].area == 16 * 12 + 16 * 18;
-        rider |= b[i].x0 == 80 && b[i].x1 == 87 && b[i].y0 == 6 && b[i].y1 == 19;
+        if (b[i].x0 == 4 && b[i].y0 == 4 && b[i].y1 == 39 && b[i].area == 16 * 12 + 16 * 18)
+            roof_and_body = i;
+        else if (b[i].x0 == 80 && b[i].x1 == 87 && b[i].y0 == 6 && b[i].y1 == 19)
+            rider = i;
+        else
+            slope = i;
     }
-    assert_true(roof_and_body);
-    assert_true(rider);
+    assert_true(roof_and_body >= 0 && rider >= 0 && slope >= 0);
+    /* whose pixels fill a box (cw_motion_support): the rider's box is all the rider's, none of
+     * the bus's whose box holds it; the roof and body fill 480 of their box's 576 pixels */
+    assert_true(fabs(cw_motion_support(m, rider, 80, 6, 88, 20) - 1) < 1e-9);
+    assert_true(cw_motion_support(m, slope, 80, 6, 88, 20) == 0);
+    assert_true(fabs(cw_motion_support(m, roof_and_body, 4, 4, 20, 40) - 480.0 / 576) < 1e-9);
+    assert_true(fabs(cw_motion_support(m, rider, 76, 6, 84, 20) - 0.5) < 1e-9); /* half on it */
+    assert_true(cw_motion_support(m, 7, 0, 0, W, H) == 0 &&
+                cw_motion_support(m, -1, 0, 0, 4, 4) == 0);
     cw_motion_free(m);
 }
 

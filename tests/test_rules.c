@@ -378,6 +378,16 @@ static void test_wrong_way(void **state)
     drive(&w, 23, CW_CLASS_CAR, 12, 15, -3, 100, 25);
     drive(&w, 23, CW_CLASS_CAR, 12, 12, 3, 125, 25);
     assert_int_equal(count_rule(&w, "wrong_way"), 1);
+    /* waiting in a queue, held in a merged blob for 5 s, then measured again 10 m back (on
+     * another's blob): no travel was seen, nothing */
+    drive(&w, 24, CW_CLASS_CAR, 12, 18, 0, 150, 25);
+    for (int f = 175; f < 300; f++) {
+        struct cw_track_out t = track(24, CW_CLASS_CAR, 12, 18);
+        t.predicted = true;
+        step(&w, f, &t, 1);
+    }
+    drive(&w, 24, CW_CLASS_CAR, 12, 8, 0, 300, 25);
+    assert_int_equal(count_rule(&w, "wrong_way"), 1);
     world_free(&w);
 }
 

@@ -370,6 +370,147 @@ static void test_entering_bus_holds_the_car(void **state)
     cw_scene_free(sc);
 }
 
+/* As test_entering_bus_holds_the_car, but the bus is taller than car A in the picture (a
+ * camera looking down the road sees its roof over A) and drives on until it is wholly in the
+ * picture, its roof above A's: the blob is cut off for a few frames, then stands on the bus's
+ * bottom. The bus's track goes on through that (it has no ground point until then), its top
+ * rising over A while cut off; A, held behind it, is hidden: there, but not in sight. */
+static void test_bus_behind_the_car_hides_it(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    int bus_id = -1;
+    for (int f = 0; f < 130; f++) {
+        double top = fmax(1000 - 8 * f, 280), bottom = fmin(1000, top + 620);
+        struct cw_detection d[2];
+        int nd = 2;
+        d[0] = on_ground(400, 300, 60, 100, 43, 40);
+        d[1] = det(370, top, 120, bottom - top, 0.9f);
+        if (top < 410) { /* touching: one blob */
+            d[0] = det(370, fmin(top, 300), 120, bottom - fmin(top, 300), 0.9f);
+            nd = 1;
+        }
+        if (bottom >= 999)
+            d[nd - 1].cut_off = true;
+        else /* wholly in the picture: its foot is on the ground */
+            d[nd - 1].has_ground = true, d[nd - 1].ground = (struct cw_point){43, bottom / 10};
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; f == 40 && i < n; i++)
+            if (out[i].box.y + out[i].box.h > 900)
+                bus_id = out[i].id;
+        if (f == 129) {
+            assert_int_equal(n, 2);
+            const struct cw_track_out *a =
+                out[0].box.y + out[0].box.h < out[1].box.y + out[1].box.h ? &out[0] : &out[1];
+            const struct cw_track_out *bus = a == &out[0] ? &out[1] : &out[0];
+            assert_int_equal(bus->id, bus_id);
+            assert_true(bus->has_ground && fabs(bus->ground.y - 90) < 1);
+            assert_true(bus->box.y < 300 && !bus->hidden); /* its roof over A */
+            assert_true(a->predicted && a->hidden);
+        }
+    }
+    assert_true(bus_id > 0);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
+/* The pixels of two blobs, each a few rectangles (the test's stand-in for a motion detector's
+ * runs), and cw_support_fn over them. */
+struct two_blobs {
+    struct cw_box part[2][3];
+    int nparts[2];
+};
+
+static double rect_support(const void *ctx, int blob, const struct cw_box *box)
+{
+    const struct two_blobs *tb = ctx;
+    double px = 0;
+    for (int i = 0; blob >= 1 && blob <= 2 && i < tb->nparts[blob - 1]; i++)
+        px += cw_box_cover(box, &tb->part[blob - 1][i]);
+    return px;
+}
+
+static struct cw_detection blob_box(const struct two_blobs *tb, int blob)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < tb->nparts[blob - 1]; i++) {
+        const struct cw_box *r = &tb->part[blob - 1][i];
+        x0 = fmin(x0, r->x), y0 = fmin(y0, r->y);
+        x1 = fmax(x1, r->x + r->w), y1 = fmax(y1, r->y + r->h);
+    }
+    struct cw_detection d = det(x0, y0, x1 - x0, y1 - y0, 0.9f);
+    d.blob = blob;
+    if (y1 >= 999)
+        d.cut_off = true;
+    else
+        d.has_ground = true, d.ground = (struct cw_point){(x0 + x1) / 20, y1 / 10};
+    return d;
+}
+
+/* Two lanes side by side (a top view). In the right one cars R1 and R2 stand one behind the
+ * other, one blob; a bus comes in at the bottom behind them and joins it, its box now wide and
+ * reaching the picture's bottom. In the left lane a long vehicle stands whose blob's box (its
+ * shadow reaching right) holds R1's and R2's boxes and overlaps them more than the new right
+ * blob's does. The held cars stay in their own blob's merge — its pixels are where they are —
+ * so the bus is measured as the nearest of it, not given the whole blob as its box. */
+static void test_merge_follows_the_pixels(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_blobs tb = {.nparts = {2, 2}};
+    cw_tracker_set_support(t, rect_support, &tb);
+    struct cw_track_out out[8];
+    int r1 = -1, r2 = -1;
+    int n = 0;
+    for (int f = 0; f < 115; f++) {
+        double r2y = fmax(700 - 5 * f, 305), bus = 1000 - 8 * (f - 30);
+        bool joined = f >= 30 && bus < 410;                  /* the bus has come up to R2 */
+        tb.part[0][0] = (struct cw_box){300, 150, 100, 400}; /* the long vehicle */
+        tb.part[0][1] = (struct cw_box){400, 500, 100, 50};  /* its shadow */
+        tb.part[1][0] = (struct cw_box){420, 200, 60, 100};  /* R1 */
+        tb.part[1][1] = (struct cw_box){420, r2y, 60, 100};  /* R2 */
+        tb.part[1][2] = (struct cw_box){420, bus, 280, 1000 - bus};
+        tb.nparts[1] = joined ? 3 : 2;
+        struct cw_detection d[4] = {blob_box(&tb, 1)};
+        int nd = 1;
+        if (r2y < 310 || joined) { /* touching: one blob */
+            d[nd++] = blob_box(&tb, 2);
+        } else {
+            d[nd] = det(420, 200, 60, 100, 0.9f), d[nd].has_ground = true;
+            d[nd++].ground = (struct cw_point){45, 30};
+            d[nd] = det(420, r2y, 60, 100, 0.9f), d[nd].has_ground = true;
+            d[nd++].ground = (struct cw_point){45, (r2y + 100) / 10};
+        }
+        if (f >= 30 && !joined) {
+            d[nd] = det(420, bus, 280, 1000 - bus, 0.9f);
+            d[nd++].cut_off = true;
+        }
+        n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+            double bottom = out[i].box.y + out[i].box.h, x = out[i].box.x;
+            if (f == 90 && x > 410 && fabs(bottom - 300) < 5)
+                r1 = out[i].id;
+            if (f == 90 && x > 410 && fabs(bottom - 405) < 5)
+                r2 = out[i].id;
+            if (f == 114 && out[i].box.w > 200) /* the bus: its own top, rising */
+                assert_true(fabs(out[i].box.y - bus) < 20);
+        }
+    }
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        kept += (out[i].id == r1 || out[i].id == r2) && out[i].predicted;
+    assert_true(r1 > 0 && r2 > 0 && kept == 2);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Car A creeps up to the line at 1 m/s and stops there a second after car B, faster behind it,
  * has closed up and made one blob of both. A, held, must stop too: its prediction may not creep
  * on through the junction for as long as the queue stands. */
@@ -415,18 +556,63 @@ static struct cw_detection standing(const struct cw_scene *sc, double gx, double
     return d;
 }
 
-/* A rider rides away from the camera at 5 m/s past a car standing nearer, and for 0.8 s the
- * detector sees one blob of both. Held, the rider's box must follow its ground point: a
- * straight line in the picture runs ahead of a road user moving away (perspective slows it). */
-static void test_held_box_follows_the_ground(void **state)
+/* The synthetic suite's camera looking down a road, 1280 × 720. */
+static struct cw_scene *down_the_road(void)
 {
-    (void)state;
     static const char *json =
         "{\"version\": 1, \"site\": {\"id\": \"t\"}, \"camera\": {\"id\": \"c\", \"width\": "
         "1280, \"height\": 720}, \"ground\": {\"image_to_ground\": [0.528927, 0, -338.513, 0, "
         "-1.025801, 606.648, 0, 0.0718628, -1]}}";
     struct cw_scene *sc = NULL;
     assert_int_equal(cw_scene_parse(json, strlen(json), "road.json", &sc), 0);
+    return sc;
+}
+
+/* Car B drives away from the camera up to car A, waiting at the line, and stops behind it: one
+ * blob from A's roof to B's foot. B, the nearest, is measured on the blob's bottom edge; going
+ * away it looks smaller there, and its box must shrink with the perspective, not keep the size
+ * it had when the blob began (or it swallows A's part of the blob). */
+static void test_nearest_shrinks_going_away(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    struct cw_detection b;
+    for (int f = 0; f < 150; f++) {
+        double by = fmin(8 + 0.12 * f, 16.5); /* B's foot: 3 m/s away, then standing */
+        struct cw_detection a = standing(sc, 2, 22, 1.8, 1.5), d[2];
+        b = standing(sc, 2, by, 1.8, 1.5);
+        int nd = 2;
+        d[0] = a, d[1] = b;
+        if (b.box.y < a.box.y + a.box.h + 2) { /* touching: one blob */
+            d[0] = on_ground(b.box.x, a.box.y, b.box.w, b.box.y + b.box.h - a.box.y, 2, by);
+            nd = 1;
+        }
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+    }
+    bool seen = false;
+    for (int i = 0; i < 2; i++) {
+        if (fabs(out[i].box.y + out[i].box.h - (b.box.y + b.box.h)) > 3)
+            continue; /* A */
+        assert_false(out[i].predicted);
+        assert_true(fabs(out[i].box.h - b.box.h) < 0.1 * b.box.h);
+        seen = true;
+    }
+    assert_true(seen);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
+/* A rider rides away from the camera at 5 m/s past a car standing nearer, and for 0.8 s the
+ * detector sees one blob of both. Held, the rider's box must follow its ground point: a
+ * straight line in the picture runs ahead of a road user moving away (perspective slows it). */
+static void test_held_box_follows_the_ground(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
     struct cw_tracker *t = make();
     cw_tracker_set_zones(t, sc);
     struct cw_track_out out[8];
@@ -720,6 +906,9 @@ int main(void)
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
+        cmocka_unit_test(test_bus_behind_the_car_hides_it),
+        cmocka_unit_test(test_nearest_shrinks_going_away),
+        cmocka_unit_test(test_merge_follows_the_pixels),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,7 @@ struct cw_detection {
                                    its box is the part in the picture, its shape not its own */
     bool lamp;                  /* found by a lone lamp at night: its class is a guess (a
                                    two-wheeler's lamp, or a lit patch of someone on foot) */
+    int blob; /* 1 + the detector's index of its own pixels (cw_tracker_set_support), 0: none */
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -74,6 +74,12 @@ void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask);
 int cw_motion_process(struct cw_motion *m, const struct cw_image *grey, const struct cw_image *u,
                       const struct cw_image *v, double dt_s, struct cw_blob *blobs, int cap);
 
+/* The share (0..1) of the box from (@x0, @y0) to (@x1, @y1) (analysis pixels, edges between
+ * pixels) that the last frame's blob @blob (its index among those cw_motion_process returned)
+ * fills with its own pixels: whose road user a box is when blobs' boxes overlap. */
+double cw_motion_support(const struct cw_motion *m, int blob, double x0, double y0, double x1,
+                         double y1);
+
 /* The last frame's mask (CW_MOTION_BG / _SHADOW / _FG), w × h bytes, rows w apart. */
 const uint8_t *cw_motion_mask(const struct cw_motion *m);
 

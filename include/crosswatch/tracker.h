@@ -68,6 +68,9 @@ struct cw_track_out {
     float speed;            /* |vel|, m/s */
     uint64_t zones;         /* bit z: inside the scene's zone z now (cw_tracker_set_zones) */
     bool predicted;         /* held on its prediction in a merged detection: not measured now */
+    /* held, and its box all but covered by a nearer road user's (one lower in the picture):
+     * there, but not in sight (MOTChallenge rows leave it out; the rules still know it) */
+    bool hidden;
     /* attributes (enum cw_attr) voted over the detections that carried one, weighted by score
      * (enum cw_attr_value; CW_ATTR_UNKNOWN when none said); the winning share of the votes, and
      * how many detections said */
@@ -77,6 +80,10 @@ struct cw_track_out {
 };
 
 struct cw_tracker;
+
+/* The share (0..1) of @box (image pixels) that a detection's own pixels fill — @blob is its
+ * cw_detection.blob — for a detector that keeps them (cw_motion_stage_support). */
+typedef double (*cw_support_fn)(const void *ctx, int blob, const struct cw_box *box);
 
 /* Makes a tracker; logs and returns NULL on a bad configuration or when memory is short. */
 struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg);
@@ -90,19 +97,24 @@ void cw_tracker_free(struct cw_tracker *t);
 int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
                       struct cw_track_out *out, int cap);
 
-/* Gives the tracker the scene's zones (borrowed: @scene must outlive the tracker, or be replaced
- * by another call; NULL removes them). From then on every live track — from its first detection,
- * and coasting through short gaps — is placed in the zones each frame: by its filtered ground
- * point against the zones' ground polygons when it has one, else by the bottom centre of its box
- * against their image polygons. cw_track_out.zones has a bit per zone and the time spent is kept
- * per track. The first 64 zones are followed. */
 /* Advances one frame without detections — for frames the detector skips (a DNN run every Nth
  * frame): every track moves as its filter predicts, and the confirmed ones are written to @out
  * (at most @cap) without counting a miss against them. Returns how many. */
 int cw_tracker_predict(struct cw_tracker *t, struct cw_track_out *out, int cap);
 
 struct cw_scene;
+/* Gives the tracker the scene's zones (borrowed: @scene must outlive the tracker, or be replaced
+ * by another call; NULL removes them). From then on every live track — from its first detection,
+ * and coasting through short gaps — is placed in the zones each frame: by its filtered ground
+ * point against the zones' ground polygons when it has one, else by the bottom centre of its box
+ * against their image polygons. cw_track_out.zones has a bit per zone and the time spent is kept
+ * per track. The first 64 zones are followed. */
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene);
+
+/* Lets the tracker ask how much of a box a detection's own pixels fill (@fn with @ctx, borrowed;
+ * NULL: never): when blobs' boxes overlap (two queues side by side), a road user held in a merge
+ * belongs to the blob whose pixels are where it is, not to the one whose box fits its box best. */
+void cw_tracker_set_support(struct cw_tracker *t, cw_support_fn fn, const void *ctx);
 
 /* The time track @id has spent in zone @zone (an index into the scene's zones): @stay_s since it
  * last entered (0 when outside now) and @total_s over the track's life. Returns false for an

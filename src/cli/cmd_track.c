@@ -300,9 +300,12 @@ int cw__cmd_track(int argc, char **argv)
             }
             goto update;
         }
-        if (!mot && !(mot = cw_motion_stage_new(&o.mot, scene))) {
-            cw_frame_unref(&fr);
-            goto out;
+        if (!mot) {
+            if (!(mot = cw_motion_stage_new(&o.mot, scene))) {
+                cw_frame_unref(&fr);
+                goto out;
+            }
+            cw_tracker_set_support(trk, cw_motion_stage_support, mot);
         }
         nb = cw_motion_stage_run(mot, fr, 1 / o.trk.fps, dets, 512);
         if (nb < 0) {
@@ -327,6 +330,8 @@ int cw__cmd_track(int argc, char **argv)
         }
     output:
         for (int i = 0; i < nt; i++) {
+            if (outs[i].hidden)
+                continue;
             fprintf(f, "%" PRId64 ",%d,%.2f,%.2f,%.2f,%.2f,%.3f,-1,-1,-1\n", fr->index + 1,
                     outs[i].id, outs[i].box.x, outs[i].box.y, outs[i].box.w, outs[i].box.h,
                     outs[i].score);

@@ -242,6 +242,13 @@ struct piece {
     int32_t label, head, tail, up;
 };
 
+/* A blob's area and its index among the joined blobs, to order them largest first (ties in
+ * their order). */
+struct ranked {
+    int area;
+    int32_t joined;
+};
+
 struct cw_motion {
     struct cw_motion_config cfg;
     int w, h, cw, ch;
@@ -261,6 +268,11 @@ struct cw_motion {
     uint16_t *bridge_run;           /* per column, for cw_bitmask_bridge_down */
     struct run *runs;               /* one frame's runs of foreground, row by row */
     int runs_cap;
+    /* the last frame's runs for cw_motion_support: how many, where each row's begin (h + 1) and
+     * the blob each is part of (-1: none reported), and a blob index remap's room */
+    int nruns;
+    int32_t *row_first, *run_blob, *remap;
+    struct ranked *order;  /* the blobs large enough, ordered */
     int32_t *run_next;     /* next run of the same piece */
     int32_t *parent;       /* union-find over labels */
     struct piece *pieces;  /* per-label accumulators, then the components */
@@ -327,6 +339,10 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
     m->run_next = zalloc((size_t)m->runs_cap * sizeof(int32_t));
+    m->run_blob = zalloc((size_t)m->runs_cap * sizeof(int32_t));
+    m->row_first = zalloc((size_t)(h + 1) * sizeof(int32_t));
+    m->remap = zalloc((size_t)m->acc_cap * sizeof(int32_t));
+    m->order = zalloc((size_t)m->acc_cap * sizeof(*m->order));
     m->parent = zalloc((size_t)m->acc_cap * sizeof(int32_t));
     m->pieces = zalloc((size_t)m->acc_cap * sizeof(struct piece));
     m->blobs = zalloc((size_t)m->acc_cap * sizeof(struct cw_blob));
@@ -340,7 +356,8 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) || !m->bridge_run ||
         !m->raw || !m->mask || !m->ignore || !m->runs || !m->run_next || !m->parent || !m->pieces ||
-        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv || !m->lift || !m->todo) {
+        !m->run_blob || !m->row_first || !m->remap || !m->order || !m->blobs || !m->stab_pts ||
+        !m->sg || !m->su || !m->sv || !m->lift || !m->todo) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -375,6 +392,10 @@ void cw_motion_free(struct cw_motion *m)
     free(m->ignore);
     free(m->runs);
     free(m->run_next);
+    free(m->run_blob);
+    free(m->row_first);
+    free(m->remap);
+    free(m->order);
     free(m->parent);
     free(m->pieces);
     free(m->blobs);
@@ -606,10 +627,12 @@ static int32_t find(int32_t *p, int32_t x)
     return x;
 }
 
-static int cmp_area_desc(const void *a, const void *b)
+static int cmp_ranked(const void *a, const void *b)
 {
-    int x = ((const struct cw_blob *)a)->area, y = ((const struct cw_blob *)b)->area;
-    return (x < y) - (x > y);
+    const struct ranked *x = a, *y = b;
+    if (x->area != y->area)
+        return (x->area < y->area) - (x->area > y->area);
+    return (x->joined > y->joined) - (x->joined < y->joined);
 }
 
 static int32_t find_piece(struct piece *p, int32_t x)
@@ -707,6 +730,7 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
     for (int y = 0; y < h; y++) {
         const uint8_t *row = fg + (size_t)y * w;
         int j = prev, start = nr;
+        m->row_first[y] = nr;
         for (int x = next_edge(row, 0, w, true); x < w; x = next_edge(row, x, w, true)) {
             int x1 = next_edge(row, x, w, false);
             struct run *r = &m->runs[nr++];
@@ -733,6 +757,8 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         prev = start;
         prev_end = nr;
     }
+    m->row_first[h] = nr;
+    m->nruns = nr;
     /* the components, each with its bounds, in order of their top row */
     for (int32_t l = 1; l < next; l++)
         m->pieces[l] = (struct piece){{w, h, -1, -1, 0}, l, -1, -1, 0};
@@ -802,19 +828,30 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         b->y1 = p->y1 > b->y1 ? p->y1 : b->y1;
         b->area += p->area;
     }
+    /* those large enough, largest first (the joined blob each was, in the pieces' order) */
+    struct ranked *order = m->order;
+    for (int i = 0; i < nr; i++) /* each run's joined blob */
+        m->run_blob[i] = m->pieces[find_piece(m->pieces, m->parent[m->runs[i].label])].label;
     n = 0;
     for (int i = 0; i < nb; i++) {
         if (m->cfg.shadow_foot > 0)
             stand_on_shadow(m, &m->blobs[i]);
+        m->remap[i] = -1;
         if (m->blobs[i].area >= m->cfg.min_area)
-            m->blobs[n++] = m->blobs[i];
+            order[n++] = (struct ranked){m->blobs[i].area, i};
     }
-    qsort(m->blobs, (size_t)n, sizeof(*m->blobs), cmp_area_desc);
+    qsort(order, (size_t)n, sizeof(*order), cmp_ranked);
     if (n > cap)
         n = cap;
     if (n > m->cfg.max_blobs)
         n = m->cfg.max_blobs;
-    memcpy(out, m->blobs, sizeof(*out) * (size_t)n);
+    for (int k = 0; k < n; k++) {
+        out[k] = m->blobs[order[k].joined];
+        m->remap[order[k].joined] = k;
+    }
+    /* each run's blob as reported, for cw_motion_support */
+    for (int i = 0; i < nr; i++)
+        m->run_blob[i] = m->remap[m->run_blob[i]];
     return n;
 }
 
@@ -1144,9 +1181,11 @@ static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const stru
                 model += grad_f(m->m0, w, x, y);
             }
         if (px == 0 || still * 10 < px * 9 || pic >= GHOST_EDGE * model) {
+            m->remap[i] = k;
             blobs[k++] = *b;
             continue;
         }
+        m->remap[i] = -1;
         for (int y = b->y0; y <= b->y1; y++)
             for (int x = b->x0; x <= b->x1; x++) {
                 size_t j = (size_t)y * w + x;
@@ -1154,6 +1193,9 @@ static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const stru
                     take_in(m, g, u, v, x, y);
             }
     }
+    for (int i = 0; i < m->nruns; i++) /* the runs' blobs as reported now */
+        if (m->run_blob[i] >= 0)
+            m->run_blob[i] = m->remap[m->run_blob[i]];
     return k;
 }
 
@@ -1243,6 +1285,7 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
                      g->height, w, h);
         return -1;
     }
+    m->nruns = 0;
     if (!m->started) {
         start(m, g, u, v);
         memset(m->mask, 0, m->n);
@@ -1582,6 +1625,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         struct cw_detection *d = &out[k++];
         memset(d, 0, sizeof(*d));
         d->box = (struct cw_box){b->x0 * sx, b->y0 * sy, bw * sx, bh * sy};
+        d->blob = i + 1;
         /* solid blobs are surer than ragged ones */
         d->score = (float)fmin(1, 0.5 + 0.5 * b->area / (bw * bh));
         if (lamps && pair[i] >= 0) {
@@ -1628,4 +1672,20 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         }
     }
     return k;
+}
+
+double cw_motion_support(const struct cw_motion *m, int blob, double x0, double y0, double x1,
+                         double y1)
+{
+    int r0 = (int)fmax(0, ceil(y0 - 0.5)), r1 = (int)fmin(m->h - 1, floor(y1 - 0.5));
+    double area = (x1 - x0) * (y1 - y0), px = 0;
+    if (!(area > 0) || blob < 0 || m->nruns == 0)
+        return 0;
+    for (int y = r0; y <= r1; y++)
+        for (int32_t i = m->row_first[y]; i < m->row_first[y + 1]; i++) {
+            const struct run *r = &m->runs[i];
+            if (m->run_blob[i] == blob && r->x1 > x0 && r->x0 < x1)
+                px += fmin(r->x1, x1) - fmax(r->x0, x0);
+        }
+    return fmin(1, px / area);
 }

@@ -21,6 +21,7 @@ struct cw_motion_stage {
     int fw, fh, gw, gh;             /* the picture and analysis sizes it was set up for */
     struct cw_blob_splitter *split; /* NULL: blobs are not split */
     struct cw_blob blobs[MAX_BLOBS], pieces[MAX_BLOBS];
+    double sx, sy; /* the detections' pixels per analysis pixel, last frame */
 };
 
 /* Drops what was made for the previous picture size. */
@@ -124,5 +125,18 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
     int w = f->width, h = f->height;
     if (s->scene && s->scene->camera.width > 0 && s->scene->camera.height > 0)
         w = s->scene->camera.width, h = s->scene->camera.height;
-    return cw_motion_detections(s->mot, blobs, nb, s->scene, w, h, out);
+    s->sx = (double)w / f->grey.width, s->sy = (double)h / f->grey.height;
+    int n = cw_motion_detections(s->mot, blobs, nb, s->scene, w, h, out);
+    for (int i = 0; s->split && i < n; i++)
+        out[i].blob = 0; /* pieces of blobs: their own pixels are not kept */
+    return n;
+}
+
+double cw_motion_stage_support(const void *stage, int blob, const struct cw_box *box)
+{
+    const struct cw_motion_stage *s = stage;
+    if (!s->mot || blob <= 0 || s->split)
+        return 0;
+    return cw_motion_support(s->mot, blob - 1, box->x / s->sx, box->y / s->sy,
+                             (box->x + box->w) / s->sx, (box->y + box->h) / s->sy);
 }

@@ -1,6 +1,7 @@
 /* wrong_way: moving against a lane's direction for min_distance_m inside the lane. The distance
  * is the track's travel against the lane's arrow, summed over frames while it stays in that lane
- * and keeps going the wrong way; going the right way again starts it afresh. Dated where the
+ * and keeps going the wrong way (not over a gap where it was only predicted); going the right
+ * way again starts it afresh. Dated where the
  * wrong-way run began. A road user who travels the distance the right way is counted compliant. */
 #include <math.h>
 
@@ -9,6 +10,10 @@
 
 #define MOVING_M 0.02 /* per frame: slower than this along the lane is standing, not travel */
 #define KEEP_MPS 1.5  /* slower than this, a start against the lane keeps no picture */
+/* where a track went while the tracker only predicted it (held in a merged blob) for longer
+ * than this is no travel seen: a road user held still in a queue and measured again 10 m on
+ * (another's blob) did not drive there */
+#define GAP_NS 500000000LL
 
 struct ctx {
     const struct cw_scene *scene;
@@ -33,7 +38,8 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         if (!s)
             continue;
         int lane = cw__rule_lane_at(x->scene, t->ground);
-        if (s->has_prev && lane >= 0 && lane == s->side[0] - 1 && !s->done[0]) {
+        bool seen_on = s->has_prev && in->t_ns - s->prev_ns <= GAP_NS;
+        if (seen_on && lane >= 0 && lane == s->side[0] - 1 && !s->done[0]) {
             const struct cw_point dir = x->scene->lanes[lane].dir_ground;
             double along = (t->ground.x - s->prev.x) * dir.x + (t->ground.y - s->prev.y) * dir.y;
             if (along < -MOVING_M) {
@@ -65,6 +71,7 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
         }
         s->side[0] = lane + 1;
         s->prev = t->ground;
+        s->prev_ns = in->t_ns;
         s->has_prev = true;
     }
 }

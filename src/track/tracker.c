@@ -200,7 +200,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_MAX   8 /* tracks held in one detection at most */
 /* a track missed for up to this many frames (half hidden as the merge began) is still where it
  * is predicted, and is held too */
-#define HOLD_RECENT    2
+#define HOLD_RECENT 2
+/* a held track's box covered this much by a nearer one's is out of sight */
+#define HIDE_COVER     0.9
 #define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
 #define HOLD_STILL_MPS 1.5 /* a held track slower than a walk stands or creeps (a queue) */
 /* a held vehicle slower than this (9 km/h) is closing up in a queue: it slows by HOLD_SLOW a
@@ -279,6 +281,8 @@ struct cw_tracker {
     uint64_t bad, excess;
     int last_excess_warn;
     const struct cw_scene *scene; /* zones to follow, borrowed; NULL: none */
+    cw_support_fn support;        /* detections' own pixels (cw_tracker_set_support); NULL: none */
+    const void *support_ctx;
     int n_zones;
     struct cw_box zbox_img[MAX_ZONES], zbox_ground[MAX_ZONES]; /* the zones' bounding boxes */
 };
@@ -467,6 +471,12 @@ static struct cw_box bounds(const struct cw_point *p, int n)
         y1 = fmax(y1, p[i].y);
     }
     return (struct cw_box){x0, y0, x1 - x0, y1 - y0};
+}
+
+void cw_tracker_set_support(struct cw_tracker *t, cw_support_fn fn, const void *ctx)
+{
+    t->support = fn;
+    t->support_ctx = ctx;
 }
 
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene)
@@ -718,6 +728,18 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
     return settle(t, ti, nt, dets, di, nd, confirm);
 }
 
+/* How much larger a road user standing at image point @from looks standing at @to: the ratio
+ * of the metres a pixel spans across the picture's row there and here. 0 where either does not
+ * map or the ratio is beyond 0.5..2. */
+static double perspective_scale(const struct cw_scene *sc, struct cw_point from, struct cw_point to)
+{
+    const struct cw_homography *ig = &sc->img_to_ground;
+    double m0 = cw_ground_span(ig, from, (struct cw_point){from.x + 1, from.y});
+    double m1 = cw_ground_span(ig, to, (struct cw_point){to.x + 1, to.y});
+    double k = m0 / m1; /* NaN or 0 or infinite where either does not map */
+    return k > 0.5 && k < 2 ? k : 0;
+}
+
 /* The nearest road user of merged blob @d (the lowest in the picture) is hidden by none: when
  * its predicted foot is near the blob's bottom edge it is measured there — its box standing on
  * that edge, within the blob, with a ground point. False when it is not (a blob of the motion
@@ -732,7 +754,21 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     if (t->cfg.whole_objects || !t->scene || !(d->has_ground || cut) ||
         (!cut && fabs(h.box.y + h.box.h - bottom) > HOLD_FOOT * h.box.h))
         return false;
+    /* moved nearer or farther since last measured, it looks larger or smaller by the
+     * perspective */
+    struct cw_box was = kf_box(tr->at_obs);
+    double cx = h.box.x + h.box.w / 2,
+           k = cut ? 0
+                   : perspective_scale(t->scene,
+                                       (struct cw_point){was.x + was.w / 2, was.y + was.h},
+                                       (struct cw_point){cx, bottom});
+    if (k > 0)
+        h.box.w *= k, h.box.h *= k, h.box.x = cx - h.box.w / 2;
     h.box.y = fmax(bottom - h.box.h, d->box.y);
+    /* coming in at the bottom, its bottom stays there and its top moves twice its centre's
+     * speed (the filter moved both by it) */
+    if (cut)
+        h.box.y = fmax(bottom - h.box.h + 2 * tr->kf[1].v, d->box.y);
     h.box.h = bottom - h.box.y;
     double x0 = fmax(h.box.x, d->box.x), x1 = fmin(h.box.x + h.box.w, d->box.x + d->box.w);
     if (x1 > x0)
@@ -757,12 +793,8 @@ static bool ground_box(const struct cw_tracker *t, const struct track *tr, struc
         return false;
     struct cw_box was = kf_box(tr->at_obs); /* the box as it was last updated */
     struct cw_point last = {was.x + was.w / 2, was.y + was.h};
-    /* metres across a pixel of the picture's row there and here */
-    const struct cw_homography *ig = &t->scene->img_to_ground;
-    double m0 = cw_ground_span(ig, last, (struct cw_point){last.x + 1, last.y});
-    double m1 = cw_ground_span(ig, foot, (struct cw_point){foot.x + 1, foot.y});
-    double k = m0 / m1; /* NaN or 0 or infinite where either does not map */
-    if (!(k > 0.5 && k < 2))
+    double k = perspective_scale(t->scene, last, foot);
+    if (k == 0)
         return false;
     double w = was.w * k, h = was.h * k;
     *out = (struct cw_box){foot.x - w / 2, foot.y - h, w, h};
@@ -778,6 +810,29 @@ static int voted_class(const struct track *tr)
         if (tr->votes[c] > tr->votes[cls])
             cls = c;
     return cls != CW_CLASS_UNKNOWN ? cls : tr->cut_cls;
+}
+
+/* Whether predicted box @pb is @e's road user rather than @d's: the one whose own pixels fill
+ * more of it, where the detector keeps them (boxes of blobs side by side overlap, their pixels
+ * do not); else the one whose box it overlaps more (IoU). */
+static bool fits_better(const struct cw_tracker *t, const struct cw_box *pb,
+                        const struct cw_detection *e, const struct cw_detection *d)
+{
+    if (t->support && e->blob > 0 && d->blob > 0)
+        return t->support(t->support_ctx, e->blob, pb) > t->support(t->support_ctx, d->blob, pb);
+    return cw_box_iou(pb, &e->box) > cw_box_iou(pb, &d->box);
+}
+
+/* Marks the held road users of @out (@n) whose boxes a nearer one's covers by HIDE_COVER. */
+static void mark_hidden(struct cw_track_out *out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct cw_box *b = &out[i].box;
+        for (int j = 0; j < n && out[i].predicted && !out[i].hidden; j++)
+            out[i].hidden = j != i && !out[j].predicted &&
+                            out[j].box.y + out[j].box.h > b->y + b->h &&
+                            cw_box_cover(b, &out[j].box) >= HIDE_COVER;
+    }
 }
 
 /* Before association: a confident detection that covers the predicted boxes of several
@@ -807,22 +862,23 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             if (ti[a] < 0)
                 continue;
             const struct track *tr = &t->tr[ti[a]];
-            /* one without a ground point yet may be in it only coming in at the bottom */
-            if (tr->state == TENTATIVE || (!tr->has_g && (!d->cut_off || entering >= 0)) ||
+            /* (one already in a merge may fill most of it: the nearest of a queue) */
+            bool was_in = !t->cfg.whole_objects && tr->merge_frame == t->frame - 1;
+            /* one without a ground point yet may be in it only coming in at the bottom, or as
+             * the nearest of a merge it came in with, now wholly in the picture */
+            if (tr->state == TENTATIVE ||
+                (!tr->has_g && ((!d->cut_off && !was_in) || entering >= 0)) ||
                 t->frame - 1 - tr->obs_frame > HOLD_RECENT || tr->hits < 2 * t->cfg.confirm_hits ||
                 tr->held >= max_held)
                 continue;
             struct cw_box pb = kf_box(tr->kf);
-            /* (one already in a merge may fill most of it: the nearest of a queue) */
-            bool was_in = !t->cfg.whole_objects && tr->merge_frame == t->frame - 1;
             if ((!was_in && area < HOLD_GROW * pb.w * pb.h) ||
                 cw_box_cover(&pb, &d->box) < HOLD_COVER)
                 continue;
             /* a track with a detection of its own that fits it better is not merged */
-            double own = cw_box_iou(&pb, &d->box);
             bool better = false;
             for (int e = 0; e < nd && !better; e++)
-                better = e != b && di[e] >= 0 && cw_box_iou(&pb, &dets[di[e]].box) > own;
+                better = e != b && di[e] >= 0 && fits_better(t, &pb, &dets[di[e]], d);
             if (better)
                 continue;
             if (!tr->has_g) {
@@ -1156,6 +1212,7 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
     }
     t->n = kept;
     (void)nlost;
+    mark_hidden(out, nout);
     return nout;
 
 out_free:
