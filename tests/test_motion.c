@@ -662,7 +662,8 @@ static void test_components(void **state)
 
 /* Pieces of one road user stacked a few rows apart are joined; a small road user standing within
  * a large one's box but far from its pixels (a rider beside the slanted side of a bus) is not —
- * and the pixels tell whose the rider's box is (cw_motion_support). */
+ * and the pixels tell whose the rider's box is (cw_motion_support) and where a blob is across
+ * (cw_motion_span). */
 static void test_pieces(void **state)
 {
     struct cw_motion *m = make(120);
@@ -699,6 +700,12 @@ static void test_pieces(void **state)
     assert_true(fabs(cw_motion_support(m, rider, 76, 6, 84, 20) - 0.5) < 1e-9); /* half on it */
     assert_true(cw_motion_support(m, 7, 0, 0, W, H) == 0 &&
                 cw_motion_support(m, -1, 0, 0, 4, 4) == 0);
+    /* and where its pixels are across in a band of rows (cw_motion_span): the bus's slanted side
+     * spans x 30 to 30 + y + 1 in rows 4 to 9; the rider has none below row 20 */
+    double lo, hi;
+    assert_true(cw_motion_span(m, slope, 0, 4, W, 10, &lo, &hi) && lo == 30 && hi == 40);
+    assert_true(cw_motion_span(m, slope, 33, 4, 36, 10, &lo, &hi) && lo == 33 && hi == 36);
+    assert_false(cw_motion_span(m, rider, 0, 20, W, H, &lo, &hi));
     cw_motion_free(m);
 }
 

@@ -419,7 +419,7 @@ static void test_bus_behind_the_car_hides_it(void **state)
 }
 
 /* The pixels of two blobs, each a few rectangles (the test's stand-in for a motion detector's
- * runs), and cw_support_fn over them. */
+ * runs), and struct cw_pixel_ops over them. */
 struct two_blobs {
     struct cw_box part[2][3];
     int nparts[2];
@@ -433,6 +433,22 @@ static double rect_support(const void *ctx, int blob, const struct cw_box *box)
         px += cw_box_cover(box, &tb->part[blob - 1][i]);
     return px;
 }
+
+static bool rect_span(const void *ctx, int blob, const struct cw_box *box, double *x0, double *x1)
+{
+    const struct two_blobs *tb = ctx;
+    *x0 = INFINITY, *x1 = -INFINITY;
+    for (int i = 0; blob >= 1 && blob <= 2 && i < tb->nparts[blob - 1]; i++) {
+        const struct cw_box *r = &tb->part[blob - 1][i];
+        if (r->x < box->x + box->w && box->x < r->x + r->w && r->y < box->y + box->h &&
+            box->y < r->y + r->h)
+            *x0 = fmin(*x0, fmax(r->x, box->x)),
+            *x1 = fmax(*x1, fmin(r->x + r->w, box->x + box->w));
+    }
+    return *x1 > *x0;
+}
+
+static const struct cw_pixel_ops rect_pixels = {rect_support, rect_span};
 
 static struct cw_detection blob_box(const struct two_blobs *tb, int blob)
 {
@@ -464,7 +480,7 @@ static void test_merge_follows_the_pixels(void **state)
     struct cw_tracker *t = make();
     cw_tracker_set_zones(t, sc);
     struct two_blobs tb = {.nparts = {2, 2}};
-    cw_tracker_set_support(t, rect_support, &tb);
+    cw_tracker_set_pixels(t, &rect_pixels, &tb);
     struct cw_track_out out[8];
     int r1 = -1, r2 = -1;
     int n = 0;
@@ -507,6 +523,54 @@ static void test_merge_follows_the_pixels(void **state)
     for (int i = 0; i < n; i++)
         kept += (out[i].id == r1 || out[i].id == r2) && out[i].predicted;
     assert_true(r1 > 0 && r2 > 0 && kept == 2);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
+/* Car B drives up at a slant behind car A, which waits further left, and stops touching it: one
+ * blob, B its nearest, measured on the blob's bottom. Its box must stay where B stands — placed
+ * across by the blob's pixels at its foot — not go on sideways as its box's straight line had
+ * it going when the blob began. */
+static void test_standing_nearest_stays_put(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_blobs tb = {.nparts = {2, 0}};
+    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_track_out out[8];
+    int n = 0;
+    double bx = 0;
+    for (int f = 0; f < 150; f++) {
+        double by = fmax(700 - 5 * f, 305); /* B's top: up, and slanting right, then standing */
+        bx = 380 + 2.5 * (700 - by) / 5;
+        tb.part[0][0] = (struct cw_box){300, 200, 60, 100}; /* A */
+        tb.part[0][1] = (struct cw_box){bx, by, 60, 100};   /* B */
+        struct cw_detection d[2];
+        int nd = 1;
+        if (by < 310) {
+            d[0] = blob_box(&tb, 1);
+        } else {
+            d[0] = det(300, 200, 60, 100, 0.9f), d[0].has_ground = true;
+            d[0].ground = (struct cw_point){33, 30};
+            d[1] = det(bx, by, 60, 100, 0.9f), d[1].has_ground = true;
+            d[1].ground = (struct cw_point){(bx + 30) / 10, (by + 100) / 10};
+            nd = 2;
+        }
+        for (int k = 0; k < nd; k++)
+            d[k].cls = CW_CLASS_CAR, d[k].cls_conf = 0.9f;
+        n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+    }
+    bool seen = false;
+    for (int i = 0; i < n; i++)
+        if (out[i].box.y + out[i].box.h > 380) { /* B, standing for 70 frames now */
+            assert_false(out[i].predicted);
+            assert_true(fabs(out[i].box.x - bx) < 4);
+            seen = true;
+        }
+    assert_true(seen);
     cw_tracker_free(t);
     cw_scene_free(sc);
 }
@@ -909,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),
         cmocka_unit_test(test_merge_follows_the_pixels),
+        cmocka_unit_test(test_standing_nearest_stays_put),
         cmocka_unit_test(test_bad_and_excessive_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

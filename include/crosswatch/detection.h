@@ -49,7 +49,17 @@ struct cw_detection {
                                    its box is the part in the picture, its shape not its own */
     bool lamp;                  /* found by a lone lamp at night: its class is a guess (a
                                    two-wheeler's lamp, or a lit patch of someone on foot) */
-    int blob; /* 1 + the detector's index of its own pixels (cw_tracker_set_support), 0: none */
+    int blob; /* 1 + the detector's index of its own pixels (struct cw_pixel_ops), 0: none */
+};
+
+/* A detector's own pixels, kept for the last frame (the motion detector's: what a box cannot
+ * say when blobs' boxes overlap or one blob holds several road users). @blob is a detection's
+ * cw_detection.blob; boxes are in the detections' pixels. */
+struct cw_pixel_ops {
+    /* the share (0..1) of @box that @blob's own pixels fill */
+    double (*support)(const void *ctx, int blob, const struct cw_box *box);
+    /* the leftmost and rightmost edges of @blob's pixels within @box; false where there are none */
+    bool (*span)(const void *ctx, int blob, const struct cw_box *box, double *x0, double *x1);
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -80,6 +80,11 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *grey, const st
 double cw_motion_support(const struct cw_motion *m, int blob, double x0, double y0, double x1,
                          double y1);
 
+/* The leftmost (*@lo) and rightmost (*@hi) edges of blob @blob's own pixels in the same box,
+ * within it; false where it has none there. */
+bool cw_motion_span(const struct cw_motion *m, int blob, double x0, double y0, double x1, double y1,
+                    double *lo, double *hi);
+
 /* The last frame's mask (CW_MOTION_BG / _SHADOW / _FG), w × h bytes, rows w apart. */
 const uint8_t *cw_motion_mask(const struct cw_motion *m);
 

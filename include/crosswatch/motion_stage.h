@@ -25,10 +25,9 @@ void cw_motion_stage_free(struct cw_motion_stage *s);
 int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, double dt_s,
                         struct cw_detection *out, int cap);
 
-/* The share (0..1) of @box (the detections' pixels) that the last frame's detection blob @blob
- * (cw_detection.blob) fills with its own pixels; 0 where not known (blobs split by size). A
- * cw_support_fn for cw_tracker_set_support. */
-double cw_motion_stage_support(const void *stage, int blob, const struct cw_box *box);
+/* The last frame's detections' own pixels (cw_detection.blob), with the stage as context: for
+ * cw_tracker_set_pixels. Blobs split by size (cfg.split) have none. */
+extern const struct cw_pixel_ops cw_motion_stage_pixels;
 
 /* The model inside (NULL before the first frame), e.g. for its mask. */
 struct cw_motion *cw_motion_stage_model(struct cw_motion_stage *s);

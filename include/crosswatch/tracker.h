@@ -81,10 +81,6 @@ struct cw_track_out {
 
 struct cw_tracker;
 
-/* The share (0..1) of @box (image pixels) that a detection's own pixels fill — @blob is its
- * cw_detection.blob — for a detector that keeps them (cw_motion_stage_support). */
-typedef double (*cw_support_fn)(const void *ctx, int blob, const struct cw_box *box);
-
 /* Makes a tracker; logs and returns NULL on a bad configuration or when memory is short. */
 struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg);
 void cw_tracker_free(struct cw_tracker *t);
@@ -111,10 +107,11 @@ struct cw_scene;
  * per track. The first 64 zones are followed. */
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene);
 
-/* Lets the tracker ask how much of a box a detection's own pixels fill (@fn with @ctx, borrowed;
- * NULL: never): when blobs' boxes overlap (two queues side by side), a road user held in a merge
- * belongs to the blob whose pixels are where it is, not to the one whose box fits its box best. */
-void cw_tracker_set_support(struct cw_tracker *t, cw_support_fn fn, const void *ctx);
+/* Lets the tracker look at the detections' own pixels (@ops with @ctx, borrowed; NULL: never):
+ * when blobs' boxes overlap (two queues side by side), a road user held in a merge belongs to
+ * the blob whose pixels are where it is, not to the one whose box fits its box best; and the
+ * nearest road user of a merged blob is placed across by the blob's pixels at its foot. */
+void cw_tracker_set_pixels(struct cw_tracker *t, const struct cw_pixel_ops *ops, const void *ctx);
 
 /* The time track @id has spent in zone @zone (an index into the scene's zones): @stay_s since it
  * last entered (0 when outside now) and @total_s over the track's life. Returns false for an

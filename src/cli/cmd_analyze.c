@@ -358,7 +358,7 @@ int cw__cmd_analyze(int argc, char **argv)
     if (!trk)
         goto out;
     cw_tracker_set_zones(trk, scene);
-    cw_tracker_set_support(trk, cw_motion_stage_support, mot);
+    cw_tracker_set_pixels(trk, &cw_motion_stage_pixels, mot);
     /* decoding goes on on a thread of its own while each frame is analysed on this one */
     if (cw_prefetch_new(src, READ_AHEAD, &pf))
         goto out;

@@ -305,7 +305,7 @@ int cw__cmd_track(int argc, char **argv)
                 cw_frame_unref(&fr);
                 goto out;
             }
-            cw_tracker_set_support(trk, cw_motion_stage_support, mot);
+            cw_tracker_set_pixels(trk, &cw_motion_stage_pixels, mot);
         }
         nb = cw_motion_stage_run(mot, fr, 1 / o.trk.fps, dets, 512);
         if (nb < 0) {

@@ -1632,6 +1632,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             struct cw_box c = lamps_box(m, b, &blobs[pair[i]]);
             d->box = (struct cw_box){c.x * sx, c.y * sy, c.w * sx, c.h * sy};
             d->score = 0.9f; /* two lamps a car apart: as sure as a solid blob */
+            d->blob = 0;     /* (its pixels are the lamps', not the car's) */
         }
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
@@ -1644,6 +1645,7 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             d->cls = CW_CLASS_TWO_WHEELER;
             d->cls_conf = 0.6f;
             d->lamp = true;
+            d->blob = 0;
             continue;
         }
         /* a blob's bottom edge is good to a few analysis pixels; one whose bottom a nearer road
@@ -1688,4 +1690,20 @@ double cw_motion_support(const struct cw_motion *m, int blob, double x0, double 
                 px += fmin(r->x1, x1) - fmax(r->x0, x0);
         }
     return fmin(1, px / area);
+}
+
+bool cw_motion_span(const struct cw_motion *m, int blob, double x0, double y0, double x1, double y1,
+                    double *lo, double *hi)
+{
+    int r0 = (int)fmax(0, ceil(y0 - 0.5)), r1 = (int)fmin(m->h - 1, floor(y1 - 0.5));
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int y = r0; blob >= 0 && m->nruns > 0 && y <= r1; y++)
+        for (int32_t i = m->row_first[y]; i < m->row_first[y + 1]; i++) {
+            const struct run *r = &m->runs[i];
+            if (m->run_blob[i] == blob && r->x1 > x0 && r->x0 < x1) {
+                *lo = fmin(*lo, fmax(r->x0, x0));
+                *hi = fmax(*hi, fmin(r->x1, x1));
+            }
+        }
+    return *hi > *lo;
 }

@@ -132,7 +132,7 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
     return n;
 }
 
-double cw_motion_stage_support(const void *stage, int blob, const struct cw_box *box)
+static double support(const void *stage, int blob, const struct cw_box *box)
 {
     const struct cw_motion_stage *s = stage;
     if (!s->mot || blob <= 0 || s->split)
@@ -140,3 +140,16 @@ double cw_motion_stage_support(const void *stage, int blob, const struct cw_box 
     return cw_motion_support(s->mot, blob - 1, box->x / s->sx, box->y / s->sy,
                              (box->x + box->w) / s->sx, (box->y + box->h) / s->sy);
 }
+
+static bool span(const void *stage, int blob, const struct cw_box *box, double *x0, double *x1)
+{
+    const struct cw_motion_stage *s = stage;
+    if (!s->mot || blob <= 0 || s->split ||
+        !cw_motion_span(s->mot, blob - 1, box->x / s->sx, box->y / s->sy, (box->x + box->w) / s->sx,
+                        (box->y + box->h) / s->sy, x0, x1))
+        return false;
+    *x0 *= s->sx, *x1 *= s->sx;
+    return true;
+}
+
+const struct cw_pixel_ops cw_motion_stage_pixels = {support, span};

@@ -255,7 +255,7 @@ static void reload(struct camera *c)
         return;
     }
     cw_tracker_set_zones(c->trk, ns);
-    cw_tracker_set_support(c->trk, cw_motion_stage_support, mot);
+    cw_tracker_set_pixels(c->trk, &cw_motion_stage_pixels, mot);
     cw_motion_stage_free(c->mot);
     cw_signals_free(c->sig);
     cw_rules_free(c->rules);
@@ -330,7 +330,7 @@ static void *analysis_main(void *arg)
                 break;
             }
             cw_tracker_set_zones(c->trk, c->scene);
-            cw_tracker_set_support(c->trk, cw_motion_stage_support, c->mot);
+            cw_tracker_set_pixels(c->trk, &cw_motion_stage_pixels, c->mot);
         }
         analyse(c, f);
         cw_frame_unref(&f);

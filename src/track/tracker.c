@@ -202,7 +202,11 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
  * is predicted, and is held too */
 #define HOLD_RECENT 2
 /* a held track's box covered this much by a nearer one's is out of sight */
-#define HIDE_COVER     0.9
+#define HIDE_COVER 0.9
+/* the nearest of a merge is placed across by the blob's pixels in the bottom NEAR_BAND of its
+ * height (4 px at least), looked for NEAR_SEARCH of its width beyond its box on either side */
+#define NEAR_BAND      0.08
+#define NEAR_SEARCH    0.3
 #define HOLD_FOOT      0.25 /* the nearest held track's foot within this of its height of the blob's */
 #define HOLD_STILL_MPS 1.5 /* a held track slower than a walk stands or creeps (a queue) */
 /* a held vehicle slower than this (9 km/h) is closing up in a queue: it slows by HOLD_SLOW a
@@ -241,7 +245,11 @@ struct track {
     struct cw_box obs;    /* last observed box */
     int obs_frame;
     int hits;
-    int held;        /* frames in a row held on its prediction inside a merged detection */
+    int held; /* frames in a row held on its prediction inside a merged detection */
+    /* measured as the nearest of a merged blob (measure_nearest) in frame near_frame: its box's
+     * centre was near_dx right of the blob's pixels at its foot */
+    int near_frame;
+    float near_dx;
     int merge_frame; /* last frame it was one of a merged detection's road users */
     int g_frame;     /* frame of the last ground measurement */
     float score;
@@ -280,9 +288,9 @@ struct cw_tracker {
     int lists_cap;
     uint64_t bad, excess;
     int last_excess_warn;
-    const struct cw_scene *scene; /* zones to follow, borrowed; NULL: none */
-    cw_support_fn support;        /* detections' own pixels (cw_tracker_set_support); NULL: none */
-    const void *support_ctx;
+    const struct cw_scene *scene;  /* zones to follow, borrowed; NULL: none */
+    const struct cw_pixel_ops *px; /* detections' own pixels (cw_tracker_set_pixels); NULL: none */
+    const void *px_ctx;
     int n_zones;
     struct cw_box zbox_img[MAX_ZONES], zbox_ground[MAX_ZONES]; /* the zones' bounding boxes */
 };
@@ -473,10 +481,10 @@ static struct cw_box bounds(const struct cw_point *p, int n)
     return (struct cw_box){x0, y0, x1 - x0, y1 - y0};
 }
 
-void cw_tracker_set_support(struct cw_tracker *t, cw_support_fn fn, const void *ctx)
+void cw_tracker_set_pixels(struct cw_tracker *t, const struct cw_pixel_ops *ops, const void *ctx)
 {
-    t->support = fn;
-    t->support_ctx = ctx;
+    t->px = ops;
+    t->px_ctx = ctx;
 }
 
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene)
@@ -728,6 +736,17 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
     return settle(t, ti, nt, dets, di, nd, confirm);
 }
 
+/* The class with the most votes so far; before any, its largest cut-off view's (vote), or
+ * CW_CLASS_UNKNOWN. */
+static int voted_class(const struct track *tr)
+{
+    int cls = CW_CLASS_UNKNOWN;
+    for (int c = 1; c < CW_CLASS_COUNT; c++)
+        if (tr->votes[c] > tr->votes[cls])
+            cls = c;
+    return cls != CW_CLASS_UNKNOWN ? cls : tr->cut_cls;
+}
+
 /* How much larger a road user standing at image point @from looks standing at @to: the ratio
  * of the metres a pixel spans across the picture's row there and here. 0 where either does not
  * map or the ratio is beyond 0.5..2. */
@@ -764,6 +783,22 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
                                        (struct cw_point){cx, bottom});
     if (k > 0)
         h.box.w *= k, h.box.h *= k, h.box.x = cx - h.box.w / 2;
+    /* a vehicle is, across, where the blob's own pixels at its foot are: its box as far from
+     * them as when it became the nearest (its box's straight line would carry it off sideways,
+     * and nothing here would pull it back; a walker's feet swing too much to place it by) */
+    struct cw_box band = {h.box.x - NEAR_SEARCH * h.box.w, bottom - fmax(NEAR_BAND * h.box.h, 4),
+                          (1 + 2 * NEAR_SEARCH) * h.box.w, fmax(NEAR_BAND * h.box.h, 4)};
+    double lo, hi;
+    int cls = voted_class(tr);
+    if ((cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK) && t->px && d->blob > 0 &&
+        t->px->span(t->px_ctx, d->blob, &band, &lo, &hi)) {
+        if (tr->near_frame == t->frame - 1) /* (and in the blob, not cut by its edge) */
+            h.box.x = fmax(d->box.x, fmin((lo + hi) / 2 + tr->near_dx - h.box.w / 2,
+                                          d->box.x + d->box.w - h.box.w));
+        else
+            tr->near_dx = (float)(h.box.x + h.box.w / 2 - (lo + hi) / 2);
+        tr->near_frame = t->frame;
+    }
     h.box.y = fmax(bottom - h.box.h, d->box.y);
     /* coming in at the bottom, its bottom stays there and its top moves twice its centre's
      * speed (the filter moved both by it) */
@@ -801,25 +836,14 @@ static bool ground_box(const struct cw_tracker *t, const struct track *tr, struc
     return true;
 }
 
-/* The class with the most votes so far; before any, its largest cut-off view's (vote), or
- * CW_CLASS_UNKNOWN. */
-static int voted_class(const struct track *tr)
-{
-    int cls = CW_CLASS_UNKNOWN;
-    for (int c = 1; c < CW_CLASS_COUNT; c++)
-        if (tr->votes[c] > tr->votes[cls])
-            cls = c;
-    return cls != CW_CLASS_UNKNOWN ? cls : tr->cut_cls;
-}
-
 /* Whether predicted box @pb is @e's road user rather than @d's: the one whose own pixels fill
  * more of it, where the detector keeps them (boxes of blobs side by side overlap, their pixels
  * do not); else the one whose box it overlaps more (IoU). */
 static bool fits_better(const struct cw_tracker *t, const struct cw_box *pb,
                         const struct cw_detection *e, const struct cw_detection *d)
 {
-    if (t->support && e->blob > 0 && d->blob > 0)
-        return t->support(t->support_ctx, e->blob, pb) > t->support(t->support_ctx, d->blob, pb);
+    if (t->px && e->blob > 0 && d->blob > 0)
+        return t->px->support(t->px_ctx, e->blob, pb) > t->px->support(t->px_ctx, d->blob, pb);
     return cw_box_iou(pb, &e->box) > cw_box_iou(pb, &d->box);
 }
 
