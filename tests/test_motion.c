@@ -394,7 +394,7 @@ static struct cw_scene *road_camera(const char *more, struct cw_pinhole *cam)
 }
 
 /* The one detection a fresh detector makes of a light box standing on the empty road from
- * ground x @x0 to @x1 (clipped to the picture) at ground y @gy, @z m high. */
+ * ground x @x0 to @x1 at ground y @gy, @z m high (clipped to the picture). */
 static struct cw_detection standing_box(const struct cw_scene *sc, const struct cw_pinhole *cam,
                                         double x0, double x1, double gy, double z)
 {
@@ -409,7 +409,7 @@ static struct cw_detection standing_box(const struct cw_scene *sc, const struct 
     struct cw_detection d[8];
     learn_empty_road(m);
     paint(1, -1, 0);
-    for (int y = (int)lround(top.y); y < (int)lround(l.y); y++)
+    for (int y = (int)fmax(0, lround(top.y)); y < (int)fmin(H, lround(l.y)); y++)
         for (int x = (int)fmax(0, lround(l.x)); x < (int)fmin(W, lround(r.x)); x++)
             pix[y * W + x] = 200;
     int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
@@ -527,6 +527,26 @@ static void test_bus_coming_in_at_the_side(void **state)
             assert_int_not_equal(d.cls, CW_CLASS_BUS_TRUCK);
         else
             assert_int_equal(d.cls, CW_CLASS_BUS_TRUCK);
+    }
+    cw_scene_free(sc);
+}
+
+/* A road user coming in at the bottom of the picture: its foot is below it, and its width
+ * measured on the picture's bottom row is too much (that row is farther than its foot: each pixel
+ * is wider there): a van 2.3 m wide measures 2.7 m, a bus's width. As wide as a bus there but no
+ * taller than a car, it is a car; taller, a bus. */
+static void test_car_coming_in_at_the_bottom(void **state)
+{
+    (void)state;
+    struct cw_pinhole cam;
+    struct cw_scene *sc = road_camera("", &cam);
+    struct cw_point g;
+    assert_true(cw_homography_apply(&sc->img_to_ground, (struct cw_point){48, H + 10}, &g));
+    for (int k = 0; k < 2; k++) {
+        struct cw_detection d = standing_box(sc, &cam, g.x - 1.15, g.x + 1.15, g.y, k ? 3.4 : 1.6);
+        assert_true(d.cut_off && !d.has_ground);
+        assert_true(d.width_m > 2.6); /* a bus's width, measured there */
+        assert_int_equal(d.cls, k ? CW_CLASS_BUS_TRUCK : CW_CLASS_CAR);
     }
     cw_scene_free(sc);
 }
@@ -810,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),
         cmocka_unit_test(test_bus_coming_in_at_the_side),
+        cmocka_unit_test(test_car_coming_in_at_the_bottom),
         cmocka_unit_test(test_ignore_zone),
         cmocka_unit_test(test_simd_matches_plain_c),
         cmocka_unit_test(test_components),

@@ -1660,7 +1660,12 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         classify(d->width_m, d->box.h / d->box.w, across, along, &d->cls, &d->cls_conf);
         /* standing on the road at its foot, it is box.h × (width_m / box.w) high */
         double high_m = d->box.h * d->width_m / d->box.w;
-        if (!d->has_ground) { /* cut off at the bottom: its width is a bound, its shape partial */
+        if (!d->has_ground) {
+            /* cut off at the bottom: its shape is partial and its width a bound from above (the
+             * picture's bottom row is farther than its foot, each pixel wider there) — as wide
+             * as a bus there but no taller than a car, it is a car */
+            if (d->cls == CW_CLASS_BUS_TRUCK && high_m <= BUS_HIGH_M)
+                d->cls = CW_CLASS_CAR;
             d->cls_conf *= 0.5f;
         } else if (d->cut_off) {
             /* cut off at a side: its width is a bound too, but not its height — taller than a

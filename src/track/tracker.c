@@ -950,8 +950,19 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
             /* one on the move stands, for its first second held, on its ground prediction */
             if (hypot(tr->g[0].v, tr->g[1].v) >= HOLD_QUEUE_MPS &&
-                tr->held < HOLD_GROUND_S * t->cfg.fps)
+                tr->held < HOLD_GROUND_S * t->cfg.fps) {
                 ground_box(t, tr, &h.box);
+            } else if (t->scene) {
+                /* beyond it, on the picture's straight line, it still looks smaller going away */
+                struct cw_box was = kf_box(tr->at_obs);
+                double ks =
+                    perspective_scale(t->scene, (struct cw_point){was.x + was.w / 2, was.y + was.h},
+                                      (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
+                if (ks > 0)
+                    h.box =
+                        (struct cw_box){h.box.x + h.box.w * (1 - ks) / 2,
+                                        h.box.y + h.box.h * (1 - ks), h.box.w * ks, h.box.h * ks};
+            }
             int held = tr->held;
             apply_match(t, tr, &h);
             /* one standing still is held as long as the merge lasts */
