@@ -841,6 +841,26 @@ static void test_cut_off_views_do_not_vote(void **state)
     cw_tracker_free(t);
 }
 
+/* A far pedestrian the model had half taken in at start-up shows more of itself each frame: its
+ * box grows down while its top stands, and its foot runs over the ground at 6 m/s. That is no
+ * rider: the box only grows. */
+static void test_growing_pedestrian_is_no_rider(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int n = 0;
+    (void)state;
+    for (int f = 0; f < 20; f++) {
+        struct cw_detection d = on_ground(300, 200, 10, 20 + f, 3, 20 + 0.24 * f);
+        d.cls = CW_CLASS_PEDESTRIAN;
+        d.cls_conf = 0.9f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].cls, CW_CLASS_PEDESTRIAN);
+    cw_tracker_free(t);
+}
+
 /* At night a lone lamp is taken for a two-wheeler's; one moving at a walk (1.5 m/s here) is a
  * lit patch of someone on foot. A lamp that rides (6 m/s) or waits stays a two-wheeler's. */
 static void test_walking_lamp_is_a_pedestrian(void **state)
@@ -1009,6 +1029,7 @@ int main(void)
         cmocka_unit_test(test_hidden_bottoms),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
+        cmocka_unit_test(test_growing_pedestrian_is_no_rider),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),

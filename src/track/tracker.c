@@ -221,8 +221,10 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
  * (its height is what shows of it) */
 #define HOLD_ENTER 0.01
 
-/* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider */
-#define WALK_MAX 3.5
+/* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider —
+ * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
+#define WALK_MAX  3.5
+#define GROW_ONLY 0.7
 /* a lone lamp's detection on a track moving between these (m/s) votes pedestrian */
 #define WALK_LAMP_MIN 0.6
 #define WALK_LAMP_MAX 2.2
@@ -601,13 +603,24 @@ static void reupdate(struct cw_tracker *t, struct track *tr, const struct cw_box
     kf_predict(tr->kf);
 }
 
+/* Whether @tr's box only grows downwards, its top standing: a road user the model had half taken
+ * in at start-up shows more of itself each frame, its foot running down the picture while it
+ * stands, and its ground speed then says nothing. One coming nearer or going away moves its top
+ * too: its height changes by its height over its foot's height above the horizon (a person's
+ * over a camera's: a third or so) of what its foot moves. */
+static bool only_grows(const struct track *tr)
+{
+    double bottom_v = tr->kf[1].v + tr->kf[3].v / 2;
+    return fabs(tr->kf[3].v) > GROW_ONLY * fabs(bottom_v) && fabs(tr->kf[0].v) < fabs(bottom_v);
+}
+
 /* Counts @d's class and attributes towards what @tr is. */
 static void vote(struct track *tr, const struct cw_detection *d)
 {
     int cls = d->cls;
     /* from behind, a rider is as narrow and tall as a person on foot; speed tells them apart */
     double speed = tr->has_g && tr->hits >= SPEED_HITS ? hypot(tr->g[0].v, tr->g[1].v) : -1;
-    if (cls == CW_CLASS_PEDESTRIAN && speed > WALK_MAX)
+    if (cls == CW_CLASS_PEDESTRIAN && speed > WALK_MAX && !only_grows(tr))
         cls = CW_CLASS_TWO_WHEELER;
     /* and at night a lone lit patch moving at a walk is someone on foot, not a rider's lamp (a
      * rider rides faster, or waits) */
