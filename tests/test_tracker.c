@@ -781,34 +781,35 @@ static void test_detection_locate(void **state)
     cw_scene_free(sc);
 }
 
-/* Seen from behind, a rider is as narrow and tall as a walker: at 6 m/s it is voted a two-wheeler.
- */
-static void test_fast_pedestrian_is_a_rider(void **state)
+/* The class a lone track ends with after @frames "pedestrian" detections, one a frame: a box
+ * @w wide at x 300 whose top moves from @y0 by @dy a frame and whose height grows from @h0 by
+ * @dh, its foot on the ground from y @gy0 by @dgy m a frame. */
+static int walker_class(double y0, double dy, double w, double h0, double dh, double gy0,
+                        double dgy, int frames)
 {
     struct cw_tracker *t = make();
-    struct cw_track_out out[8];
+    struct cw_track_out out[8] = {{0}};
     int n = 0;
+    for (int f = 0; f < frames; f++) {
+        struct cw_detection d = on_ground(300, y0 + dy * f, w, h0 + dh * f, 3, gy0 + dgy * f);
+        d.cls = CW_CLASS_PEDESTRIAN;
+        d.cls_conf = 0.9f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+    }
+    assert_int_equal(n, 1);
+    int cls = out[0].cls;
+    cw_tracker_free(t);
+    return cls;
+}
+
+/* Seen from behind, a rider is as narrow and tall as a walker: at 6 m/s it is voted a
+ * two-wheeler. */
+static void test_fast_pedestrian_is_a_rider(void **state)
+{
     (void)state;
-    for (int f = 0; f < 40; f++) {
-        struct cw_detection d = on_ground(300, 400 - 3 * f, 25, 70, 3, 10 + 0.24 * f);
-        d.cls = CW_CLASS_PEDESTRIAN;
-        d.cls_conf = 0.9f;
-        n = cw_tracker_update(t, &d, 1, out, 8);
-    }
-    assert_int_equal(n, 1);
-    assert_int_equal(out[0].cls, CW_CLASS_TWO_WHEELER);
-    cw_tracker_free(t);
+    assert_int_equal(walker_class(400, -3, 25, 70, 0, 10, 0.24, 40), CW_CLASS_TWO_WHEELER);
     /* at walking pace it stays a pedestrian */
-    t = make();
-    for (int f = 0; f < 40; f++) {
-        struct cw_detection d = on_ground(300, 400 - f, 25, 70, 3, 10 + 0.06 * f);
-        d.cls = CW_CLASS_PEDESTRIAN;
-        d.cls_conf = 0.9f;
-        n = cw_tracker_update(t, &d, 1, out, 8);
-    }
-    assert_int_equal(n, 1);
-    assert_int_equal(out[0].cls, CW_CLASS_PEDESTRIAN);
-    cw_tracker_free(t);
+    assert_int_equal(walker_class(400, -1, 25, 70, 0, 10, 0.06, 40), CW_CLASS_PEDESTRIAN);
 }
 
 /* A rider comes in at the picture's right side: cut off there, the first views are as narrow as
@@ -846,19 +847,8 @@ static void test_cut_off_views_do_not_vote(void **state)
  * rider: the box only grows. */
 static void test_growing_pedestrian_is_no_rider(void **state)
 {
-    struct cw_tracker *t = make();
-    struct cw_track_out out[8];
-    int n = 0;
     (void)state;
-    for (int f = 0; f < 20; f++) {
-        struct cw_detection d = on_ground(300, 200, 10, 20 + f, 3, 20 + 0.24 * f);
-        d.cls = CW_CLASS_PEDESTRIAN;
-        d.cls_conf = 0.9f;
-        n = cw_tracker_update(t, &d, 1, out, 8);
-    }
-    assert_int_equal(n, 1);
-    assert_int_equal(out[0].cls, CW_CLASS_PEDESTRIAN);
-    cw_tracker_free(t);
+    assert_int_equal(walker_class(200, 0, 10, 20, 1, 20, 0.24, 20), CW_CLASS_PEDESTRIAN);
 }
 
 /* At night a lone lamp is taken for a two-wheeler's; one moving at a walk (1.5 m/s here) is a
