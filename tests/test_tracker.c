@@ -284,6 +284,47 @@ static int queue_of_two(double ay, double by, struct cw_detection d[2])
     return 2;
 }
 
+/* As test_merged_road_users, but the rider sets off hard while merged with the standing car: at
+ * 4 m/s² for 1.6 s it comes out 5 m further along its way than its filter's steady speed says.
+ * A road user unseen may have sped up or braked along its way far more than it swerved: it is
+ * found again there, with its identity (the red light it ran while merged is then seen). Its
+ * speed is learnt again from there (the filter's after the gap is the gap's average, lower than
+ * what it rides at now, and a box 30 px wide at 9 px a frame is soon lost: checked only as it
+ * comes out). */
+static void test_rider_sets_off_while_held(void **state)
+{
+    struct cw_tracker *t = make();
+    struct cw_track_out out[8];
+    int rider = -1;
+    (void)state;
+    for (int f = 0; f < 61; f++) {
+        double s = fmin(f, 60) - 20 > 0 ? (fmin(f, 60) - 20) / 25 : 0; /* seconds setting off */
+        double gx = 2 + 0.2 * fmin(f, 20) + 5 * s + 2 * s * s + (f > 60 ? 0.456 * (f - 60) : 0);
+        double rx = 300 + 20 * (gx - 2);
+        struct cw_detection d[2] = {on_ground(400, 300, 120, 80, 10, 8),
+                                    on_ground(rx, 330, 30, 70, gx, 8)};
+        int nd = 2;
+        if (f >= 20 && f < 60) { /* merged: one box around both */
+            double x0 = fmin(400, rx), x1 = fmax(520, rx + 30);
+            d[0] = on_ground(x0, 300, x1 - x0, 100, 10, 8);
+            nd = 1;
+        }
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        bool seen = false;
+        for (int i = 0; i < n; i++)
+            if (out[i].box.w < 60 && (f < 20 || f == 60)) {
+                if (rider < 0)
+                    rider = out[i].id;
+                assert_int_equal(out[i].id, rider);
+                seen = true;
+            }
+        assert_true(seen || (f >= 20 && f != 60));
+    }
+    assert_true(rider > 0);
+    cw_tracker_free(t);
+}
+
 /* A queue at the red, seen from above (ground = picture / 10): car A waits at the line; car B
  * drives up behind it and stops touching it, and for twelve seconds — far longer than hold_s —
  * the detector sees one blob. A is held where it stands; B, the nearer, is measured on the
@@ -1020,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),
+        cmocka_unit_test(test_rider_sets_off_while_held),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),

@@ -193,7 +193,7 @@ const struct cw_option cw_motion_options[] = {
     {"bootstrap_s",
      CW_OPT_DOUBLE,
      OFS(bootstrap_s),
-     {.d = 4.0},
+     {.d = 2.0},
      0,
      3600,
      NULL,
@@ -1173,7 +1173,10 @@ static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const stru
                 if (m->mask[j] != 255)
                     continue;
                 px++;
-                still += m->still[j] >= still_min;
+                /* (still in grey, or off the background's colour: a coloured road user the
+                 * chroma model learned at start-up leaves a ghost of colour only) */
+                still += m->still[j] >= still_min ||
+                         m->cstill[(size_t)(y / 2) * m->cw + (size_t)(x / 2)] >= still_min;
                 if (m->mask[j - 1] == 255 && m->mask[j + 1] == 255 && m->mask[j - w] == 255 &&
                     m->mask[j + w] == 255)
                     continue; /* inside, not on the outline */
@@ -1189,7 +1192,9 @@ static int drop_ghosts(struct cw_motion *m, const struct cw_image *g, const stru
         for (int y = b->y0; y <= b->y1; y++)
             for (int x = b->x0; x <= b->x1; x++) {
                 size_t j = (size_t)y * w + x;
-                if (m->mask[j] == 255 && m->still[j] >= still_min)
+                if (m->mask[j] == 255 &&
+                    (m->still[j] >= still_min ||
+                     m->cstill[(size_t)(y / 2) * m->cw + (size_t)(x / 2)] >= still_min))
                     take_in(m, g, u, v, x, y);
             }
     }

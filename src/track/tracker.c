@@ -231,8 +231,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define SPEED_HITS    5
 
 /* lost tracks found again by ground distance: the gate, and how it widens while unseen */
-#define REFIND_M       1.0
-#define REFIND_M_PER_S 1.0
+#define REFIND_M           1.0
+#define REFIND_M_PER_S     1.0
+#define REFIND_HEADING_MPS 1.0 /* faster than this, a track has a way it goes */
 
 #define G_ACCEL 3.0
 #define G_MEAS  0.5
@@ -1010,15 +1011,27 @@ static int refind_on_ground(struct cw_tracker *t, int *ti, int nt, struct cw_det
         const struct track *tr = &t->tr[ti[a]];
         double unseen_s = (t->frame - tr->g_frame) / t->cfg.fps; /* holds included */
         double gate = fmin(t->cfg.gate_m, REFIND_M + REFIND_M_PER_S * unseen_s);
+        /* one on the move may have sped up or braked along its way, far more than it swerved:
+         * along it the gate widens as it could have at G_UNSEEN_ACCEL */
+        double speed = hypot(tr->g[0].v, tr->g[1].v);
+        double ux = speed > REFIND_HEADING_MPS ? tr->g[0].v / speed : 0;
+        double uy = speed > REFIND_HEADING_MPS ? tr->g[1].v / speed : 0;
+        double along_gate = gate + 0.5 * G_UNSEEN_ACCEL * unseen_s * unseen_s;
         int cls = voted_class(tr);
         for (int b = 0; b < nd; b++) {
             const struct cw_detection *d = &dets[di[b]];
-            double dist = d->has_ground ? hypot(d->ground.x - tr->g[0].x, d->ground.y - tr->g[1].x)
-                                        : INFINITY;
+            double cost = INFINITY;
+            if (d->has_ground) {
+                double dx = d->ground.x - tr->g[0].x, dy = d->ground.y - tr->g[1].x;
+                double along = dx * ux + dy * uy, across = fabs(dx * uy - dy * ux);
+                double spread = sqrt(tr->g[0].p00 + tr->g[1].p00) + 2.0 * d->ground_sigma_m;
+                double ag = fmin(along_gate, t->cfg.gate_m + 3 * spread);
+                cost = ux == 0 && uy == 0 ? hypot(dx, dy) / gate : hypot(along / ag, across / gate);
+            }
             /* classes are told apart by size, and neighbours in size are often confused */
             bool other =
                 cls != CW_CLASS_UNKNOWN && d->cls != CW_CLASS_UNKNOWN && abs(d->cls - cls) > 1;
-            t->cost[(size_t)a * nd + b] = dist <= gate && !other ? dist / gate : NO_MATCH;
+            t->cost[(size_t)a * nd + b] = cost <= 1 && !other ? cost : NO_MATCH;
         }
     }
     return settle(t, ti, nt, dets, di, nd, false);
