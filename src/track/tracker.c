@@ -773,6 +773,22 @@ static double perspective_scale(const struct cw_scene *sc, struct cw_point from,
     return k > 0.5 && k < 2 ? k : 0;
 }
 
+/* Box @b of track @tr, its foot moved to image point @foot: scaled about its bottom centre by
+ * the perspective between where the track was last updated and @foot (as it is where that is not
+ * known). */
+static struct cw_box seen_from(const struct cw_tracker *t, const struct track *tr, struct cw_box b,
+                               struct cw_point foot)
+{
+    struct cw_box was = kf_box(tr->at_obs);
+    double k =
+        t->scene
+            ? perspective_scale(t->scene, (struct cw_point){was.x + was.w / 2, was.y + was.h}, foot)
+            : 0;
+    if (k > 0)
+        b = (struct cw_box){foot.x - b.w * k / 2, foot.y - b.h * k, b.w * k, b.h * k};
+    return b;
+}
+
 /* The nearest road user of merged blob @d (the lowest in the picture) is hidden by none: when
  * its predicted foot is near the blob's bottom edge it is measured there — its box standing on
  * that edge, within the blob, with a ground point. False when it is not (a blob of the motion
@@ -789,14 +805,8 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
         return false;
     /* moved nearer or farther since last measured, it looks larger or smaller by the
      * perspective */
-    struct cw_box was = kf_box(tr->at_obs);
-    double cx = h.box.x + h.box.w / 2,
-           k = cut ? 0
-                   : perspective_scale(t->scene,
-                                       (struct cw_point){was.x + was.w / 2, was.y + was.h},
-                                       (struct cw_point){cx, bottom});
-    if (k > 0)
-        h.box.w *= k, h.box.h *= k, h.box.x = cx - h.box.w / 2;
+    if (!cut)
+        h.box = seen_from(t, tr, h.box, (struct cw_point){h.box.x + h.box.w / 2, bottom});
     /* a vehicle is, across, where the blob's own pixels at its foot are: its box as far from
      * them as when it became the nearest (its box's straight line would carry it off sideways,
      * and nothing here would pull it back; a walker's feet swing too much to place it by) */
@@ -966,16 +976,10 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             if (hypot(tr->g[0].v, tr->g[1].v) >= HOLD_QUEUE_MPS &&
                 tr->held < HOLD_GROUND_S * t->cfg.fps) {
                 ground_box(t, tr, &h.box);
-            } else if (t->scene) {
+            } else {
                 /* beyond it, on the picture's straight line, it still looks smaller going away */
-                struct cw_box was = kf_box(tr->at_obs);
-                double ks =
-                    perspective_scale(t->scene, (struct cw_point){was.x + was.w / 2, was.y + was.h},
-                                      (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
-                if (ks > 0)
-                    h.box =
-                        (struct cw_box){h.box.x + h.box.w * (1 - ks) / 2,
-                                        h.box.y + h.box.h * (1 - ks), h.box.w * ks, h.box.h * ks};
+                h.box = seen_from(t, tr, h.box,
+                                  (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
             }
             int held = tr->held;
             apply_match(t, tr, &h);
