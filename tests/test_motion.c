@@ -240,6 +240,51 @@ static void test_shadow(void **state)
     cw_motion_free(m);
 }
 
+/* Yellow paint (a centre line) on the road, then a car's shadow over road and paint at 70 %: on
+ * the paint the shadow scales the colour with the brightness, as on a camera's YUV it does, so
+ * the colour no longer equals the background's. It is shadow all the same. A grey thing as dark
+ * over the paint is not. */
+static void paint_line(double shade, int grey_thing)
+{
+    paint(1, -1, 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 40; x < 56; x++) {
+            pix[y * W + x] = 170;
+            cu[(y / 2) * (W / 2) + x / 2] = 66;
+            cv[(y / 2) * (W / 2) + x / 2] = 150;
+        }
+    for (int y = 10; y < 40; y++)
+        for (int x = 30; x < 66; x++)
+            pix[y * W + x] = (uint8_t)(pix[y * W + x] * shade);
+    for (int y = 5; y < 20; y++)
+        for (int x = 15; x < 33; x++) {
+            uint8_t *pu = &cu[y * (W / 2) + x], *pv = &cv[y * (W / 2) + x];
+            if (grey_thing) {
+                *pu = *pv = 128;
+            } else {
+                *pu = (uint8_t)lround(128 + shade * (*pu - 128));
+                *pv = (uint8_t)lround(128 + shade * (*pv - 128));
+            }
+        }
+}
+
+static void test_shadow_on_paint(void **state)
+{
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    (void)state;
+    for (int i = 0; i < 30; i++) {
+        paint_line(1, 0);
+        cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    }
+    paint_line(0.7, 0);
+    assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 0);
+    assert_true(count(m, CW_MOTION_SHADOW) > 30 * 36 * 9 / 10);
+    paint_line(0.7, 1);
+    assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 1);
+    cw_motion_free(m);
+}
+
 /* A car from behind: coloured roof and bonnet with a dark windscreen between them that darkens
  * the road's look without changing its colour (so it passes the shadow test), and its own shadow
  * on the road below. The windscreen is the car's; the shadow is not. With shadow_bridge 0 the
@@ -821,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_lifted_shadow_is_taken_away),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
+        cmocka_unit_test(test_shadow_on_paint),
         cmocka_unit_test(test_dark_middle_is_not_shadow),
         cmocka_unit_test(test_dark_lower_part),
         cmocka_unit_test(test_colour_only_road_user),

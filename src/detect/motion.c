@@ -1121,8 +1121,12 @@ static inline bool road_look(const struct cw_motion *m, const struct cw_image *g
     if (u && v) {
         size_t c = (size_t)(y / 2) * m->cw + (size_t)(x / 2);
         float sc = (float)m->cfg.shadow_chroma;
-        if (fabsf(u->data[(size_t)(y / 2) * u->stride + x / 2] - m->bu[c]) >= sc ||
-            fabsf(v->data[(size_t)(y / 2) * v->stride + x / 2] - m->bv[c]) >= sc)
+        float pu = u->data[(size_t)(y / 2) * u->stride + x / 2] - 128.0f, bu = m->bu[c] - 128.0f;
+        float pv = v->data[(size_t)(y / 2) * v->stride + x / 2] - 128.0f, bv = m->bv[c] - 128.0f;
+        /* light added (headlights) keeps the chroma; a shadow scales it with the brightness,
+         * which matters on coloured paint (a car's shadow over the yellow centre lines) */
+        if ((fabsf(pu - bu) >= sc || fabsf(pv - bv) >= sc) &&
+            (ratio >= 1 || fabsf(pu - ratio * bu) >= sc || fabsf(pv - ratio * bv) >= sc))
             return false;
     }
     if (x <= 0 || x >= m->w - 1 || y <= 0 || y >= m->h - 1)
