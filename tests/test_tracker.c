@@ -711,6 +711,43 @@ static void test_nearest_shrinks_going_away(void **state)
     cw_scene_free(sc);
 }
 
+/* A car drives away from the camera at 8 m/s. Far off, for eight frames the detector sees only
+ * its lower part (the rest of it as grey as the road), then nothing for two frames, then the
+ * whole car again: the box its filter foresees has shrunk to that part and hardly overlaps the
+ * whole car's. It is the same car, where it stands on the ground: found again there, it keeps its
+ * identity and takes the whole box's size at once. */
+static void test_far_car_found_again(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    int car = -1;
+    for (int f = 0; f < 60; f++) {
+        double gy = 20 + 0.32 * f;
+        struct cw_detection d = standing(sc, 2, gy, 1.8, 1.5);
+        int nd = 1;
+        if (f >= 36 && f < 44) { /* its lower part only */
+            d.box.x += 0.25 * d.box.w, d.box.w *= 0.5;
+            d.box.y += 0.7 * d.box.h, d.box.h *= 0.3;
+        } else if (f >= 44 && f < 46)
+            nd = 0;
+        int n = cw_tracker_update(t, &d, nd, out, 8);
+        assert_true(n >= 0);
+        if (f == 39)
+            car = out[0].id;
+        if (f == 46) {
+            assert_int_equal(n, 1);
+            assert_int_equal(out[0].id, car);
+            assert_true(fabs(out[0].box.h - d.box.h) < 0.05 * d.box.h); /* 14 % off without */
+        }
+    }
+    assert_true(car > 0);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* A rider rides away from the camera at 5 m/s past a car standing nearer, and for 0.8 s the
  * detector sees one blob of both. Held, the rider's box must follow its ground point: a
  * straight line in the picture runs ahead of a road user moving away (perspective slows it). */
@@ -1065,6 +1102,7 @@ int main(void)
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),
+        cmocka_unit_test(test_far_car_found_again),
         cmocka_unit_test(test_merge_follows_the_pixels),
         cmocka_unit_test(test_standing_nearest_stays_put),
         cmocka_unit_test(test_held_box_shrinks_going_away),

@@ -656,7 +656,10 @@ static struct cw_box hidden_bottom(const struct cw_box *pb, const struct cw_box 
     return seen;
 }
 
-static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
+/* Updates @tr with @d; with @reshape its box takes @d's size outright (found again far from
+ * where its box was foreseen, that box's size was wrong too). */
+static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
+                        bool reshape)
 {
     struct cw_box box = d->box;
     if (d->bottom_hidden) {
@@ -668,7 +671,7 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     if (tr->state == LOST && t->frame - tr->obs_frame > 1)
         reupdate(t, tr, &box);
     kf_update(tr->kf, &box);
-    if (d->cut_off)
+    if (d->cut_off || reshape)
         kf_take_shape(tr->kf, &box);
     memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
     tr->obs = box;
@@ -698,7 +701,7 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
  * NO_MATCH; with @confirm, tentative tracks with enough hits are confirmed. Matched entries are
  * set to -1 in both lists. */
 static int settle(struct cw_tracker *t, int *ti, int nt, struct cw_detection *dets, int *di, int nd,
-                  bool confirm)
+                  bool confirm, bool reshape)
 {
     if (cw_assign_solve(t->as, t->cost, nt, nd, t->match) < 0)
         return CW_ENOMEM;
@@ -707,7 +710,9 @@ static int settle(struct cw_tracker *t, int *ti, int nt, struct cw_detection *de
         if (b < 0 || t->cost[(size_t)a * nd + b] >= NO_MATCH)
             continue;
         struct track *tr = &t->tr[ti[a]];
-        apply_match(t, tr, &dets[di[b]]);
+        const struct cw_detection *d = &dets[di[b]];
+        const struct cw_box pb = kf_box(tr->kf);
+        apply_match(t, tr, d, reshape && cw_box_iou(&pb, &d->box) < t->cfg.min_iou_high);
         tr->held = 0;
         if (confirm && tr->hits >= t->cfg.confirm_hits)
             tr->state = TRACKED;
@@ -747,7 +752,7 @@ static int associate(struct cw_tracker *t, int *ti, int nt, struct cw_detection 
             t->cost[(size_t)a * nd + b] = o >= min_iou && near ? 1 - sim : NO_MATCH;
         }
     }
-    return settle(t, ti, nt, dets, di, nd, confirm);
+    return settle(t, ti, nt, dets, di, nd, confirm, false);
 }
 
 /* The class with the most votes so far; before any, its largest cut-off view's (vote), or
@@ -836,7 +841,7 @@ static bool measure_nearest(struct cw_tracker *t, struct track *tr, const struct
     h.has_ground = !cut && cw_homography_apply(&t->scene->img_to_ground, foot, &h.ground);
     h.ground_sigma_m = d->ground_sigma_m;
     h.cut_off = cut;
-    apply_match(t, tr, &h);
+    apply_match(t, tr, &h, false);
     tr->held = 0;
     return true;
 }
@@ -982,7 +987,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                                   (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
             }
             int held = tr->held;
-            apply_match(t, tr, &h);
+            apply_match(t, tr, &h, false);
             /* one standing still is held as long as the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
             tr->held = still && held > 0 ? held : held + 1;
@@ -997,10 +1002,12 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
     }
 }
 
-/* Tracks lost while held in a merged detection (hold_merged) against the confident detections
- * nobody claimed, by ground distance: a road user that comes out of a merge somewhere its box's
- * straight-line prediction did not expect is still where its ground motion says, and keeps its
- * identity. (Tried for every lost track, it gave people in a crowd each other's identities.) The
+/* Lost tracks against the confident detections nobody claimed, by ground distance: a road user
+ * that comes out of a merge somewhere its box's straight-line prediction did not expect is still
+ * where its ground motion says, and keeps its identity; so is one whose blob broke into a part
+ * for a while (far off, the rest of it as grey as the road) and whose box shrank to that part.
+ * With whole objects (a DNN's boxes, which do not break so) only tracks lost out of a merge are
+ * looked for: for every lost track it gave people in a crowd each other's identities. The
  * gate is REFIND_M plus REFIND_M_PER_S for each second without a ground measurement (at most
  * gate_m); a detection of a class two sizes away does not match. Matched entries are set to -1. */
 static int refind_on_ground(struct cw_tracker *t, int *ti, int nt, struct cw_detection *dets,
@@ -1038,7 +1045,7 @@ static int refind_on_ground(struct cw_tracker *t, int *ti, int nt, struct cw_det
             t->cost[(size_t)a * nd + b] = cost <= 1 && !other ? cost : NO_MATCH;
         }
     }
-    return settle(t, ti, nt, dets, di, nd, false);
+    return settle(t, ti, nt, dets, di, nd, false, true);
 }
 
 /* Drops the -1 entries of a list; returns the new length. */
@@ -1241,12 +1248,13 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
     nhigh = compact(hi, nhigh);
     for (int i = 0; i < ntent; i++)
         t->tr[tent[i]].state = REMOVED;
-    /* 4: tracks lost coming out of a merge, on the ground, against the confident detections left */
+    /* 4: lost tracks (with whole objects: lost coming out of a merge), on the ground, against the
+     * confident detections left */
     {
         int nl = 0;
         for (int i = 0; i < t->n; i++)
-            if (t->tr[i].state == LOST && t->tr[i].has_g && t->tr[i].held > 0 &&
-                t->tr[i].obs_frame < t->frame)
+            if (t->tr[i].state == LOST && t->tr[i].has_g && t->tr[i].obs_frame < t->frame &&
+                (t->tr[i].held > 0 || !t->cfg.whole_objects))
                 tent[nl++] = i;
         err = refind_on_ground(t, tent, nl, dets, hi, nhigh);
         if (err)
