@@ -623,9 +623,13 @@ static void vote(struct track *tr, const struct cw_detection *d)
     double speed = tr->has_g && tr->hits >= SPEED_HITS ? hypot(tr->g[0].v, tr->g[1].v) : -1;
     if (cls == CW_CLASS_PEDESTRIAN && speed > WALK_MAX && !only_grows(tr))
         cls = CW_CLASS_TWO_WHEELER;
-    /* and at night a lone lit patch moving at a walk is someone on foot, not a rider's lamp (a
-     * rider rides faster, or waits) */
-    if (d->lamp && speed >= WALK_LAMP_MIN && speed <= WALK_LAMP_MAX)
+    /* and what has a two-wheeler's size but moves at a walk is someone on foot: a lone lit
+     * patch at night (not a rider's lamp), a far walker of whom the detector sees a part (the
+     * coat, not the legs). A rider rides faster, or waits; setting off, it passes through a
+     * walk's speeds in a second, too few votes to count. (Not a view cut off by the picture's
+     * edge: its box's foot moves as more of it comes in.) */
+    if ((d->lamp || cls == CW_CLASS_TWO_WHEELER) && !d->cut_off && speed >= WALK_LAMP_MIN &&
+        speed <= WALK_LAMP_MAX)
         cls = CW_CLASS_PEDESTRIAN;
     float conf = d->cls_conf > 0 ? d->cls_conf : 0.5f;
     /* a view cut off by the picture's edge is partial: its width a bound, its shape a part (one
