@@ -143,6 +143,29 @@ static void test_no_ghost_after_start(void **state)
     cw_motion_free(m);
 }
 
+/* A walker in grey comes in 1 s into the 2 s start-up and creeps along at 0.1 px a frame: the
+ * model, learning everything then, takes it in within the start-up. The start-up's pictures do not
+ * show it in most of them, so at the end the model takes their median there: the road. Right
+ * after the start-up the walker is a road user again, all of it, and stays one. */
+static void test_late_comer_is_seen_after_start(void **state)
+{
+    struct cw_blob b[8];
+    int n = -1;
+    (void)state;
+    struct cw_motion *m = make_with_startup();
+    for (int f = 0; f < 80; f++) {
+        paint(1, f >= 24 ? 40 + (f - 24) / 10 : -1, 30);
+        memset(cu, 128, sizeof(cu)); /* grey: seen by the grey model alone */
+        n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        if (f >= 52) { /* the start-up is over */
+            assert_int_equal(n, 1);
+            assert_true(b[0].area >= 8 * 12 * 9 / 10);
+        }
+    }
+    assert_int_equal(n, 1);
+    cw_motion_free(m);
+}
+
 /* A car arrives in the first second and stands through the start-up, when the model learns
  * everything, so it becomes background; when it drives off, the road it uncovers is unknown to
  * the model: a ghost that never moves. Its outline is in the model, not in the picture, so it
@@ -863,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_waiting_rider_is_not_absorbed),
         cmocka_unit_test(test_no_ghost_after_start),
         cmocka_unit_test(test_ghost_is_taken_away),
+        cmocka_unit_test(test_late_comer_is_seen_after_start),
         cmocka_unit_test(test_lifted_shadow_is_taken_away),
         cmocka_unit_test(test_sudden_exposure_change),
         cmocka_unit_test(test_shadow),
