@@ -211,7 +211,8 @@ const struct cw_option cw_motion_options[] = {
      3600,
      NULL,
      "s",
-     "at start, learn everything for this long (no ghosts of what stood in the first frame)"},
+     "at start, learn everything for this long (no ghosts of what stood in the first frame), "
+     "then take the median of nine of its pictures where it differs"},
     {"merge_gap",
      CW_OPT_INT,
      OFS(merge_gap),
