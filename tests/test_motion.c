@@ -658,6 +658,44 @@ static void test_lamp_pair_at_night(void **state)
     cw_scene_free(sc);
 }
 
+/* Far off, a car's lamps are a pixel or two of the analysis image, and the picture's averaging
+ * leaves them at 160 on a road of 20: within what light cast on the road can brighten it (up to
+ * eight times). They are lights all the same, too bright to be cast light: lamps, kept through
+ * the opening and below min_area, and paired into a car. By day such specks are noise. */
+static void test_small_lamps_at_night(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, 1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "night.json", &sc), 0);
+    for (int on = 0; on <= 1; on++) {
+        struct cw_motion_config cfg = config();
+        cfg.light_dark = on ? 40 : 0;
+        struct cw_motion *m = cw_motion_new(&cfg, W, H);
+        struct cw_blob b[8];
+        struct cw_detection d[8];
+        learn_road(m, 0.2); /* a road at night */
+        paint(0.2, -1, 0);
+        for (int y = 41; y < 43; y++)
+            for (int x = 0; x < 2; x++)
+                pix[y * W + 31 + x] = pix[y * W + 47 + x] = 160;
+        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        if (!on) {
+            assert_int_equal(n, 0);
+        } else {
+            assert_int_equal(n, 2);
+            n = cw_motion_detections(m, b, n, sc, W, H, d);
+            assert_int_equal(n, 1);
+            assert_int_equal(d[0].cls, CW_CLASS_CAR);
+            assert_true(d[0].box.x <= 31 && d[0].box.x + d[0].box.w >= 49);
+        }
+        cw_motion_free(m);
+    }
+    cw_scene_free(sc);
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -896,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_colour_only_road_user),
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),
+        cmocka_unit_test(test_small_lamps_at_night),
         cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),

@@ -27,16 +27,20 @@
 #define STAB_MIN_POINTS 48
 #define STAB_REFRESH    250
 #define STAB_GAIN       0.8
-#define LIGHT_MIN       1.1f /* light cast on a night road: this much brighter at least */
-#define LIGHT_MAX       8.0f /* and at most */
-#define LAMP_AREA       80   /* at night, blobs this small (analysis pixels) may be lamps */
-#define LAMP_BLOBS      256  /* lamps are paired among this many blobs at most */
-#define LAMPS_MIN_M     1.0  /* a pair of lamps this far apart (projected on the road) … */
-#define LAMPS_MAX_M     2.6  /* … to this is a car */
-#define LAMP_ABOVE      1.05 /* its box: this many lamp-pair widths above the lamps … */
-#define LAMP_BELOW      0.5  /* … and this many below */
-#define LAMP_INSIDE     0.7  /* a blob this much inside a lamp pair's box is that car's */
-#define LAMP_SIDE       0.14 /* and its body this many pair-widths beyond each lamp */
+#define LIGHT_MIN       1.1f   /* light cast on a night road: this much brighter at least */
+#define LIGHT_MAX       8.0f   /* and at most */
+#define LAMP_LEVEL      150.0f /* at night, a pixel this bright … */
+#define LAMP_RATIO      3.0f   /* … and this many times the road's is a lamp, not light cast */
+#define LAMP_AREA       80     /* at night, blobs this small (analysis pixels) may be lamps */
+#define LAMP_MIN_AREA                                                                              \
+    2 /* a blob with a lamp's pixel is kept from this size (min_area's exception) */
+#define LAMP_BLOBS  256  /* lamps are paired among this many blobs at most */
+#define LAMPS_MIN_M 1.0  /* a pair of lamps this far apart (projected on the road) … */
+#define LAMPS_MAX_M 2.6  /* … to this is a car */
+#define LAMP_ABOVE  1.05 /* its box: this many lamp-pair widths above the lamps … */
+#define LAMP_BELOW  0.5  /* … and this many below */
+#define LAMP_INSIDE 0.7  /* a blob this much inside a lamp pair's box is that car's */
+#define LAMP_SIDE   0.14 /* and its body this many pair-widths beyond each lamp */
 /* ghosts: a blob still for GHOST_S whose outline has less than GHOST_EDGE of the edges the
  * background has there is one; looked for every GHOST_EVERY frames */
 #define GHOST_S     1.0
@@ -279,8 +283,10 @@ struct cw_motion {
     uint8_t *raw, *mask, *ignore;
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
     struct cw_bitmask shadow;       /* the shadow pixels as bits */
-    uint16_t *bridge_run;           /* per column, for cw_bitmask_bridge_down */
-    struct run *runs;               /* one frame's runs of foreground, row by row */
+    struct cw_bitmask lamps;        /* at night, the pixels of lamps: kept through the clean-up */
+    bool any_lamp;
+    uint16_t *bridge_run; /* per column, for cw_bitmask_bridge_down */
+    struct run *runs;     /* one frame's runs of foreground, row by row */
     int runs_cap;
     /* the last frame's runs for cw_motion_support: how many, where each row's begin (h + 1) and
      * the blob each is part of (-1: none reported), and a blob index remap's room */
@@ -374,10 +380,11 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->boot = cfg->bootstrap_s > 0 ? zalloc(boot_bytes) : NULL;
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
-        cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) || !m->bridge_run ||
-        !m->raw || !m->mask || !m->ignore || !m->runs || !m->run_next || !m->parent || !m->pieces ||
-        !m->run_blob || !m->row_first || !m->remap || !m->order || !m->blobs || !m->stab_pts ||
-        !m->sg || !m->su || !m->sv || !m->lift || !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
+        cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) ||
+        cw_bitmask_init(&m->lamps, w, h) || !m->bridge_run || !m->raw || !m->mask || !m->ignore ||
+        !m->runs || !m->run_next || !m->parent || !m->pieces || !m->run_blob || !m->row_first ||
+        !m->remap || !m->order || !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv ||
+        !m->lift || !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -406,6 +413,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->raw);
     free(m->bridge_run);
     cw_bitmask_free(&m->shadow);
+    cw_bitmask_free(&m->lamps);
     cw_bitmask_free(&m->fg);
     cw_bitmask_free(&m->fg2);
     cw_bitmask_free(&m->fg3);
@@ -742,6 +750,16 @@ static void stand_on_shadow(const struct cw_motion *m, struct cw_blob *b)
 /* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
  * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
  * background costs only the search for the next run. */
+/* Whether blob @b has a lamp's pixel in it (its box, at night). */
+static bool has_lamp(const struct cw_motion *m, const struct cw_blob *b)
+{
+    for (int y = b->y0; y <= b->y1; y++)
+        for (int x = b->x0; x <= b->x1; x++)
+            if (m->lamps.bits[(size_t)y * m->lamps.words + x / 64] >> (x % 64) & 1)
+                return true;
+    return false;
+}
+
 static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
 {
     int32_t next = 1;
@@ -858,7 +876,8 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         if (m->cfg.shadow_foot > 0)
             stand_on_shadow(m, &m->blobs[i]);
         m->remap[i] = -1;
-        if (m->blobs[i].area >= m->cfg.min_area)
+        if (m->blobs[i].area >= m->cfg.min_area ||
+            (m->any_lamp && m->blobs[i].area >= LAMP_MIN_AREA && has_lamp(m, &m->blobs[i])))
             order[n++] = (struct ranked){m->blobs[i].area, i};
     }
     qsort(order, (size_t)n, sizeof(*order), cmp_ranked);
@@ -1451,6 +1470,9 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
      * the road-user pixels are visited through their bits, the rest costs nothing */
     cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
     memset(m->shadow.bits, 0, (size_t)h * m->shadow.words * sizeof(uint64_t));
+    if (m->any_lamp) /* (only ever set at night) */
+        memset(m->lamps.bits, 0, (size_t)h * m->lamps.words * sizeof(uint64_t));
+    m->any_lamp = false;
     for (int y = 0; y < h; y++) {
         const uint8_t *px = g->data + (size_t)y * g->stride;
         uint8_t *raw = m->raw + (size_t)y * w;
@@ -1460,6 +1482,12 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             for (uint64_t left = bits[j]; left; left &= left - 1) {
                 const int k = __builtin_ctzll(left), x = 64 * j + k;
                 const float p = px[x], mu = mean[x] + 1e-3f;
+                if (night && p >= LAMP_LEVEL && p >= LAMP_RATIO * mu) {
+                    /* a light itself, not light cast: a lamp, however small */
+                    m->lamps.bits[(size_t)y * m->lamps.words + j] |= UINT64_C(1) << k;
+                    m->any_lamp = true;
+                    continue;
+                }
                 /* at night, light cast on the road (headlight beams) is the mirror of a
                  * shadow: brighter, with the road's colour and texture (the ratio to the
                  * model compared by products: most road-user pixels fail here) */
@@ -1529,6 +1557,9 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
         cw_bitmask_bridge_down(&m->fg, &m->shadow, &m->fg3, m->cfg.shadow_bridge, m->bridge_run);
     cw_bitmask_morph(&m->fg2, &m->fg, &m->fg3, true);
     cw_bitmask_morph(&m->fg, &m->fg2, &m->fg3, false);
+    if (m->any_lamp) /* lamps a pixel or two across survive the opening */
+        for (size_t i = 0; i < (size_t)h * m->fg.words; i++)
+            m->fg.bits[i] |= m->lamps.bits[i];
     cw_bitmask_to_bytes(&m->fg, m->mask, 255);
     int n = components(m, m->mask, blobs, cap);
     if (!boot && ++m->ghost_tick >= GHOST_EVERY) {
