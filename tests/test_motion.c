@@ -696,6 +696,34 @@ static void test_small_lamps_at_night(void **state)
     cw_scene_free(sc);
 }
 
+/* Near the camera a car's tail lamps are large: 10 × 9 analysis pixels each (90, more than a far
+ * lamp's 80), 0.2 m wide on the road here (0.02 m a pixel), 1.6 m apart. Still a pair: a car. */
+static void test_near_lamps_at_night(void **state)
+{
+    (void)state;
+    static const char *json =
+        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
+        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.02, 0, 0, 0, 0.02, 0, 0, 0, 1]}}";
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "near.json", &sc), 0);
+    struct cw_motion_config cfg = config();
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_blob b[8];
+    struct cw_detection d[8];
+    learn_road(m, 0.2); /* a road at night */
+    paint(0.2, -1, 0);
+    for (int y = 40; y < 49; y++)
+        for (int x = 0; x < 10; x++)
+            pix[y * W + 3 + x] = pix[y * W + 83 + x] = 250;
+    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    assert_int_equal(n, 2);
+    n = cw_motion_detections(m, b, n, sc, W, H, d);
+    assert_int_equal(n, 1);
+    assert_int_equal(d[0].cls, CW_CLASS_CAR);
+    cw_motion_free(m);
+    cw_scene_free(sc);
+}
+
 static void test_ignore_zone(void **state)
 {
     struct cw_motion *m = make(120);
@@ -935,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),
         cmocka_unit_test(test_small_lamps_at_night),
+        cmocka_unit_test(test_near_lamps_at_night),
         cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),

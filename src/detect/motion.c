@@ -37,6 +37,7 @@
 #define LAMP_BLOBS  256  /* lamps are paired among this many blobs at most */
 #define LAMPS_MIN_M 1.0  /* a pair of lamps this far apart (projected on the road) … */
 #define LAMPS_MAX_M 2.6  /* … to this is a car */
+#define LAMP_ONE_M  0.6  /* one lamp, glow included, is no wider than this on the road */
 #define LAMP_ABOVE  1.05 /* its box: this many lamp-pair widths above the lamps … */
 #define LAMP_BELOW  0.5  /* … and this many below */
 #define LAMP_INSIDE 0.7  /* a blob this much inside a lamp pair's box is that car's */
@@ -1659,21 +1660,35 @@ static void classify(double width_m, double aspect, double across, double along,
     }
 }
 
+/* Whether blob @b may be one lamp of a pair: not elongated, and small — LAMP_AREA pixels, or,
+ * near the camera where a tail lamp is larger, no wider on the road than LAMP_ONE_M. */
+static bool lamp_like(const struct cw_blob *b, const struct cw_scene *scene, double sx, double sy)
+{
+    int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
+    if (bw > 3 * bh || bh > 3 * bw)
+        return false;
+    if (b->area <= LAMP_AREA)
+        return true;
+    double y = (b->y1 + 1) * sy;
+    return cw_ground_span(&scene->img_to_ground, (struct cw_point){b->x0 * sx, y},
+                          (struct cw_point){(b->x1 + 1) * sx, y}) <= LAMP_ONE_M;
+}
+
 /* At night a car shows little but its lamps: two small blobs side by side on one row, as far
  * apart on the ground as a car is wide. The lamp paired with @i (a later blob), or -1. */
 static int lamp_partner(const struct cw_blob *blobs, int n, int i, const bool *taken,
                         const struct cw_scene *scene, double sx, double sy)
 {
     const struct cw_blob *a = &blobs[i];
-    int aw = a->x1 - a->x0 + 1, ah = a->y1 - a->y0 + 1;
-    if (a->area > LAMP_AREA || aw > 3 * ah || ah > 3 * aw)
+    int ah = a->y1 - a->y0 + 1;
+    if (!lamp_like(a, scene, sx, sy))
         return -1;
     double acy = (a->y0 + a->y1) / 2.0, acx = (a->x0 + a->x1) / 2.0;
     for (int j = i + 1; j < n; j++) {
         const struct cw_blob *b = &blobs[j];
-        int bw = b->x1 - b->x0 + 1, bh = b->y1 - b->y0 + 1;
-        if (taken[j] || b->area > LAMP_AREA || bw > 3 * bh || bh > 3 * bw ||
-            b->area > 3 * a->area || a->area > 3 * b->area)
+        int bh = b->y1 - b->y0 + 1;
+        if (taken[j] || b->area > 3 * a->area || a->area > 3 * b->area ||
+            !lamp_like(b, scene, sx, sy))
             continue;
         double bcy = (b->y0 + b->y1) / 2.0, bcx = (b->x0 + b->x1) / 2.0;
         if (fabs(acy - bcy) > fmax(ah, bh))
