@@ -619,43 +619,53 @@ static void test_car_coming_in_at_the_bottom(void **state)
     cw_scene_free(sc);
 }
 
+/* Two lamps on a road at night (a fifth of the day's brightness), @w × @h analysis pixels at
+ * @level, their left edges at x @xa and @xb, their top at y @y, seen in a top view of @m_px metres
+ * a pixel, with the night tests on or off (@on). Returns the detections in @d (up to 8), and the
+ * blobs in @nb. */
+static int two_lamps(double m_px, bool on, int xa, int xb, int y, int w, int h, uint8_t level,
+                     int *nb, struct cw_detection *d)
+{
+    char json[256];
+    snprintf(json, sizeof(json),
+             "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", "
+             "\"width\": %d, \"height\": %d}, \"ground\": {\"image_to_ground\": [%g, 0, 0, 0, "
+             "%g, 0, 0, 0, 1]}}",
+             W, H, m_px, m_px);
+    struct cw_scene *sc;
+    assert_int_equal(cw_scene_parse(json, strlen(json), "night.json", &sc), 0);
+    struct cw_motion_config cfg = config();
+    cfg.light_dark = on ? 40 : 0;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_blob b[8];
+    learn_road(m, 0.2);
+    paint(0.2, -1, 0);
+    for (int yy = y; yy < y + h; yy++)
+        for (int x = 0; x < w; x++)
+            pix[yy * W + xa + x] = pix[yy * W + xb + x] = level;
+    *nb = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+    int n = *nb > 0 ? cw_motion_detections(m, b, *nb, sc, W, H, d) : 0;
+    cw_motion_free(m);
+    cw_scene_free(sc);
+    return n;
+}
+
 /* At night a car is its lamps: two small bright blobs on one row, a car's width apart on the
  * ground (a top view here, 0.1 m a pixel), are one detection — a car — boxed above and around
  * them; by day (or with the night tests off) they stay two blobs. */
 static void test_lamp_pair_at_night(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, 1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "night.json", &sc), 0);
-    for (int on = 0; on <= 1; on++) {
-        struct cw_motion_config cfg = config();
-        cfg.light_dark = on ? 40 : 0;
-        struct cw_motion *m = cw_motion_new(&cfg, W, H);
-        struct cw_blob b[8];
-        struct cw_detection d[8];
-        learn_road(m, 0.2); /* a road at night */
-        paint(0.2, -1, 0);
-        for (int y = 40; y < 44; y++)
-            for (int x = 0; x < 4; x++)
-                pix[y * W + 30 + x] = pix[y * W + 46 + x] = 250;
-        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-        assert_int_equal(n, 2);
-        n = cw_motion_detections(m, b, n, sc, W, H, d);
-        if (!on) {
-            assert_int_equal(n, 2);
-        } else {
-            assert_int_equal(n, 1);
-            assert_true(d[0].box.x <= 30 && d[0].box.x + d[0].box.w >= 50);
-            assert_true(d[0].box.y < 30 && d[0].box.y + d[0].box.h > 44);
-            assert_int_equal(d[0].cls, CW_CLASS_CAR);
-            assert_true(d[0].score >= 0.85f); /* enough to start a track */
-        }
-        cw_motion_free(m);
-    }
-    cw_scene_free(sc);
+    struct cw_detection d[8];
+    int nb;
+    assert_int_equal(two_lamps(0.1, false, 30, 46, 40, 4, 4, 250, &nb, d), 2);
+    assert_int_equal(nb, 2);
+    assert_int_equal(two_lamps(0.1, true, 30, 46, 40, 4, 4, 250, &nb, d), 1);
+    assert_int_equal(nb, 2);
+    assert_true(d[0].box.x <= 30 && d[0].box.x + d[0].box.w >= 50);
+    assert_true(d[0].box.y < 30 && d[0].box.y + d[0].box.h > 44);
+    assert_int_equal(d[0].cls, CW_CLASS_CAR);
+    assert_true(d[0].score >= 0.85f); /* enough to start a track */
 }
 
 /* Far off, a car's lamps are a pixel or two of the analysis image, and the picture's averaging
@@ -665,35 +675,14 @@ static void test_lamp_pair_at_night(void **state)
 static void test_small_lamps_at_night(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.1, 0, 0, 0, 0.1, 0, 0, 0, 1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "night.json", &sc), 0);
-    for (int on = 0; on <= 1; on++) {
-        struct cw_motion_config cfg = config();
-        cfg.light_dark = on ? 40 : 0;
-        struct cw_motion *m = cw_motion_new(&cfg, W, H);
-        struct cw_blob b[8];
-        struct cw_detection d[8];
-        learn_road(m, 0.2); /* a road at night */
-        paint(0.2, -1, 0);
-        for (int y = 41; y < 43; y++)
-            for (int x = 0; x < 2; x++)
-                pix[y * W + 31 + x] = pix[y * W + 47 + x] = 160;
-        int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-        if (!on) {
-            assert_int_equal(n, 0);
-        } else {
-            assert_int_equal(n, 2);
-            n = cw_motion_detections(m, b, n, sc, W, H, d);
-            assert_int_equal(n, 1);
-            assert_int_equal(d[0].cls, CW_CLASS_CAR);
-            assert_true(d[0].box.x <= 31 && d[0].box.x + d[0].box.w >= 49);
-        }
-        cw_motion_free(m);
-    }
-    cw_scene_free(sc);
+    struct cw_detection d[8];
+    int nb;
+    assert_int_equal(two_lamps(0.1, false, 31, 47, 41, 2, 2, 160, &nb, d), 0);
+    assert_int_equal(nb, 0);
+    assert_int_equal(two_lamps(0.1, true, 31, 47, 41, 2, 2, 160, &nb, d), 1);
+    assert_int_equal(nb, 2);
+    assert_int_equal(d[0].cls, CW_CLASS_CAR);
+    assert_true(d[0].box.x <= 31 && d[0].box.x + d[0].box.w >= 49);
 }
 
 /* Near the camera a car's tail lamps are large: 10 × 9 analysis pixels each (90, more than a far
@@ -701,27 +690,11 @@ static void test_small_lamps_at_night(void **state)
 static void test_near_lamps_at_night(void **state)
 {
     (void)state;
-    static const char *json =
-        "{\"version\": 1, \"site\": {\"id\": \"n\"}, \"camera\": {\"id\": \"c\", \"width\": 96, "
-        "\"height\": 64}, \"ground\": {\"image_to_ground\": [0.02, 0, 0, 0, 0.02, 0, 0, 0, 1]}}";
-    struct cw_scene *sc;
-    assert_int_equal(cw_scene_parse(json, strlen(json), "near.json", &sc), 0);
-    struct cw_motion_config cfg = config();
-    struct cw_motion *m = cw_motion_new(&cfg, W, H);
-    struct cw_blob b[8];
     struct cw_detection d[8];
-    learn_road(m, 0.2); /* a road at night */
-    paint(0.2, -1, 0);
-    for (int y = 40; y < 49; y++)
-        for (int x = 0; x < 10; x++)
-            pix[y * W + 3 + x] = pix[y * W + 83 + x] = 250;
-    int n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
-    assert_int_equal(n, 2);
-    n = cw_motion_detections(m, b, n, sc, W, H, d);
-    assert_int_equal(n, 1);
+    int nb;
+    assert_int_equal(two_lamps(0.02, true, 3, 83, 40, 10, 9, 250, &nb, d), 1);
+    assert_int_equal(nb, 2);
     assert_int_equal(d[0].cls, CW_CLASS_CAR);
-    cw_motion_free(m);
-    cw_scene_free(sc);
 }
 
 static void test_ignore_zone(void **state)
