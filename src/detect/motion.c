@@ -1348,10 +1348,9 @@ static void boot_sample(struct cw_motion *m, const struct cw_image *g, const str
     m->boot_n++;
 }
 
-/* The median of @n bytes @stride apart from @p, and their median absolute deviation. */
-static uint8_t median_of(const uint8_t *p, size_t stride, int n, float *mad)
+/* The median of @n bytes @stride apart from @p; their values are left sorted in @a. */
+static uint8_t median_of(const uint8_t *p, size_t stride, int n, uint8_t a[BOOT_SAMPLES])
 {
-    uint8_t a[BOOT_SAMPLES] = {0}, d[BOOT_SAMPLES] = {0};
     for (int k = 0; k < n; k++) { /* insertion sort: nine values */
         uint8_t x = p[stride * k];
         int j = k;
@@ -1359,7 +1358,13 @@ static uint8_t median_of(const uint8_t *p, size_t stride, int n, float *mad)
             a[j] = a[j - 1];
         a[j] = x;
     }
-    uint8_t med = a[n / 2];
+    return a[n / 2];
+}
+
+/* The median absolute deviation of the @n values @a about @med. */
+static float mad_of(const uint8_t *a, int n, uint8_t med)
+{
+    uint8_t d[BOOT_SAMPLES] = {0};
     for (int k = 0; k < n; k++) {
         uint8_t x = (uint8_t)abs(a[k] - med);
         int j = k;
@@ -1367,8 +1372,7 @@ static uint8_t median_of(const uint8_t *p, size_t stride, int n, float *mad)
             d[j] = d[j - 1];
         d[j] = x;
     }
-    *mad = d[n / 2];
-    return med;
+    return d[n / 2];
 }
 
 /* The start-up is over: where the model, which learned everything, differs from the median of
@@ -1383,11 +1387,20 @@ static void boot_settle(struct cw_motion *m, float tg, float vmin, float vmax)
     const int n = m->boot_n;
     if (!m->boot || n == 0)
         return;
+    uint8_t a[BOOT_SAMPLES];
     for (size_t i = 0; i < m->n; i++) {
-        float mad;
-        float med = median_of(m->boot + i, m->n, n, &mad);
-        float d = med - m->m0[i], var = fminf(fmaxf(MAD_SIGMA * MAD_SIGMA * mad * mad, vmin), vmax);
-        if (d * d < tg * m->v0[i]) {
+        /* (most pixels: every picture the first mode's, so is their median) */
+        const float lim = tg * m->v0[i], m0 = m->m0[i];
+        int k = 0;
+        for (; k < n; k++) {
+            float e = m->boot[m->n * k + i] - m0;
+            if (e * e >= lim)
+                break;
+        }
+        uint8_t med =
+            k == n ? m->boot[i] : median_of(m->boot + i, m->n, n, a); /* (any stands in) */
+        float d = med - m0;
+        if (d * d < lim) {
             /* the road is the first mode; a second one strong enough to pass for background
              * is what came later, unless the median is that too */
             float d1 = med - m->m1[i];
@@ -1395,15 +1408,16 @@ static void boot_settle(struct cw_motion *m, float tg, float vmin, float vmax)
                 m->w1[i] = BOOT_WEAK, m->w0[i] = 1 - BOOT_WEAK;
             continue;
         }
+        float mad = mad_of(a, n, med);
         m->m1[i] = m->m0[i], m->v1[i] = m->v0[i], m->w1[i] = BOOT_WEAK;
-        m->m0[i] = med, m->v0[i] = var, m->w0[i] = 1 - BOOT_WEAK;
+        m->m0[i] = med, m->w0[i] = 1 - BOOT_WEAK;
+        m->v0[i] = fminf(fmaxf(MAD_SIGMA * MAD_SIGMA * mad * mad, vmin), vmax);
         m->still[i] = 0;
     }
     const uint8_t *us = m->boot + m->n * BOOT_SAMPLES, *vs = us + cn * BOOT_SAMPLES;
     for (size_t i = 0; i < cn; i++) {
-        float mad;
-        m->bu[i] = median_of(us + i, cn, n, &mad);
-        m->bv[i] = median_of(vs + i, cn, n, &mad);
+        m->bu[i] = median_of(us + i, cn, n, a);
+        m->bv[i] = median_of(vs + i, cn, n, a);
         m->cstill[i] = 0;
     }
     free(m->boot);
