@@ -32,16 +32,15 @@
 #define LAMP_LEVEL      150.0f /* at night, a pixel this bright … */
 #define LAMP_RATIO      3.0f   /* … and this many times the road's is a lamp, not light cast */
 #define LAMP_AREA       80     /* at night, blobs this small (analysis pixels) may be lamps */
-#define LAMP_MIN_AREA                                                                              \
-    2 /* a blob with a lamp's pixel is kept from this size (min_area's exception) */
-#define LAMP_BLOBS  256  /* lamps are paired among this many blobs at most */
-#define LAMPS_MIN_M 1.0  /* a pair of lamps this far apart (projected on the road) … */
-#define LAMPS_MAX_M 2.6  /* … to this is a car */
-#define LAMP_ONE_M  0.6  /* one lamp, glow included, is no wider than this on the road */
-#define LAMP_ABOVE  1.05 /* its box: this many lamp-pair widths above the lamps … */
-#define LAMP_BELOW  0.5  /* … and this many below */
-#define LAMP_INSIDE 0.7  /* a blob this much inside a lamp pair's box is that car's */
-#define LAMP_SIDE   0.14 /* and its body this many pair-widths beyond each lamp */
+#define LAMP_MIN_AREA   2      /* a blob with a lamp's pixel is kept from this size on */
+#define LAMP_BLOBS      256    /* lamps are paired among this many blobs at most */
+#define LAMPS_MIN_M     1.0    /* a pair of lamps this far apart (projected on the road) … */
+#define LAMPS_MAX_M     2.6    /* … to this is a car */
+#define LAMP_ONE_M      0.6    /* one lamp, glow included, is no wider than this on the road */
+#define LAMP_ABOVE      1.05   /* its box: this many lamp-pair widths above the lamps … */
+#define LAMP_BELOW      0.5    /* … and this many below */
+#define LAMP_INSIDE     0.7    /* a blob this much inside a lamp pair's box is that car's */
+#define LAMP_SIDE       0.14   /* and its body this many pair-widths beyond each lamp */
 /* ghosts: a blob still for GHOST_S whose outline has less than GHOST_EDGE of the edges the
  * background has there is one; looked for every GHOST_EVERY frames */
 #define GHOST_S     1.0
@@ -198,7 +197,7 @@ const struct cw_option cw_motion_options[] = {
      100000,
      NULL,
      "px",
-     "smallest blob, in analysis-image pixels"},
+     "smallest blob, in analysis-image pixels (at night one with a lamp is kept from 2)"},
     {"max_blobs",
      CW_OPT_INT,
      OFS(max_blobs),
@@ -1446,8 +1445,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     g = stabilize(m, g, &u, &v, steady);
     /* Start-up: what stood in the first frame and moves away in the first seconds must not stay
      * foreground for absorb_s ("ghosts"), so for bootstrap_s the model learns everything, at
-     * least as fast as a running average over twice the frames it has seen; at its end it takes
-     * the median of the start-up's pictures where that differs (boot_settle). */
+     * least as fast as a running average over BOOT_AVG times the frames it has seen; at its end
+     * it takes the median of the start-up's pictures where that differs (boot_settle). */
     m->elapsed_s += dt_s;
     bool boot = m->elapsed_s < m->cfg.bootstrap_s;
     m->frames_seen++;

@@ -225,10 +225,11 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
  * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
 #define WALK_MAX  3.5
 #define GROW_ONLY 0.7
-/* a lone lamp's detection on a track moving between these (m/s) votes pedestrian */
-#define WALK_LAMP_MIN 0.6
-#define WALK_LAMP_MAX 2.2
-#define SPEED_HITS    5
+/* a lone lamp's or a two-wheeler-sized detection on a track moving between these (m/s), a
+ * walk's speeds, votes pedestrian */
+#define AT_WALK_MIN 0.6
+#define AT_WALK_MAX 2.2
+#define SPEED_HITS  5
 
 /* lost tracks found again by ground distance: the gate, and how it widens while unseen */
 #define REFIND_M           1.0
@@ -628,8 +629,8 @@ static void vote(struct track *tr, const struct cw_detection *d)
      * coat, not the legs). A rider rides faster, or waits; setting off, it passes through a
      * walk's speeds in a second, too few votes to count. (Not a view cut off by the picture's
      * edge: its box's foot moves as more of it comes in.) */
-    if ((d->lamp || cls == CW_CLASS_TWO_WHEELER) && !d->cut_off && speed >= WALK_LAMP_MIN &&
-        speed <= WALK_LAMP_MAX)
+    if ((d->lamp || cls == CW_CLASS_TWO_WHEELER) && !d->cut_off && speed >= AT_WALK_MIN &&
+        speed <= AT_WALK_MAX)
         cls = CW_CLASS_PEDESTRIAN;
     float conf = d->cls_conf > 0 ? d->cls_conf : 0.5f;
     /* a view cut off by the picture's edge is partial: its width a bound, its shape a part (one
