@@ -210,6 +210,13 @@ class Render(unittest.TestCase):
         with open(classes) as f:
             names = {l.strip().split(",")[1] for l in f}
         self.assertTrue(names & {"car", "bus_truck"}, names)
+        # the motion detector's --min_area and the tracker's --min_box_area are two settings (they
+        # once shared a name, and the tracker's could not be set): boxes above 10^6 px² are none
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--min_box_area", "1e6",
+               "--min_area", "30", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["boxes"], 0)
         # time in zones: per zone, the tracks' total against the truth's (foot points inside)
         zone_times = os.path.join(self.out, "zones.csv")
         p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",

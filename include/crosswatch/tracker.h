@@ -43,7 +43,7 @@ struct cw_tracker_config {
     bool score_fusion;     /* weigh overlaps by detection score in the first round */
     double interpolate_s;  /* offline only: fill gaps of up to this long (0: off) */
     double max_aspect;     /* report only boxes with width/height up to this (0: any) */
-    double min_area;       /* report only boxes of at least this many square pixels */
+    double min_box_area;   /* report only boxes of at least this many square pixels */
     bool report_detection; /* report the matched detection's box rather than the filtered one */
     int max_detections; /* per frame; beyond it only the highest scores are used (bounded work) */
     double gate_m;      /* with ground points: no match farther than this from the prediction */

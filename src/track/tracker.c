@@ -116,9 +116,9 @@ const struct cw_option cw_tracker_options[] = {
      NULL,
      NULL,
      "report only boxes whose width/height is at most this (0: any)"},
-    {"min_area",
+    {"min_box_area",
      CW_OPT_DOUBLE,
-     OFS(min_area),
+     OFS(min_box_area),
      {.d = 10},
      0,
      1e9,
@@ -1099,8 +1099,8 @@ static void report(struct cw_tracker *t, struct track *tr, struct cw_track_out *
                    int cap)
 {
     struct cw_box b = t->cfg.report_detection ? tr->obs : kf_box(tr->kf);
-    bool show =
-        b.w * b.h > t->cfg.min_area && (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
+    bool show = b.w * b.h > t->cfg.min_box_area &&
+                (t->cfg.max_aspect <= 0 || b.w / b.h <= t->cfg.max_aspect);
     if (!tr->id)
         tr->id = t->next_id++;
     if (!show || *nout >= cap)
