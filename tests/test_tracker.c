@@ -748,6 +748,39 @@ static void test_far_car_found_again(void **state)
     cw_scene_free(sc);
 }
 
+/* At night the motion detector sees a rider's lone lamp and boxes a two-wheeler seen square over
+ * it (0.7 m wide, 1.7 m high). Riding away from the camera at 5 m/s, the two-wheeler is 1.8 m
+ * long ahead of its lamp: its box reaches higher in the picture than the square one. A walker's
+ * lit patch, at a walk, keeps its box. */
+static void test_rider_lamp_box_is_long(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    for (int walk = 0; walk <= 1; walk++) {
+        struct cw_tracker *t = make();
+        cw_tracker_set_zones(t, sc);
+        struct cw_track_out out[8];
+        struct cw_detection d;
+        int n = 0;
+        for (int f = 0; f < 40; f++) {
+            d = standing(sc, 3, 10 + (walk ? 0.06 : 0.2) * f, 0.7, 1.7);
+            d.lamp = true;
+            d.cls = CW_CLASS_TWO_WHEELER;
+            d.cls_conf = 0.6f;
+            n = cw_tracker_update(t, &d, 1, out, 8);
+        }
+        assert_int_equal(n, 1);
+        double bottom = out[0].box.y + out[0].box.h, want = d.box.y + d.box.h;
+        assert_true(fabs(bottom - want) < 0.1 * d.box.h); /* it stands where its lamp is */
+        if (walk)
+            assert_true(fabs(out[0].box.h - d.box.h) < 0.1 * d.box.h);
+        else
+            assert_true(out[0].box.h > 1.15 * d.box.h);
+        cw_tracker_free(t);
+    }
+    cw_scene_free(sc);
+}
+
 /* A rider rides away from the camera at 5 m/s past a car standing nearer, and for 0.8 s the
  * detector sees one blob of both. Held, the rider's box must follow its ground point: a
  * straight line in the picture runs ahead of a road user moving away (perspective slows it). */
@@ -1105,6 +1138,7 @@ int main(void)
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),
         cmocka_unit_test(test_far_car_found_again),
+        cmocka_unit_test(test_rider_lamp_box_is_long),
         cmocka_unit_test(test_merge_follows_the_pixels),
         cmocka_unit_test(test_standing_nearest_stays_put),
         cmocka_unit_test(test_held_box_shrinks_going_away),

@@ -8,6 +8,7 @@
 
 #include "crosswatch/assign.h"
 #include "crosswatch/error.h"
+#include "crosswatch/geom.h"
 #include "crosswatch/log.h"
 #include "crosswatch/scene.h"
 
@@ -230,6 +231,12 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define AT_WALK_MIN 0.6
 #define AT_WALK_MAX 2.2
 #define SPEED_HITS  5
+/* a lone lamp (night) on a two-wheeler's track riding faster than RIDE_MPS: a two-wheeler LONE_W
+ * wide, LONE_L long and LONE_H high (the motion detector's lone lamp box: LONE_W by LONE_H) */
+#define RIDE_MPS 2.5
+#define LONE_W   0.7
+#define LONE_L   1.8
+#define LONE_H   1.7
 
 /* lost tracks found again by ground distance: the gate, and how it widens while unseen */
 #define REFIND_M           1.0
@@ -292,7 +299,9 @@ struct cw_tracker {
     int lists_cap;
     uint64_t bad, excess;
     int last_excess_warn;
-    const struct cw_scene *scene;  /* zones to follow, borrowed; NULL: none */
+    const struct cw_scene *scene; /* zones to follow, borrowed; NULL: none */
+    struct cw_pinhole cam;        /* the scene's camera, where its ground plane gives one */
+    bool have_cam;
     const struct cw_pixel_ops *px; /* detections' own pixels (cw_tracker_set_pixels); NULL: none */
     const void *px_ctx;
     int n_zones;
@@ -494,6 +503,9 @@ void cw_tracker_set_pixels(struct cw_tracker *t, const struct cw_pixel_ops *ops,
 void cw_tracker_set_zones(struct cw_tracker *t, const struct cw_scene *scene)
 {
     t->scene = scene;
+    t->have_cam = scene && scene->camera.width > 0 && scene->camera.height > 0 &&
+                  !cw_pinhole_from_homography(&scene->ground_to_img, scene->camera.width / 2.0,
+                                              scene->camera.height / 2.0, &t->cam);
     t->n_zones = scene ? (scene->n_zones < MAX_ZONES ? scene->n_zones : MAX_ZONES) : 0;
     for (int z = 0; z < t->n_zones; z++) {
         const struct cw_scene_polygon *p = &scene->zones[z].poly;
@@ -663,10 +675,42 @@ static struct cw_box hidden_bottom(const struct cw_box *pb, const struct cw_box 
 
 /* Updates @tr with @d; with @reshape its box takes @d's size outright (found again far from
  * where its box was foreseen, that box's size was wrong too). */
+static int voted_class(const struct track *tr);
+
+/* At night a lone lamp's box is a two-wheeler's seen square (cw_detection.lamp): where the track
+ * is a two-wheeler riding, its box is that of one LONE_L long ahead of its lamp along its way
+ * (seen from behind and to the side, its length shows). False where it is not, or the camera is
+ * not known. */
+static bool rider_box(const struct cw_tracker *t, const struct track *tr,
+                      const struct cw_detection *d, struct cw_box *out)
+{
+    double speed = tr->has_g ? hypot(tr->g[0].v, tr->g[1].v) : 0;
+    if (!d->lamp || !d->has_ground || !t->have_cam || speed < RIDE_MPS ||
+        voted_class(tr) != CW_CLASS_TWO_WHEELER)
+        return false;
+    double ux = tr->g[0].v / speed, uy = tr->g[1].v / speed;
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int c = 0; c < 8; c++) {
+        double along = c & 1 ? LONE_L : 0, across = (c & 2 ? 0.5 : -0.5) * LONE_W;
+        struct cw_point p = {d->ground.x + ux * along + uy * across,
+                             d->ground.y + uy * along - ux * across},
+                        q;
+        if (!cw_pinhole_project(&t->cam, p, c & 4 ? LONE_H : 0, &q))
+            return false;
+        x0 = fmin(x0, q.x), x1 = fmax(x1, q.x), y0 = fmin(y0, q.y), y1 = fmax(y1, q.y);
+    }
+    if (!(x1 > x0) || !(y1 > y0))
+        return false;
+    *out = (struct cw_box){x0, y0, x1 - x0, y1 - y0};
+    return true;
+}
+
 static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                         bool reshape)
 {
     struct cw_box box = d->box;
+    if (rider_box(t, tr, d, &box))
+        reshape = true;
     if (d->bottom_hidden) {
         /* the top and sides are measured; the bottom stays where the track says it is */
         struct cw_box pb = kf_box(tr->kf);
