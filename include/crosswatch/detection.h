@@ -21,6 +21,12 @@ enum cw_class {
     CW_CLASS_COUNT
 };
 
+/* A two-wheeler with its rider, in metres: what a lone lamp at night stands for (the motion
+ * detector boxes it seen square, the tracker along its way once it rides) */
+#define CW_RIDER_W_M 0.7 /* wide … */
+#define CW_RIDER_H_M 1.7 /* … high, the rider's head included … */
+#define CW_RIDER_L_M 1.8 /* … and long */
+
 /* Attributes a custom model may fill (e.g. helmet: no), indexes into cw_detection.attr. */
 enum cw_attr {
     CW_ATTR_HELMET,    /* yes: wearing one */

@@ -53,8 +53,7 @@
 #define LIFT_STEPS 2.0f
 #define LAMP_Z     0.7 /* road users' lamps are about this high above the road (m) … */
 #define LAMP_M     0.8 /* … and at most this wide, their glow included (m) */
-#define LONE_W     0.7 /* a lone lamp is a two-wheeler's: this wide (m) … */
-#define LONE_H     1.7 /* … and this high, its rider's head included */
+
 /* a detection lower than this (m) is no road user: a child is taller, a car twice as tall; a road
  * user whose legs or dark lower half the model misses still shows more */
 #define LOW_M       0.7
@@ -1734,7 +1733,7 @@ static struct cw_box lamps_box(const struct cw_motion *m, const struct cw_blob *
 /* A two-wheeler's box around its lone lamp @b (analysis pixels), which stands LAMP_Z above the
  * road: the ground point under the lamp is where the ray through it meets that height — nearer
  * the camera than where it meets the road, by similar triangles — and the box stands there,
- * LONE_W wide and LONE_H high. False where the ground does not map. */
+ * CW_RIDER_W_M wide and CW_RIDER_H_M high. False where the ground does not map. */
 static bool lone_lamp_box(const struct cw_blob *b, const struct cw_scene *scene,
                           const struct cw_pinhole *cam, double sx, double sy, struct cw_box *out)
 {
@@ -1750,10 +1749,10 @@ static bool lone_lamp_box(const struct cw_blob *b, const struct cw_scene *scene,
     if (!(bw * mpp * k <= LAMP_M) || bh > 2 * bw)
         return false;
     struct cw_point foot, top, side;
-    if (!cw_pinhole_project(cam, g, 0, &foot) || !cw_pinhole_project(cam, g, LONE_H, &top) ||
+    if (!cw_pinhole_project(cam, g, 0, &foot) || !cw_pinhole_project(cam, g, CW_RIDER_H_M, &top) ||
         !cw_homography_apply(&scene->ground_to_img, (struct cw_point){g.x + 1, g.y}, &side))
         return false;
-    double px_per_m = hypot(side.x - foot.x, side.y - foot.y), w = LONE_W * px_per_m;
+    double px_per_m = hypot(side.x - foot.x, side.y - foot.y), w = CW_RIDER_W_M * px_per_m;
     if (!(foot.y > top.y) || !(w > 0))
         return false;
     *out = (struct cw_box){foot.x - w / 2, top.y, w, foot.y - top.y};

@@ -231,12 +231,9 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define AT_WALK_MIN 0.6
 #define AT_WALK_MAX 2.2
 #define SPEED_HITS  5
-/* a lone lamp (night) on a two-wheeler's track riding faster than RIDE_MPS: a two-wheeler LONE_W
- * wide, LONE_L long and LONE_H high (the motion detector's lone lamp box: LONE_W by LONE_H) */
+/* a lone lamp (night) on a two-wheeler's track riding faster than this (m/s) is boxed along its
+ * way (rider_box) */
 #define RIDE_MPS 2.5
-#define LONE_W   0.7
-#define LONE_L   1.8
-#define LONE_H   1.7
 
 /* lost tracks found again by ground distance: the gate, and how it widens while unseen */
 #define REFIND_M           1.0
@@ -678,7 +675,7 @@ static struct cw_box hidden_bottom(const struct cw_box *pb, const struct cw_box 
 static int voted_class(const struct track *tr);
 
 /* At night a lone lamp's box is a two-wheeler's seen square (cw_detection.lamp): where the track
- * is a two-wheeler riding, its box is that of one LONE_L long ahead of its lamp along its way
+ * is a two-wheeler riding, its box is that of one CW_RIDER_L_M long ahead of its lamp along its way
  * (seen from behind and to the side, its length shows). False where it is not, or the camera is
  * not known. */
 static bool rider_box(const struct cw_tracker *t, const struct track *tr,
@@ -691,11 +688,11 @@ static bool rider_box(const struct cw_tracker *t, const struct track *tr,
     double ux = tr->g[0].v / speed, uy = tr->g[1].v / speed;
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (int c = 0; c < 8; c++) {
-        double along = c & 1 ? LONE_L : 0, across = (c & 2 ? 0.5 : -0.5) * LONE_W;
+        double along = c & 1 ? CW_RIDER_L_M : 0, across = (c & 2 ? 0.5 : -0.5) * CW_RIDER_W_M;
         struct cw_point p = {d->ground.x + ux * along + uy * across,
                              d->ground.y + uy * along - ux * across},
                         q;
-        if (!cw_pinhole_project(&t->cam, p, c & 4 ? LONE_H : 0, &q))
+        if (!cw_pinhole_project(&t->cam, p, c & 4 ? CW_RIDER_H_M : 0, &q))
             return false;
         x0 = fmin(x0, q.x), x1 = fmax(x1, q.x), y0 = fmin(y0, q.y), y1 = fmax(y1, q.y);
     }
