@@ -574,6 +574,35 @@ static void test_low_blob_starts_no_track(void **state)
     cw_scene_free(sc);
 }
 
+/* A blob one pixel (0.13 m) wide and 1.7 m high where it stands (a car's shadow edge left over on
+ * the yellow centre lines, driving along with the car) is no road user either; four pixels
+ * (0.5 m) wide, a walker, it is. */
+static void test_thin_blob_starts_no_track(void **state)
+{
+    (void)state;
+    struct cw_pinhole cam;
+    struct cw_scene *sc = road_camera("", &cam);
+    struct cw_motion_config cfg = config();
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    learn_empty_road(m);
+    const int foot = 50, x = 48;
+    struct cw_point g, top;
+    assert_true(cw_homography_apply(&sc->img_to_ground, (struct cw_point){x, foot + 1}, &g));
+    assert_true(cw_pinhole_project(&cam, g, 1.7, &top));
+    struct cw_blob b[2];
+    struct cw_detection d[2];
+    for (int k = 0; k < 2; k++) {
+        int wide = k ? 4 : 1, y0 = (int)lround(top.y);
+        b[k] = (struct cw_blob){x, y0, x + wide - 1, foot, wide * (foot - y0 + 1), false};
+    }
+    assert_int_equal(cw_motion_detections(m, b, 2, sc, W, H, d), 2);
+    assert_true(d[0].width_m < 0.2 && d[1].width_m > 0.3);
+    assert_true(d[1].score >= 0.85f); /* enough to start a track */
+    assert_true(d[0].score < 0.85f && d[0].score > 0);
+    cw_motion_free(m);
+    cw_scene_free(sc);
+}
+
 /* A road user coming in at a side of the picture shows only part of its width, but all of its
  * height: 3 m tall where it stands, it is a bus or truck, however narrow the part seen; 1.5 m
  * tall, it is not. */
@@ -940,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_lone_lamp_at_night),
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),
+        cmocka_unit_test(test_thin_blob_starts_no_track),
         cmocka_unit_test(test_bus_coming_in_at_the_side),
         cmocka_unit_test(test_car_coming_in_at_the_bottom),
         cmocka_unit_test(test_ignore_zone),

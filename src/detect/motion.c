@@ -56,7 +56,10 @@
 
 /* a detection lower than this (m) is no road user: a child is taller, a car twice as tall; a road
  * user whose legs or dark lower half the model misses still shows more */
-#define LOW_M       0.7
+#define LOW_M 0.7
+/* and one narrower than this (m) neither: a walker seen from the side is 0.3 m deep; a shadow's
+ * edge left over on coloured paint, a post, may be narrower */
+#define THIN_M      0.2
 #define BUS_HIGH_M  2.4 /* a road user taller than this (m) is a bus or a truck */
 #define STAB_STEADY 6.0 /* grey levels a point may differ on average without a search */
 /* start-up: this many pictures (odd), one every bootstrap_s / BOOT_SAMPLES, give the background
@@ -1851,8 +1854,9 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             if (high_m > BUS_HIGH_M)
                 d->cls = CW_CLASS_BUS_TRUCK;
             d->cls_conf *= 0.5f;
-        } else if (high_m < LOW_M) {
-            /* lower than any road user: a piece of one's shadow or of the road; starts no track */
+        } else if (high_m < LOW_M || d->width_m < THIN_M) {
+            /* lower or thinner than any road user: a piece of one's shadow or of the road;
+             * starts no track */
             d->score *= 0.5f;
         }
     }
