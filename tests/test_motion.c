@@ -576,7 +576,7 @@ static void test_low_blob_starts_no_track(void **state)
 
 /* A blob one pixel (0.13 m) wide and 1.7 m high where it stands (a car's shadow edge left over on
  * the yellow centre lines, driving along with the car) is no road user either; four pixels
- * (0.5 m) wide, a walker, it is. */
+ * (0.5 m) wide, a walker, it is. So too where the picture's bottom cuts them. */
 static void test_thin_blob_starts_no_track(void **state)
 {
     (void)state;
@@ -598,6 +598,13 @@ static void test_thin_blob_starts_no_track(void **state)
     assert_int_equal(cw_motion_detections(m, b, 2, sc, W, H, d), 2);
     assert_true(d[0].width_m < 0.2 && d[1].width_m > 0.3);
     assert_true(d[1].score >= 0.85f); /* enough to start a track */
+    assert_true(d[0].score < 0.85f && d[0].score > 0);
+    /* the same cut off by the picture's bottom (its width there a bound from above) */
+    for (int k = 0; k < 2; k++)
+        b[k].y1 = H - 1, b[k].area = (b[k].x1 - b[k].x0 + 1) * (H - b[k].y0);
+    assert_int_equal(cw_motion_detections(m, b, 2, sc, W, H, d), 2);
+    assert_true(!d[0].has_ground && !d[1].has_ground);
+    assert_true(d[1].score >= 0.85f);
     assert_true(d[0].score < 0.85f && d[0].score > 0);
     cw_motion_free(m);
     cw_scene_free(sc);

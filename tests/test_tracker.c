@@ -748,6 +748,44 @@ static void test_far_car_found_again(void **state)
     cw_scene_free(sc);
 }
 
+/* A car drives away from the camera at 8 m/s, seen whole for 1.2 s; then, farther off, for 0.4 s
+ * its dark rear window is taken for shadow and its sides are lost: the detector's box is 30 % too
+ * low and 20 % too narrow. The track keeps the car's size as it saw it whole, shrunk with the
+ * distance. A pedestrian's box is its own: legs apart or together, it changes. */
+static void test_far_vehicle_keeps_its_size(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    for (int car = 0; car <= 1; car++) {
+        struct cw_tracker *t = make();
+        cw_tracker_set_zones(t, sc);
+        struct cw_track_out out[8];
+        struct cw_detection d, whole;
+        int n = 0;
+        for (int f = 0; f < 40; f++) {
+            double w = car ? 1.8 : 0.5, h = car ? 1.5 : 1.7;
+            whole = d = standing(sc, 2, 15 + 0.32 * f, w, h);
+            d.cls = car ? CW_CLASS_CAR : CW_CLASS_PEDESTRIAN;
+            d.cls_conf = 0.8f;
+            d.width_m = (float)w;
+            if (f >= 30) { /* its lower part, narrower */
+                d.box.x += 0.1 * d.box.w, d.box.w *= 0.8;
+                d.box.y += 0.3 * d.box.h, d.box.h *= 0.7;
+                d.width_m *= 0.8f;
+            }
+            n = cw_tracker_update(t, &d, 1, out, 8);
+        }
+        assert_int_equal(n, 1);
+        if (car) { /* 30 % too low without */
+            assert_true(fabs(out[0].box.h - whole.box.h) < 0.1 * whole.box.h);
+            assert_true(fabs(out[0].box.w - whole.box.w) < 0.1 * whole.box.w);
+        } else
+            assert_true(fabs(out[0].box.h - d.box.h) < 0.1 * d.box.h);
+        cw_tracker_free(t);
+    }
+    cw_scene_free(sc);
+}
+
 /* At night the motion detector sees a rider's lone lamp and boxes a two-wheeler seen square over
  * it (0.7 m wide, 1.7 m high). Riding away from the camera at 5 m/s, the two-wheeler is 1.8 m
  * long ahead of its lamp: its box reaches higher in the picture than the square one. A walker's
@@ -1138,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),
         cmocka_unit_test(test_far_car_found_again),
+        cmocka_unit_test(test_far_vehicle_keeps_its_size),
         cmocka_unit_test(test_rider_lamp_box_is_long),
         cmocka_unit_test(test_merge_follows_the_pixels),
         cmocka_unit_test(test_standing_nearest_stays_put),

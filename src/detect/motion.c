@@ -1848,6 +1848,8 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
             if (d->cls == CW_CLASS_BUS_TRUCK && high_m <= BUS_HIGH_M)
                 d->cls = CW_CLASS_CAR;
             d->cls_conf *= 0.5f;
+            if (d->width_m < THIN_M)
+                d->score *= 0.5f; /* narrower even so than any road user */
         } else if (d->cut_off) {
             /* cut off at a side: its width is a bound too, but not its height — taller than a
              * car, it is a bus or truck coming in */

@@ -12,8 +12,11 @@
 #include "crosswatch/log.h"
 #include "crosswatch/scene.h"
 
-#define MOD      "track"
-#define NO_MATCH 1e6
+#define MOD "track"
+/* a vehicle's size as seen whole keeps this much of itself a second (near the camera more of its
+ * roof shows, and its box is higher for its width) */
+#define SIZE_KEEP 0.78
+#define NO_MATCH  1e6
 
 #define OFS(f) offsetof(struct cw_tracker_config, f)
 const struct cw_option cw_tracker_options[] = {
@@ -277,6 +280,7 @@ struct track {
     uint64_t zin;               /* zones it is inside now, a bit each */
     uint32_t zstay[MAX_ZONES];  /* frames since it entered each zone it is in */
     uint32_t ztotal[MAX_ZONES]; /* frames inside each zone over its life */
+    float size_w, size_h; /* a vehicle's width and height (m) as seen whole, slowly forgotten */
 };
 
 struct cw_tracker {
@@ -702,12 +706,43 @@ static bool rider_box(const struct cw_tracker *t, const struct track *tr,
     return true;
 }
 
+/* A vehicle's blob loses its dark parts (the rear window, taken for shadow) and far away it is a
+ * few pixels, its box too small: a vehicle track keeps the largest width and height (m) it was
+ * measured with (not while it was one of a merge in the last second: a merge's box is several
+ * road users'), forgotten at SIZE_KEEP a second, and a box narrower or lower than that where it
+ * stands now grows to it about its foot. */
+static void whole_size(const struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
+                       struct cw_box *box)
+{
+    int cls = voted_class(tr);
+    if (t->cfg.whole_objects || !(cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK) ||
+        !d->has_ground || d->cut_off || d->bottom_hidden || d->lamp || !(d->width_m > 0) ||
+        !(box->w > 0))
+        return;
+    double ppm = box->w / d->width_m; /* pixels per metre across, at its foot */
+    float w = d->width_m, h = (float)(box->h / ppm);
+    bool merged = tr->merge_frame > 0 && t->frame - tr->merge_frame <= t->cfg.fps;
+    float keep = (float)pow(SIZE_KEEP, 1 / t->cfg.fps);
+    tr->size_w = fmaxf(tr->size_w * keep, merged ? 0 : w);
+    tr->size_h = fmaxf(tr->size_h * keep, merged ? 0 : h);
+    double ew = tr->size_w * ppm, eh = tr->size_h * ppm;
+    if (box->w < ew) {
+        box->x -= (ew - box->w) / 2;
+        box->w = ew;
+    }
+    if (box->h < eh) {
+        box->y -= eh - box->h;
+        box->h = eh;
+    }
+}
+
 static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                         bool reshape)
 {
     struct cw_box box = d->box;
     if (rider_box(t, tr, d, &box))
         reshape = true;
+    whole_size(t, tr, d, &box);
     if (d->bottom_hidden) {
         /* the top and sides are measured; the bottom stays where the track says it is */
         struct cw_box pb = kf_box(tr->kf);
