@@ -5,7 +5,9 @@
 #include <math.h>
 
 #include "crosswatch/detection.h"
+#include "crosswatch/frame.h"
 #include "crosswatch/motion.h"
+#include "crosswatch/motion_stage.h"
 #include "crosswatch/scene.h"
 
 #define W 96
@@ -610,6 +612,69 @@ static void test_thin_blob_starts_no_track(void **state)
     cw_scene_free(sc);
 }
 
+/* Paints the road with a bright 4 × 4 patch (16 pixels) at (@x, @y), or none where @x < 0. */
+static void paint_patch(int x, int y)
+{
+    paint(1, -1, 0);
+    for (int j = y; x >= 0 && j < y + 4; j++)
+        for (int i = x; i < x + 4; i++)
+            pix[j * W + i] = 220;
+}
+
+/* Far off a road user is a few pixels: with min_area 24, a 16-pixel blob is dropped; where the
+ * rows' own smallest areas allow 12, it is kept — on those rows only. */
+static void test_row_area(void **state)
+{
+    (void)state;
+    struct cw_motion_config cfg = config();
+    cfg.min_area = 24;
+    struct cw_motion *m = cw_motion_new(&cfg, W, H);
+    struct cw_blob b[8];
+    learn_empty_road(m);
+    int32_t area[H];
+    for (int y = 0; y < H; y++)
+        area[y] = y < H / 2 ? 12 : 100; /* (above min_area: min_area) */
+    for (int pass = 0; pass < 2; pass++) {
+        cw_motion_set_row_area(m, pass ? area : NULL);
+        paint_patch(40, 10);
+        assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), pass);
+        paint_patch(40, 50);
+        assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), 0);
+    }
+    cw_motion_free(m);
+}
+
+/* The motion stage sets the rows' smallest areas from the scene's ground: the same 16-pixel
+ * patch is a detection far up the road (a metre across is one pixel there), not near the camera
+ * (seven), where min_area 24 holds. */
+static void test_stage_keeps_far_small_blobs(void **state)
+{
+    (void)state;
+    struct cw_pinhole cam;
+    struct cw_scene *sc = road_camera("", &cam);
+    struct cw_motion_config cfg = config();
+    cfg.min_area = 24;
+    const int at[2] = {12, 48};
+    for (int k = 0; k < 2; k++) {
+        struct cw_motion_stage *st = cw_motion_stage_new(&cfg, sc);
+        assert_non_null(st);
+        struct cw_frame f = {.width = W,
+                             .height = H,
+                             .plane = {pix, cu, cv},
+                             .stride = {W, W / 2, W / 2},
+                             .grey = grey};
+        struct cw_detection d[8];
+        for (int i = 0; i < 30; i++) {
+            paint_patch(-1, 0);
+            assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 0);
+        }
+        paint_patch(40, at[k]);
+        assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), k == 0);
+        cw_motion_stage_free(st);
+    }
+    cw_scene_free(sc);
+}
+
 /* A road user coming in at a side of the picture shows only part of its width, but all of its
  * height: 3 m tall where it stands, it is a bus or truck, however narrow the part seen; 1.5 m
  * tall, it is not. */
@@ -977,6 +1042,8 @@ int main(void)
         cmocka_unit_test(test_class_seen_from_the_side),
         cmocka_unit_test(test_low_blob_starts_no_track),
         cmocka_unit_test(test_thin_blob_starts_no_track),
+        cmocka_unit_test(test_row_area),
+        cmocka_unit_test(test_stage_keeps_far_small_blobs),
         cmocka_unit_test(test_bus_coming_in_at_the_side),
         cmocka_unit_test(test_car_coming_in_at_the_bottom),
         cmocka_unit_test(test_ignore_zone),

@@ -68,6 +68,11 @@ void cw_motion_free(struct cw_motion *m);
 /* Pixels to ignore (non-zero), @w × @h bytes, copied; NULL clears it. */
 void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask);
 
+/* The smallest blob kept, per analysis row its bottom is on (@h values, each capped by the
+ * configuration's min_area): far away a road user is only a few pixels. NULL: min_area on every
+ * row. */
+void cw_motion_set_row_area(struct cw_motion *m, const int32_t *area);
+
 /* Processes one frame @dt_s after the previous one. @u and @v are the chroma planes at half the
  * analysis size ((w+1)/2 × (h+1)/2), or NULL. Writes up to @cap blobs (largest first) and returns
  * how many. */

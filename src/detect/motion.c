@@ -199,7 +199,8 @@ const struct cw_option cw_motion_options[] = {
      100000,
      NULL,
      "px",
-     "smallest blob, in analysis-image pixels (at night one with a lamp is kept from 2)"},
+     "smallest blob, in analysis-image pixels (at night one with a lamp is kept from 2; with a "
+     "scene, far off where 0.6 m² seen square is fewer pixels, from that, and 12 at least)"},
     {"max_blobs",
      CW_OPT_INT,
      OFS(max_blobs),
@@ -283,6 +284,7 @@ struct cw_motion {
     float *cstill;  /* frames a chroma pixel has been off the background's colour in a row */
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
+    int32_t *row_area;              /* per row, the smallest blob whose bottom is on it */
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
     struct cw_bitmask shadow;       /* the shadow pixels as bits */
     struct cw_bitmask lamps;        /* at night, the pixels of lamps: kept through the clean-up */
@@ -361,6 +363,7 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->bridge_run = zalloc((size_t)w * sizeof(uint16_t));
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
+    m->row_area = zalloc((size_t)h * sizeof(int32_t));
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
@@ -384,13 +387,14 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) ||
         cw_bitmask_init(&m->lamps, w, h) || !m->bridge_run || !m->raw || !m->mask || !m->ignore ||
-        !m->runs || !m->run_next || !m->parent || !m->pieces || !m->run_blob || !m->row_first ||
-        !m->remap || !m->order || !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv ||
-        !m->lift || !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
+        !m->row_area || !m->runs || !m->run_next || !m->parent || !m->pieces || !m->run_blob ||
+        !m->row_first || !m->remap || !m->order || !m->blobs || !m->stab_pts || !m->sg || !m->su ||
+        !m->sv || !m->lift || !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
         cw_motion_free(m);
         goto out_nomem;
     }
     m->gain = 1;
+    cw_motion_set_row_area(m, NULL);
     return m;
 out_nomem:
     cw_log_error(MOD, "motion detector: out of memory for %dx%d", w, h);
@@ -421,6 +425,7 @@ void cw_motion_free(struct cw_motion *m)
     cw_bitmask_free(&m->fg3);
     free(m->mask);
     free(m->ignore);
+    free(m->row_area);
     free(m->runs);
     free(m->run_next);
     free(m->run_blob);
@@ -445,6 +450,13 @@ void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask)
         memcpy(m->ignore, mask, m->n);
     else
         memset(m->ignore, 0, m->n);
+}
+
+void cw_motion_set_row_area(struct cw_motion *m, const int32_t *area)
+{
+    for (int y = 0; y < m->h; y++)
+        m->row_area[y] =
+            area && area[y] < m->cfg.min_area ? (area[y] > 1 ? area[y] : 1) : m->cfg.min_area;
 }
 
 const uint8_t *cw_motion_mask(const struct cw_motion *m)
@@ -878,7 +890,7 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
         if (m->cfg.shadow_foot > 0)
             stand_on_shadow(m, &m->blobs[i]);
         m->remap[i] = -1;
-        if (m->blobs[i].area >= m->cfg.min_area ||
+        if (m->blobs[i].area >= m->row_area[m->blobs[i].y1] ||
             (m->any_lamp && m->blobs[i].area >= LAMP_MIN_AREA && has_lamp(m, &m->blobs[i])))
             order[n++] = (struct ranked){m->blobs[i].area, i};
     }

@@ -2,15 +2,20 @@
  * frame, then blobs → detections each frame. */
 #include "crosswatch/motion_stage.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "crosswatch/blob_split.h"
 #include "crosswatch/error.h"
+#include "crosswatch/geom.h"
 #include "crosswatch/log.h"
 #include "crosswatch/resample.h"
 #include "crosswatch/scene.h"
 
 #define MAX_BLOBS 512
+/* the smallest road user's share seen, for the smallest blob far away (m², analysis pixels) */
+#define FAR_AREA_M2  0.6
+#define FAR_MIN_AREA 12
 
 struct cw_motion_stage {
     struct cw_motion_config cfg;
@@ -62,6 +67,28 @@ struct cw_motion *cw_motion_stage_model(struct cw_motion_stage *s)
     return s->mot;
 }
 
+/* The smallest blob per analysis row from the scene's ground: FAR_AREA_M2 seen square at the
+ * row's distance, no fewer than FAR_MIN_AREA pixels (@sx, @sy: scene pixels per analysis pixel).
+ * Near rows keep min_area; a far car, a few pixels across, is kept where min_area would drop it. */
+static int far_areas(struct cw_motion_stage *s, double sx, double sy)
+{
+    int gh = s->gh;
+    int32_t *area = malloc((size_t)gh * sizeof(int32_t));
+    if (!area)
+        return CW_ENOMEM;
+    double cx = s->gw / 2.0 * sx;
+    for (int y = 0; y < gh; y++) {
+        double yy = (y + 0.5) * sy;
+        double mpp = cw_ground_span(&s->scene->img_to_ground, (struct cw_point){cx, yy},
+                                    (struct cw_point){cx + sx, yy});
+        double px = mpp > 0 && isfinite(mpp) ? FAR_AREA_M2 / (mpp * mpp) : INFINITY;
+        area[y] = px < s->cfg.min_area ? (int32_t)fmax(FAR_MIN_AREA, ceil(px)) : s->cfg.min_area;
+    }
+    cw_motion_set_row_area(s->mot, area);
+    free(area);
+    return 0;
+}
+
 static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
 {
     s->fw = f->width, s->fh = f->height, s->gw = f->grey.width, s->gh = f->grey.height;
@@ -87,6 +114,9 @@ static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
         /* the scene's pixels per analysis pixel, whatever size the stream is */
         int sw = s->scene->camera.width > 0 ? s->scene->camera.width : f->width;
         int sh = s->scene->camera.height > 0 ? s->scene->camera.height : f->height;
+        int err = far_areas(s, (double)sw / f->grey.width, (double)sh / f->grey.height);
+        if (err)
+            return err;
         if (s->cfg.split)
             s->split = cw_blob_splitter_new(s->scene, f->grey.width, f->grey.height,
                                             (double)sw / f->grey.width, (double)sh / f->grey.height,
