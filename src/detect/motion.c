@@ -200,7 +200,7 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      "px",
      "smallest blob, in analysis-image pixels (at night one with a lamp is kept from 2; with a "
-     "scene, far off where 0.6 m² seen square is fewer pixels, from that, and 12 at least)"},
+     "scene, far off where 0.6 m² seen square is fewer pixels, from that, and 16 at least)"},
     {"max_blobs",
      CW_OPT_INT,
      OFS(max_blobs),

@@ -15,7 +15,7 @@
 #define MAX_BLOBS 512
 /* the smallest road user's share seen, for the smallest blob far away (m², analysis pixels) */
 #define FAR_AREA_M2  0.6
-#define FAR_MIN_AREA 12
+#define FAR_MIN_AREA 16
 
 struct cw_motion_stage {
     struct cw_motion_config cfg;
