@@ -751,12 +751,15 @@ static void test_far_car_found_again(void **state)
 /* A car drives away from the camera at 8 m/s, seen whole for 1.2 s; then, farther off, for 0.4 s
  * its dark rear window is taken for shadow and its sides are lost: the detector's box is 30 % too
  * low and 20 % too narrow. The track keeps the car's size as it saw it whole, shrunk with the
- * distance. A pedestrian's box is its own: legs apart or together, it changes. */
+ * distance, and grows the box back over the part lost: down from the top where the bottom was
+ * lost instead (a dark bumper). A pedestrian's box is its own: legs apart or together, it
+ * changes. */
 static void test_far_vehicle_keeps_its_size(void **state)
 {
     (void)state;
     struct cw_scene *sc = down_the_road();
-    for (int car = 0; car <= 1; car++) {
+    for (int k = 0; k < 3; k++) { /* a pedestrian; a car losing its top; one losing its bottom */
+        bool car = k > 0;
         struct cw_tracker *t = make();
         cw_tracker_set_zones(t, sc);
         struct cw_track_out out[8];
@@ -768,19 +771,21 @@ static void test_far_vehicle_keeps_its_size(void **state)
             d.cls = car ? CW_CLASS_CAR : CW_CLASS_PEDESTRIAN;
             d.cls_conf = 0.8f;
             d.width_m = (float)w;
-            if (f >= 30) { /* its lower part, narrower */
+            if (f >= 30) { /* a part, narrower */
                 d.box.x += 0.1 * d.box.w, d.box.w *= 0.8;
-                d.box.y += 0.3 * d.box.h, d.box.h *= 0.7;
+                d.box.y += k == 2 ? 0 : 0.3 * d.box.h, d.box.h *= 0.7;
                 d.width_m *= 0.8f;
             }
             n = cw_tracker_update(t, &d, 1, out, 8);
         }
         assert_int_equal(n, 1);
+        const struct cw_box *o = &out[0].box, *g = &whole.box;
         if (car) { /* 30 % too low without */
-            assert_true(fabs(out[0].box.h - whole.box.h) < 0.1 * whole.box.h);
-            assert_true(fabs(out[0].box.w - whole.box.w) < 0.1 * whole.box.w);
+            assert_true(fabs(o->y - g->y) < 0.1 * g->h);
+            assert_true(fabs(o->y + o->h - g->y - g->h) < 0.1 * g->h);
+            assert_true(fabs(o->w - g->w) < 0.1 * g->w);
         } else
-            assert_true(fabs(out[0].box.h - d.box.h) < 0.1 * d.box.h);
+            assert_true(fabs(o->h - d.box.h) < 0.1 * d.box.h);
         cw_tracker_free(t);
     }
     cw_scene_free(sc);

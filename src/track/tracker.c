@@ -710,7 +710,7 @@ static bool rider_box(const struct cw_tracker *t, const struct track *tr,
  * few pixels, its box too small: a vehicle track keeps the largest width and height (m) it was
  * measured with (not while it was one of a merge in the last second: a merge's box is several
  * road users'), forgotten at SIZE_KEEP a second, and a box narrower or lower than that where it
- * stands now grows to it about its foot. */
+ * stands now grows to it. */
 static void whole_size(const struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                        struct cw_box *box)
 {
@@ -726,12 +726,18 @@ static void whole_size(const struct cw_tracker *t, struct track *tr, const struc
     tr->size_w = fmaxf(tr->size_w * keep, merged ? 0 : w);
     tr->size_h = fmaxf(tr->size_h * keep, merged ? 0 : h);
     double ew = tr->size_w * ppm, eh = tr->size_h * ppm;
+    /* the side of the box nearer the foreseen box's is the vehicle's own; it grows away from it
+     * (the lower part lost rather than the roof, the box's top stays) */
+    struct cw_box pb = kf_box(tr->kf);
     if (box->w < ew) {
-        box->x -= (ew - box->w) / 2;
+        double l = fabs(box->x - pb.x), r = fabs(box->x + box->w - pb.x - pb.w);
+        box->x -= l < r ? 0 : r < l ? ew - box->w : (ew - box->w) / 2;
         box->w = ew;
     }
     if (box->h < eh) {
-        box->y -= eh - box->h;
+        double top = fabs(box->y - pb.y), bottom = fabs(box->y + box->h - pb.y - pb.h);
+        if (bottom <= top)
+            box->y -= eh - box->h;
         box->h = eh;
     }
 }
