@@ -714,10 +714,11 @@ static bool rider_box(const struct cw_tracker *t, const struct track *tr,
 static void whole_size(const struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                        struct cw_box *box)
 {
+    if (t->cfg.whole_objects || !d->has_ground || d->cut_off || d->bottom_hidden || d->lamp ||
+        !(d->width_m > 0) || !(box->w > 0))
+        return;
     int cls = voted_class(tr);
-    if (t->cfg.whole_objects || !(cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK) ||
-        !d->has_ground || d->cut_off || d->bottom_hidden || d->lamp || !(d->width_m > 0) ||
-        !(box->w > 0))
+    if (cls != CW_CLASS_CAR && cls != CW_CLASS_BUS_TRUCK)
         return;
     double ppm = box->w / d->width_m; /* pixels per metre across, at its foot */
     float w = d->width_m, h = (float)(box->h / ppm);
