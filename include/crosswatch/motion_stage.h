@@ -12,6 +12,13 @@
 #include "crosswatch/frame.h"
 #include "crosswatch/motion.h"
 
+/* The tracker settings for the motion detector's detections, where a caller does not set its own:
+ * start tracks from this score (solid blobs score 1, ragged ones 0.5) … */
+#define CW_MOTION_NEW_SCORE 0.75
+/* … and report an established track missed for up to two frames at 25 frames/s on its prediction
+ * (a far road user's blob, a few pixels, comes and goes) */
+#define CW_MOTION_COAST_S 0.08
+
 struct cw_scene;
 struct cw_motion_stage;
 

@@ -40,6 +40,7 @@ struct cw_tracker_config {
     double min_iou_new;    /* … tentative tracks */
     int confirm_hits;      /* hits before a track is reported (the first frame's tracks at once) */
     double keep_s;         /* how long a lost track may be found again */
+    double coast_s;        /* how long an established lost track is still reported (predicted) */
     bool score_fusion;     /* weigh overlaps by detection score in the first round */
     double interpolate_s;  /* offline only: fill gaps of up to this long (0: off) */
     double max_aspect;     /* report only boxes with width/height up to this (0: any) */
@@ -67,7 +68,8 @@ struct cw_track_out {
     struct cw_point vel;    /* ground velocity, m/s */
     float speed;            /* |vel|, m/s */
     uint64_t zones;         /* bit z: inside the scene's zone z now (cw_tracker_set_zones) */
-    bool predicted;         /* held on its prediction in a merged detection: not measured now */
+    bool predicted; /* not measured now: held on its prediction in a merged detection, or missed
+                       for at most coast_s */
     /* held, and its box all but covered by a nearer road user's (one lower in the picture):
      * there, but not in sight (MOTChallenge rows leave it out; the rules still know it) */
     bool hidden;

@@ -296,7 +296,8 @@ int cw__cmd_analyze(int argc, char **argv)
 
     build_table();
     cw_options_defaults(analyze_options, &o);
-    o.trk.new_score = 0.75; /* motion blobs: solid ones score 1, ragged ones 0.5 */
+    o.trk.new_score = CW_MOTION_NEW_SCORE; /* the motion detector's, unless given */
+    o.trk.coast_s = CW_MOTION_COAST_S;
     ret = cw__cli_parse(analyze_options, &o, argc, argv, "analyze", pos, 1, &n_pos, &help);
     if (ret || help || n_pos != 1 || !o.scene) {
         if (help)

@@ -36,7 +36,6 @@ struct track_opts {
 };
 
 enum { DETECTOR_MOTION, DETECTOR_DNN };
-#define MOTION_NEW_SCORE 0.75 /* solid motion blobs score 1, ragged ones 0.5 */
 #define DNN_DEFAULT_CONF 0.25 /* cw_dnn_detector_options' default */
 static const char *const detector_names[] = {"motion", "dnn", NULL};
 
@@ -222,8 +221,8 @@ int cw__cmd_track(int argc, char **argv)
 
     build_table();
     cw_options_defaults(track_options, &o);
-    /* the motion detector's blobs: solid ones score 1, ragged ones 0.5 */
-    o.trk.new_score = MOTION_NEW_SCORE;
+    o.trk.new_score = CW_MOTION_NEW_SCORE; /* the motion detector's, unless given */
+    o.trk.coast_s = CW_MOTION_COAST_S;
     o.trk.confirm_hits = 3;
     ret = cw__cli_parse(track_options, &o, argc, argv, "track", pos, 1, &n_pos, &help);
     if (ret || help || n_pos != 1 || !o.out) {
@@ -257,8 +256,10 @@ int cw__cmd_track(int argc, char **argv)
         o.trk.whole_objects = true; /* a box is one road user, not a blob of several */
         /* Network scores run lower than the motion model's: unless given, start tracks from
          * 0.5 and let weak boxes (from 0.1) keep tracks alive, as ByteTrack does. */
-        if (o.trk.new_score == MOTION_NEW_SCORE)
+        if (o.trk.new_score == CW_MOTION_NEW_SCORE)
             o.trk.new_score = 0.5;
+        if (o.trk.coast_s == CW_MOTION_COAST_S)
+            o.trk.coast_s = 0; /* a network's boxes do not come and go as blobs do */
         if (o.dnn.conf == DNN_DEFAULT_CONF)
             o.dnn.conf = 0.1;
         dnn = cw_dnn_detector_new(&o.dnn);

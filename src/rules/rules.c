@@ -242,7 +242,8 @@ double cw__rule_width_m(const struct cw_scene *scene, const struct cw_box *box)
 struct track_slot *cw__rule_judged(struct track_slot *slots, const struct cw_track_out *t,
                                    int64_t frame, unsigned classes)
 {
-    /* nor where the tracker only predicts (held inside a merged blob): a car that stopped at the
+    /* nor where the tracker only predicts (held inside a merged blob, missed for a frame or two:
+     * cw_tracker_config.coast_s): a car that stopped at the
      * line would drive on through it there. Such a track still counts as there for others (a
      * pedestrian on the crosswalk a car must yield to). */
     if (!t->has_ground || t->predicted || t->cls < 0 || t->cls >= CW_CLASS_COUNT ||

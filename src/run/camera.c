@@ -376,7 +376,8 @@ struct camera *cw__camera_start(const struct cw_run_camera_config *cfg, int inde
     cw_options_defaults(cw_motion_options, &c->mcfg);
     cw_options_defaults(cw_signals_options, &c->scfg);
     cw_options_defaults(cw_tracker_options, &c->tcfg);
-    c->tcfg.new_score = 0.75; /* as analyze: motion blobs */
+    c->tcfg.new_score = CW_MOTION_NEW_SCORE; /* as analyze: motion blobs */
+    c->tcfg.coast_s = CW_MOTION_COAST_S;
     if (build(c, c->scene, &c->mot, &c->sig, &c->rules))
         goto fail;
     c->st.up = true;

@@ -15,8 +15,9 @@
 #define MOD "track"
 /* a vehicle's size as seen whole keeps this much of itself a second (near the camera more of its
  * roof shows, and its box is higher for its width) */
-#define SIZE_KEEP 0.78
-#define NO_MATCH  1e6
+#define SIZE_KEEP  0.78
+#define COAST_HITS 10 /* matches a track needs before it is reported unseen (coast_s) */
+#define NO_MATCH   1e6
 
 #define OFS(f) offsetof(struct cw_tracker_config, f)
 const struct cw_option cw_tracker_options[] = {
@@ -93,6 +94,16 @@ const struct cw_option cw_tracker_options[] = {
      NULL,
      "s",
      "how long a lost track may be found again"},
+    {"coast_s",
+     CW_OPT_DOUBLE,
+     OFS(coast_s),
+     {.d = 0},
+     0,
+     10,
+     NULL,
+     "s",
+     "a track matched at least 10 times and unseen for at most this long is still reported, on "
+     "its prediction (predicted: true): a motion detector's far blob comes and goes (0: off)"},
     {"score_fusion",
      CW_OPT_BOOL,
      OFS(score_fusion),
@@ -288,6 +299,7 @@ struct cw_tracker {
     int frame;
     int next_id;
     int max_lost; /* frames */
+    int coast;    /* frames a lost track is still reported on its prediction */
     struct track *tr;
     int n, cap;
     struct cw_assign *as;
@@ -427,6 +439,7 @@ struct cw_tracker *cw_tracker_new(const struct cw_tracker_config *cfg)
         goto out_nomem;
     t->cfg = *cfg;
     t->max_lost = (int)lround(cfg->keep_s * cfg->fps);
+    t->coast = (int)lround(cfg->coast_s * cfg->fps);
     t->next_id = 1;
     t->cap = 64;
     t->tr = malloc(sizeof(*t->tr) * (size_t)t->cap);
@@ -1365,8 +1378,15 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
             continue;
         if (t->n_zones)
             place(t, tr);
-        if (tr->state == TRACKED && tr->updated)
+        /* an established track missed for a frame or two: reported where it is foreseen */
+        bool coast = tr->state == LOST && tr->id && tr->hits >= COAST_HITS &&
+                     t->frame - tr->obs_frame <= t->coast;
+        if ((tr->state == TRACKED && tr->updated) || coast) {
+            int before = nout;
             report(t, tr, out, &nout, cap);
+            if (coast && nout > before)
+                out[nout - 1].predicted = true;
+        }
         if (kept != i)
             t->tr[kept] = *tr;
         kept++;
