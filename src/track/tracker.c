@@ -741,7 +741,7 @@ static void whole_size(const struct cw_tracker *t, struct track *tr, const struc
     tr->size_h = fmaxf(tr->size_h * keep, merged ? 0 : h);
     double ew = tr->size_w * ppm, eh = tr->size_h * ppm;
     /* the side of the box nearer the foreseen box's is the vehicle's own; it grows away from it
-     * (the lower part lost rather than the roof, the box's top stays) */
+     * (a bumper lost: the top stays; a rear window lost: the bottom stays) */
     struct cw_box pb = kf_box(tr->kf);
     if (box->w < ew) {
         double l = fabs(box->x - pb.x), r = fabs(box->x + box->w - pb.x - pb.w);
