@@ -424,6 +424,33 @@ static void test_colour_only_road_user(void **state)
     }
 }
 
+/* A yellow coat as bright as the road, its chroma 26 levels off the road's: by day a coloured
+ * road user shows more colour than that and this is the road's own variation (colour 32), but at
+ * night its colour is dimmed with its brightness and it is a road user (colour_night 24) — the
+ * night scene's cyclist, its yellow top on the grey pavement. */
+static void test_dim_colour_at_night(void **state)
+{
+    (void)state;
+    for (int night = 0; night <= 1; night++) {
+        struct cw_motion *m = make(120);
+        struct cw_blob b[8];
+        double gain = night ? 0.2 : 1;
+        learn_road(m, gain);
+        int n = 0;
+        for (int f = 0; f < 5; f++) {
+            paint(gain, -1, 0);
+            for (int y = 20; y < 36; y++)
+                for (int x = 30; x < 40; x++)
+                    cu[(y / 2) * (W / 2) + x / 2] = 128 - 26;
+            n = cw_motion_process(m, &grey, &U, &V, 0.04, b, 8);
+        }
+        assert_int_equal(n, night);
+        if (night)
+            assert_true(b[0].x0 <= 30 && b[0].x1 >= 39 && b[0].y0 <= 20 && b[0].y1 >= 35);
+        cw_motion_free(m);
+    }
+}
+
 /* A road at night (a fifth of the day's brightness, its grain kept) lit by a headlight beam that
  * brightens a patch 2.5 times without changing its colour: light, not a road user — unless the
  * light test is off. */
@@ -1034,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_dark_middle_is_not_shadow),
         cmocka_unit_test(test_dark_lower_part),
         cmocka_unit_test(test_colour_only_road_user),
+        cmocka_unit_test(test_dim_colour_at_night),
         cmocka_unit_test(test_headlight_beam_at_night),
         cmocka_unit_test(test_lamp_pair_at_night),
         cmocka_unit_test(test_small_lamps_at_night),

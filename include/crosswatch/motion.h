@@ -36,6 +36,7 @@ struct cw_motion_config {
                            * shadow begins: its dark lower part standing on its cast shadow
                            * (a dark bike under its rider); at most this many px (0: off) */
     double colour;        /* chroma this far from the background's is a road user (0: off) */
+    double colour_night;  /* … at night (light_dark; 0: colour) */
     double light_dark;    /* below this background level, light cast on the road is not one */
     double absorb_s;      /* a still foreground pixel is learned after this long */
     double relight;       /* global gain changes larger than this fraction are compensated */

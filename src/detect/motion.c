@@ -173,6 +173,16 @@ const struct cw_option cw_motion_options[] = {
      "levels",
      "a pixel whose chroma is this far from the background's is a road user whatever its "
      "brightness (a magenta coat as bright as the asphalt; 0: off)"},
+    {"colour_night",
+     CW_OPT_DOUBLE,
+     OFS(colour_night),
+     {.d = 24},
+     0,
+     255,
+     NULL,
+     "levels",
+     "the same at night (light_dark): a dimly lit road user's chroma is dimmed with its "
+     "brightness (0: colour)"},
     {"absorb_s",
      CW_OPT_DOUBLE,
      OFS(absorb_s),
@@ -1492,8 +1502,9 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     for (int y = 0; y < h; y++)
         model_row(m, g->data + (size_t)y * g->stride, (size_t)y * w, alpha, tg, vmin, vmax, absorb);
     /* colour: what the grey model took for background but is not of its colour */
+    const double colour = night && m->cfg.colour_night > 0 ? m->cfg.colour_night : m->cfg.colour;
     if (u && v && m->cfg.colour > 0)
-        colour_test(m, u, v, (float)m->cfg.colour, absorb);
+        colour_test(m, u, v, (float)colour, absorb);
     /* shadows: among what is not background, darker by a bounded ratio with unchanged chroma;
      * the road-user pixels are visited through their bits, the rest costs nothing */
     cw_bitmask_from_bytes(&m->fg, m->raw, (size_t)w, CW_MOTION_FG);
