@@ -298,6 +298,7 @@ struct cw_motion {
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
     struct cw_bitmask shadow;       /* the shadow pixels as bits */
     struct cw_bitmask lamps;        /* at night, the pixels of lamps: kept through the clean-up */
+    struct cw_bitmask darker;       /* at night, road-user pixels darker than the model */
     bool any_lamp;
     uint16_t *bridge_run; /* per column, for cw_bitmask_bridge_down */
     struct run *runs;     /* one frame's runs of foreground, row by row */
@@ -396,10 +397,11 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     if (!m->m0 || !m->v0 || !m->w0 || !m->m1 || !m->v1 || !m->w1 || !m->bu || !m->bv || !m->still ||
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) ||
-        cw_bitmask_init(&m->lamps, w, h) || !m->bridge_run || !m->raw || !m->mask || !m->ignore ||
-        !m->row_area || !m->runs || !m->run_next || !m->parent || !m->pieces || !m->run_blob ||
-        !m->row_first || !m->remap || !m->order || !m->blobs || !m->stab_pts || !m->sg || !m->su ||
-        !m->sv || !m->lift || !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
+        cw_bitmask_init(&m->lamps, w, h) || cw_bitmask_init(&m->darker, w, h) || !m->bridge_run ||
+        !m->raw || !m->mask || !m->ignore || !m->row_area || !m->runs || !m->run_next ||
+        !m->parent || !m->pieces || !m->run_blob || !m->row_first || !m->remap || !m->order ||
+        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv || !m->lift || !m->todo ||
+        (cfg->bootstrap_s > 0 && !m->boot)) {
         cw_motion_free(m);
         goto out_nomem;
     }
@@ -430,6 +432,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->bridge_run);
     cw_bitmask_free(&m->shadow);
     cw_bitmask_free(&m->lamps);
+    cw_bitmask_free(&m->darker);
     cw_bitmask_free(&m->fg);
     cw_bitmask_free(&m->fg2);
     cw_bitmask_free(&m->fg3);
@@ -771,9 +774,6 @@ static void stand_on_shadow(const struct cw_motion *m, struct cw_blob *b)
     }
 }
 
-/* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
- * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
- * background costs only the search for the next run. */
 /* Whether blob @b has a lamp's pixel in it (its box, at night). */
 static bool has_lamp(const struct cw_motion *m, const struct cw_blob *b)
 {
@@ -784,6 +784,23 @@ static bool has_lamp(const struct cw_motion *m, const struct cw_blob *b)
     return false;
 }
 
+/* Whether most of blob @b's road-user pixels (in its box) are darker than the road (at night:
+ * no lamp, but a dark coat, a dark body). */
+static bool mostly_darker(const struct cw_motion *m, const struct cw_blob *b)
+{
+    int n = 0, dark = 0;
+    for (int y = b->y0; y <= b->y1; y++)
+        for (int x = b->x0; x <= b->x1; x++)
+            if (m->mask[(size_t)y * m->w + x] == CW_MOTION_FG) {
+                n++;
+                dark += (int)(m->darker.bits[(size_t)y * m->darker.words + x / 64] >> (x % 64) & 1);
+            }
+    return 2 * dark > n;
+}
+
+/* Connected components (8-connected) of a 0/255 mask, into blobs: runs of foreground row by row,
+ * each joined (union-find) to the runs of the row above that touch it, diagonals included; the
+ * background costs only the search for the next run. */
 static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *out, int cap)
 {
     int32_t next = 1;
@@ -1512,6 +1529,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
     if (m->any_lamp) /* (only ever set at night) */
         memset(m->lamps.bits, 0, (size_t)h * m->lamps.words * sizeof(uint64_t));
     m->any_lamp = false;
+    if (night)
+        memset(m->darker.bits, 0, (size_t)h * m->darker.words * sizeof(uint64_t));
     for (int y = 0; y < h; y++) {
         const uint8_t *px = g->data + (size_t)y * g->stride;
         uint8_t *raw = m->raw + (size_t)y * w;
@@ -1521,6 +1540,8 @@ int cw_motion_process(struct cw_motion *m, const struct cw_image *g, const struc
             for (uint64_t left = bits[j]; left; left &= left - 1) {
                 const int k = __builtin_ctzll(left), x = 64 * j + k;
                 const float p = px[x], mu = mean[x] + 1e-3f;
+                if (night && p < mu)
+                    m->darker.bits[(size_t)y * m->darker.words + j] |= UINT64_C(1) << k;
                 if (night && p >= LAMP_LEVEL && p >= LAMP_RATIO * mu) {
                     /* a light itself, not light cast: a lamp, however small */
                     m->lamps.bits[(size_t)y * m->lamps.words + j] |= UINT64_C(1) << k;
@@ -1759,14 +1780,20 @@ static struct cw_box lamps_box(const struct cw_motion *m, const struct cw_blob *
 /* A two-wheeler's box around its lone lamp @b (analysis pixels), which stands LAMP_Z above the
  * road: the ground point under the lamp is where the ray through it meets that height — nearer
  * the camera than where it meets the road, by similar triangles — and the box stands there,
- * CW_RIDER_W_M wide and CW_RIDER_H_M high. False where the ground does not map. */
+ * CW_RIDER_W_M wide and CW_RIDER_H_M high. A @dark blob (darker than the road: no lamp, but the
+ * one part of a road user that shows against lit ground, a walker's trousers on the pavement)
+ * stands on its own bottom edge instead. False where the ground does not map. */
 static bool lone_lamp_box(const struct cw_blob *b, const struct cw_scene *scene,
-                          const struct cw_pinhole *cam, double sx, double sy, struct cw_box *out)
+                          const struct cw_pinhole *cam, double sx, double sy, bool dark,
+                          struct cw_box *out)
 {
-    struct cw_point lamp = {(b->x0 + b->x1 + 1) / 2.0 * sx, (b->y0 + b->y1 + 1) / 2.0 * sy}, far;
-    if (!cw_homography_apply(&scene->img_to_ground, lamp, &far) || cam->height_m <= LAMP_Z)
+    struct cw_point lamp = {(b->x0 + b->x1 + 1) / 2.0 * sx,
+                            (dark ? b->y1 + 1 : (b->y0 + b->y1 + 1) / 2.0) * sy},
+                    far;
+    double z = dark ? 0 : LAMP_Z;
+    if (!cw_homography_apply(&scene->img_to_ground, lamp, &far) || cam->height_m <= z)
         return false;
-    double k = (cam->height_m - LAMP_Z) / cam->height_m;
+    double k = (cam->height_m - z) / cam->height_m;
     struct cw_point g = {cam->foot.x + (far.x - cam->foot.x) * k,
                          cam->foot.y + (far.y - cam->foot.y) * k};
     /* a lamp is small: its width at its height, and about as high as wide */
@@ -1841,9 +1868,11 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         d->cls = CW_CLASS_UNKNOWN;
         if (!scene)
             continue;
-        /* a lone lamp at night: a two-wheeler's (a car shows two) */
+        /* a lone lamp at night: a two-wheeler's (a car shows two); a lone dark patch is the part
+         * of a road user that shows, boxed the same but standing where it ends */
         struct cw_box lb;
-        if (lone && pair[i] < 0 && lone_lamp_box(b, scene, &cam, sx, sy, &lb)) {
+        if (lone && pair[i] < 0 &&
+            lone_lamp_box(b, scene, &cam, sx, sy, mostly_darker(m, b), &lb)) {
             d->box = lb; /* its score is the lamp blob's */
             cw_detection_locate(d, scene, 3 * sy, full_h);
             d->cls = CW_CLASS_TWO_WHEELER;
