@@ -844,6 +844,15 @@ static void test_small_lamps_at_night(void **state)
     assert_int_equal(nb, 2);
     assert_int_equal(d[0].cls, CW_CLASS_CAR);
     assert_true(d[0].box.x <= 31 && d[0].box.x + d[0].box.w >= 49);
+    /* farther still, a lamp is one pixel: a pair of them is a car (the night scene's oncoming
+     * car, unseen for its first 130 frames), one alone — a speck, two too close to be a car's —
+     * nothing */
+    assert_int_equal(two_lamps(0.1, false, 31, 47, 41, 1, 1, 160, &nb, d), 0);
+    assert_int_equal(two_lamps(0.1, true, 31, 47, 41, 1, 1, 160, &nb, d), 1);
+    assert_int_equal(nb, 2);
+    assert_int_equal(d[0].cls, CW_CLASS_CAR);
+    assert_int_equal(two_lamps(0.1, true, 31, 34, 41, 1, 1, 160, &nb, d), 0);
+    assert_int_equal(nb, 2);
 }
 
 /* Near the camera a car's tail lamps are large: 10 × 9 analysis pixels each (90, more than a far

@@ -32,7 +32,8 @@
 #define LAMP_LEVEL      150.0f /* at night, a pixel this bright … */
 #define LAMP_RATIO      3.0f   /* … and this many times the road's is a lamp, not light cast */
 #define LAMP_AREA       80     /* at night, blobs this small (analysis pixels) may be lamps */
-#define LAMP_MIN_AREA   2      /* a blob with a lamp's pixel is kept from this size on */
+#define LAMP_MIN_AREA   1      /* a blob with a lamp's pixel is kept from this size on … */
+#define LONE_MIN_AREA   2      /* … but unpaired it is a road user only from this size on */
 #define LAMP_BLOBS      256    /* lamps are paired among this many blobs at most */
 #define LAMPS_MIN_M     1.0    /* a pair of lamps this far apart (projected on the road) … */
 #define LAMPS_MAX_M     2.6    /* … to this is a car */
@@ -1848,6 +1849,8 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         struct cw_box own = {b->x0, b->y0, bw, bh};
         if (lamps && taken[i] && pair[i] < 0)
             continue; /* the second lamp of a pair */
+        if (b->area < LONE_MIN_AREA && !(lamps && pair[i] >= 0))
+            continue; /* a far car's lamp is a pixel, but one pixel alone is a speck */
         bool inside = false;
         for (int p = 0; lamps && !taken[i] && p < npairs && !inside; p++)
             inside = cw_box_cover(&own, &pbox[p]) >= LAMP_INSIDE;
