@@ -568,6 +568,65 @@ static void test_merge_follows_the_pixels(void **state)
     cw_scene_free(sc);
 }
 
+/* Cars A and B wait one behind the other, one blob (a top view, ground = picture / 10). A bus
+ * comes in at the picture's bottom right behind B — seen along the road, its roof hides B's
+ * bottom — so it is part of the blob from its first frame, which now reaches the picture's
+ * bottom. A and B are held; the part of the blob below them, filled by its pixels, is the bus:
+ * tracked, its box from B's bottom to the picture's, while A and B keep their identities. */
+static void test_bus_comes_in_behind_the_queue(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_blobs tb = {.nparts = {2, 0}};
+    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_track_out out[8];
+    int a_id = -1, b_id = -1, n = 0;
+    for (int f = 0; f < 190; f++) {
+        double by = fmax(700 - 5 * f, 305); /* B's top: it closes up to A, then stands */
+        bool bus = f >= 160;
+        tb.part[0][0] = (struct cw_box){420, 200, 60, 100};  /* A */
+        tb.part[0][1] = (struct cw_box){420, by, 60, 100};   /* B */
+        tb.part[0][2] = (struct cw_box){400, 405, 100, 595}; /* the bus, cut off */
+        tb.nparts[0] = bus ? 3 : 2;
+        struct cw_detection d[2];
+        int nd = 1;
+        if (by < 310) {
+            d[0] = blob_box(&tb, 1);
+        } else {
+            d[0] = on_ground(420, 200, 60, 100, 45, 30);
+            d[1] = on_ground(420, by, 60, 100, 45, (by + 100) / 10);
+            nd = 2;
+        }
+        for (int i = 0; i < nd; i++)
+            d[i].cls = CW_CLASS_CAR, d[i].cls_conf = 0.9f;
+        n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+
+        if (f == 90) {
+            assert_int_equal(n, 2);
+            a_id = out[0].box.y < out[1].box.y ? out[0].id : out[1].id;
+            b_id = out[0].box.y < out[1].box.y ? out[1].id : out[0].id;
+        }
+    }
+    int bus_seen = 0, kept = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cw_box *b = &out[i].box;
+        if (out[i].id == a_id || out[i].id == b_id) {
+            kept++;
+            assert_true(b->y + b->h < 420);
+        } else if (b->y + b->h > 990 && fabs(b->y - 405) < 10 && b->w > 90) {
+            bus_seen++;
+            assert_false(out[i].predicted);
+        }
+    }
+    assert_int_equal(kept, 2);
+    assert_int_equal(bus_seen, 1);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Car B drives up at a slant behind car A, which waits further left, and stops touching it: one
  * blob, B its nearest, measured on the blob's bottom. Its box must stay where B stands — placed
  * across by the blob's pixels at its foot — not go on sideways as its box's straight line had
@@ -1218,6 +1277,7 @@ int main(void)
         cmocka_unit_test(test_established_track_coasts),
         cmocka_unit_test(test_rider_lamp_box_is_long),
         cmocka_unit_test(test_merge_follows_the_pixels),
+        cmocka_unit_test(test_bus_comes_in_behind_the_queue),
         cmocka_unit_test(test_standing_nearest_stays_put),
         cmocka_unit_test(test_held_box_shrinks_going_away),
         cmocka_unit_test(test_bad_and_excessive_input),

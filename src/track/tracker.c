@@ -235,6 +235,15 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 /* one coming in at the bottom moves in the picture by this share of its width a frame at least
  * (its height is what shows of it) */
 #define HOLD_ENTER 0.01
+/* A road user coming in at the picture's bottom behind a merge (a bus joining a queue, its roof
+ * hiding the bottom of the one ahead) is part of the blob from its first frame: the blob's part
+ * below the lowest held box, at least BELOW_MIN_H of the blob's height and filled by its pixels to
+ * BELOW_FILL, is one more road user. At most BELOW_MAX a frame, matched to its track at
+ * BELOW_IOU. */
+#define BELOW_MIN_H 0.15
+#define BELOW_FILL  0.5
+#define BELOW_MAX   16
+#define BELOW_IOU   0.3
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider —
  * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
@@ -273,6 +282,7 @@ struct track {
     int near_frame;
     float near_dx;
     int merge_frame; /* last frame it was one of a merged detection's road users */
+    bool below;      /* came in at the picture's bottom behind a merge (come_in_below) */
     int g_frame;     /* frame of the last ground measurement */
     float score;
     bool updated;                /* matched in the current frame */
@@ -317,6 +327,8 @@ struct cw_tracker {
     bool have_cam;
     const struct cw_pixel_ops *px; /* detections' own pixels (cw_tracker_set_pixels); NULL: none */
     const void *px_ctx;
+    struct cw_detection below[BELOW_MAX]; /* this frame's road users coming in below merges */
+    int nbelow;
     int n_zones;
     struct cw_box zbox_img[MAX_ZONES], zbox_ground[MAX_ZONES]; /* the zones' bounding boxes */
 };
@@ -989,6 +1001,79 @@ static void mark_hidden(struct cw_track_out *out, int n)
     }
 }
 
+static int add_track(struct cw_tracker *t, const struct cw_detection *d);
+
+/* Leaves out of track list @v (@n) those already updated this frame; returns how many remain. */
+static int drop_updated(const struct cw_tracker *t, int *v, int n)
+{
+    int keep = 0;
+    for (int i = 0; i < n; i++)
+        if (!t->tr[v[i]].updated)
+            v[keep++] = v[i];
+    return keep;
+}
+
+/* Notes the part of merged detection @d, come in at the picture's bottom, below the lowest of
+ * @n held boxes @held — reaching BELOW_MIN_H of @d's height up to it and filled to BELOW_FILL by
+ * the blob's own pixels — as a road user come in behind the merge (t->below), of @d's class
+ * (measured across the blob's bottom row). */
+static void below_merge(struct cw_tracker *t, const struct cw_detection *d,
+                        const struct cw_box *held, int n)
+{
+    double bottom = d->box.y + d->box.h, lowest = -INFINITY, x0, x1;
+    for (int k = 0; k < n; k++)
+        lowest = fmax(lowest, held[k].y + held[k].h);
+    if (!d->cut_off || d->has_ground || !t->px || d->blob <= 0 || t->nbelow >= BELOW_MAX ||
+        !(bottom - lowest >= BELOW_MIN_H * d->box.h))
+        return;
+    struct cw_box part = {d->box.x, lowest, d->box.w, bottom - lowest};
+    if (!t->px->span(t->px_ctx, d->blob, &part, &x0, &x1) || !(x1 > x0))
+        return;
+    part.x = x0, part.w = x1 - x0;
+    if (t->px->support(t->px_ctx, d->blob, &part) < BELOW_FILL)
+        return;
+    t->below[t->nbelow++] = (struct cw_detection){.box = part,
+                                                  .score = d->score,
+                                                  .cut_off = true,
+                                                  .blob = d->blob,
+                                                  .cls = d->cls,
+                                                  .cls_conf = d->cls_conf};
+}
+
+/* The road users come in below merges (t->below), each to the track of one that came in so
+ * before and has no ground point yet (matched at BELOW_IOU; a tentative one confirmed after
+ * confirm_hits) or to a new one. Such a track is measured so, not held in the merge, until it
+ * stands wholly in the picture. */
+static int come_in_below(struct cw_tracker *t)
+{
+    for (int i = 0; i < t->nbelow; i++) {
+        const struct cw_detection *d = &t->below[i];
+        struct track *best = NULL;
+        double best_iou = BELOW_IOU;
+        for (int k = 0; k < t->n; k++) {
+            struct track *tr = &t->tr[k];
+            if (tr->state == REMOVED || tr->updated || !tr->below || tr->has_g)
+                continue;
+            struct cw_box pb = kf_box(tr->kf);
+            double iou = cw_box_iou(&pb, &d->box);
+            if (iou > best_iou)
+                best_iou = iou, best = tr;
+        }
+        if (!best) {
+            int err = add_track(t, d);
+            if (err)
+                return err;
+            t->tr[t->n - 1].below = true;
+            continue;
+        }
+        apply_match(t, best, d, false);
+        if (best->state == TENTATIVE && best->hits >= t->cfg.confirm_hits)
+            best->state = TRACKED;
+    }
+    t->nbelow = 0;
+    return 0;
+}
+
 /* Before association: a confident detection that covers the predicted boxes of several
  * established tracks moving differently is two or more road users merged into one blob. Each of
  * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
@@ -1020,7 +1105,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
             bool was_in = !t->cfg.whole_objects && tr->merge_frame == t->frame - 1;
             /* one without a ground point yet may be in it only coming in at the bottom, or as
              * the nearest of a merge it came in with, now wholly in the picture */
-            if (tr->state == TENTATIVE ||
+            if (tr->state == TENTATIVE || (tr->below && !tr->has_g) ||
                 (!tr->has_g && ((!d->cut_off && !was_in) || entering >= 0)) ||
                 t->frame - 1 - tr->obs_frame > HOLD_RECENT || tr->hits < 2 * t->cfg.confirm_hits ||
                 tr->held >= max_held)
@@ -1070,8 +1155,9 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
         }
         if (entering >= 0 && near != entering)
             continue; /* what comes in at the bottom is the nearest, or this is not understood */
+        int ti_was[HOLD_MAX];
         for (int k = 0; k < nin; k++) {
-            struct track *tr = &t->tr[ti[in[k]]];
+            struct track *tr = &t->tr[ti_was[k] = ti[in[k]]];
             tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
             tr->merge_frame = t->frame;
             ti[in[k]] = -1;
@@ -1099,6 +1185,10 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 for (int j = 0; j < 2; j++)
                     tr->g[j].v *= HOLD_SLOW, tr->kf[j].v *= HOLD_SLOW;
         }
+        struct cw_box held[HOLD_MAX];
+        for (int k = 0; k < nin; k++)
+            held[k] = kf_box(t->tr[ti_was[k]].kf);
+        below_merge(t, d, held, nin);
         di[b] = -1;
     }
 }
@@ -1321,6 +1411,10 @@ int cw_tracker_update(struct cw_tracker *t, struct cw_detection *dets, int n,
     hold_merged(t, trk, ntrk, dets, hi, nhigh);
     ntrk = compact(trk, ntrk);
     nhigh = compact(hi, nhigh);
+    if ((err = come_in_below(t)))
+        goto out_free;
+    ntrk = drop_updated(t, trk, ntrk); /* (those come in below are matched) */
+    ntent = drop_updated(t, tent, ntent);
     /* 1: tracked and lost tracks against confident detections */
     err = associate(t, trk, ntrk, dets, hi, nhigh, t->cfg.min_iou_high, t->cfg.score_fusion, false);
     if (err)
