@@ -1874,8 +1874,9 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         /* a lone lamp at night: a two-wheeler's (a car shows two); a lone dark patch is the part
          * of a road user that shows, boxed the same but standing where it ends */
         struct cw_box lb;
-        if (lone && pair[i] < 0 &&
-            lone_lamp_box(b, scene, &cam, sx, sy, mostly_darker(m, b), &lb)) {
+        /* (darker or not is asked only of a blob a lamp's size: it visits the blob's box) */
+        if (lone && pair[i] < 0 && lone_lamp_box(b, scene, &cam, sx, sy, false, &lb) &&
+            (!mostly_darker(m, b) || lone_lamp_box(b, scene, &cam, sx, sy, true, &lb))) {
             d->box = lb; /* its score is the lamp blob's */
             cw_detection_locate(d, scene, 3 * sy, full_h);
             d->cls = CW_CLASS_TWO_WHEELER;
