@@ -104,9 +104,34 @@ static int split(const struct solid *solids, int n, struct cw_blob *out, int cap
     struct cw_blob b = whole(mask);
     struct cw_blob_splitter *s = cw_blob_splitter_new(&scene, W, H, 2, 2, 24);
     assert_non_null(s);
-    int m = cw_blob_split(s, mask, &b, 1, out, cap);
+    int m = cw_blob_split(s, mask, &b, 1, out, NULL, cap);
     cw_blob_splitter_free(s);
     return m;
+}
+
+/* Each piece knows the blob it was cut from (the tracker asks that blob's pixels): the same queue
+ * given twice is cut twice, its pieces in order, each pointing at its own. */
+static void test_pieces_know_their_blob(void **state)
+{
+    (void)state;
+    make_scene();
+    const struct solid q[] = {
+        {1.75, 12.0, 4.5, 1.8, 1.5}, {1.75, 5.5, 4.5, 1.8, 1.5}, {1.75, -1.0, 4.5, 1.8, 1.5}};
+    static uint8_t mask[W * H];
+    memset(mask, 0, sizeof(mask));
+    for (int i = 0; i < 3; i++)
+        draw(mask, &q[i]);
+    struct cw_blob in[2] = {whole(mask), whole(mask)}, out[8];
+    int parent[8];
+    struct cw_blob_splitter *s = cw_blob_splitter_new(&scene, W, H, 2, 2, 24);
+    assert_non_null(s);
+    int m = cw_blob_split(s, mask, in, 2, out, parent, 8);
+    cw_blob_splitter_free(s);
+    assert_int_equal(m, 4);
+    assert_int_equal(parent[0], 0);
+    assert_int_equal(parent[1], 0);
+    assert_int_equal(parent[2], 1);
+    assert_int_equal(parent[3], 1);
 }
 
 static void test_queue_is_cut_per_car(void **state)
@@ -180,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_is_cut_per_car),
+        cmocka_unit_test(test_pieces_know_their_blob),
         cmocka_unit_test(test_single_road_users_are_kept_whole),
         cmocka_unit_test(test_no_camera_no_split),
     };

@@ -28,8 +28,9 @@ struct cw_blob_splitter *cw_blob_splitter_new(const struct cw_scene *scene, int 
 void cw_blob_splitter_free(struct cw_blob_splitter *s);
 
 /* Splits @n blobs of @mask (road-user pixels CW_MOTION_FG, rows w apart) into at most @cap
- * blobs written to @out (which must not be @in), each unsplit blob as it was. Returns how many. */
+ * blobs written to @out (which must not be @in), each unsplit blob as it was, and for each the
+ * index in @in of the blob it is (part of) to @parent (unless NULL). Returns how many. */
 int cw_blob_split(struct cw_blob_splitter *s, const uint8_t *mask, const struct cw_blob *in, int n,
-                  struct cw_blob *out, int cap);
+                  struct cw_blob *out, int *parent, int cap);
 
 #endif

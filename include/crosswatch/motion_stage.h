@@ -33,7 +33,7 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
                         struct cw_detection *out, int cap);
 
 /* The last frame's detections' own pixels (cw_detection.blob), with the stage as context: for
- * cw_tracker_set_pixels. Blobs split by size (cfg.split) have none. */
+ * cw_tracker_set_pixels. A piece of a blob split by size (cfg.split) has the whole blob's. */
 extern const struct cw_pixel_ops cw_motion_stage_pixels;
 
 /* The model inside (NULL before the first frame), e.g. for its mask. */

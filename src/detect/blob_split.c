@@ -217,10 +217,14 @@ static int split_one(struct cw_blob_splitter *s, const uint8_t *mask, const stru
 }
 
 int cw_blob_split(struct cw_blob_splitter *s, const uint8_t *mask, const struct cw_blob *in, int n,
-                  struct cw_blob *out, int cap)
+                  struct cw_blob *out, int *parent, int cap)
 {
     int m = 0;
-    for (int i = 0; i < n && m < cap; i++)
-        m += split_one(s, mask, &in[i], out + m, cap - m);
+    for (int i = 0; i < n && m < cap; i++) {
+        int k = split_one(s, mask, &in[i], out + m, cap - m);
+        for (int j = 0; parent && j < k; j++)
+            parent[m + j] = i;
+        m += k;
+    }
     return m;
 }

@@ -26,7 +26,8 @@ struct cw_motion_stage {
     int fw, fh, gw, gh;             /* the picture and analysis sizes it was set up for */
     struct cw_blob_splitter *split; /* NULL: blobs are not split */
     struct cw_blob blobs[MAX_BLOBS], pieces[MAX_BLOBS];
-    double sx, sy; /* the detections' pixels per analysis pixel, last frame */
+    int parent[MAX_BLOBS]; /* each piece's blob */
+    double sx, sy;         /* the detections' pixels per analysis pixel, last frame */
 };
 
 /* Drops what was made for the previous picture size. */
@@ -147,7 +148,7 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
         return nb;
     const struct cw_blob *blobs = s->blobs;
     if (s->split) {
-        nb = cw_blob_split(s->split, cw_motion_mask(s->mot), s->blobs, nb, s->pieces,
+        nb = cw_blob_split(s->split, cw_motion_mask(s->mot), s->blobs, nb, s->pieces, s->parent,
                            cap < MAX_BLOBS ? cap : MAX_BLOBS);
         blobs = s->pieces;
     }
@@ -157,15 +158,16 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
         w = s->scene->camera.width, h = s->scene->camera.height;
     s->sx = (double)w / f->grey.width, s->sy = (double)h / f->grey.height;
     int n = cw_motion_detections(s->mot, blobs, nb, s->scene, w, h, out);
+    /* a piece's pixels are its blob's: the pixel queries are of the blob it was cut from */
     for (int i = 0; s->split && i < n; i++)
-        out[i].blob = 0; /* pieces of blobs: their own pixels are not kept */
+        out[i].blob = out[i].blob > 0 ? s->parent[out[i].blob - 1] + 1 : 0;
     return n;
 }
 
 static double support(const void *stage, int blob, const struct cw_box *box)
 {
     const struct cw_motion_stage *s = stage;
-    if (!s->mot || blob <= 0 || s->split)
+    if (!s->mot || blob <= 0)
         return 0;
     return cw_motion_support(s->mot, blob - 1, box->x / s->sx, box->y / s->sy,
                              (box->x + box->w) / s->sx, (box->y + box->h) / s->sy);
@@ -174,7 +176,7 @@ static double support(const void *stage, int blob, const struct cw_box *box)
 static bool span(const void *stage, int blob, const struct cw_box *box, double *x0, double *x1)
 {
     const struct cw_motion_stage *s = stage;
-    if (!s->mot || blob <= 0 || s->split ||
+    if (!s->mot || blob <= 0 ||
         !cw_motion_span(s->mot, blob - 1, box->x / s->sx, box->y / s->sy, (box->x + box->w) / s->sx,
                         (box->y + box->h) / s->sy, x0, x1))
         return false;
