@@ -735,6 +735,63 @@ static void test_stage_keeps_far_small_blobs(void **state)
     cw_scene_free(sc);
 }
 
+/* A road user's look (cw_pixel_ops.look) taken of a patterned, coloured square is found again
+ * (cw_pixel_ops.find) where the square has moved, within the radius; not where a nearer road
+ * user's box hides all of it; and a look of bare road, or off the picture, is no look. */
+/* The road with an 8 × 12 square at (@x, @y) patterned across (a car's windows and lamps), so
+ * that each part of it is found in one place only. */
+static void paint_pattern(int x, int y)
+{
+    paint(1, x, y);
+    for (int j = 0; j < 12; j++)
+        for (int i = 0; i < 8; i++)
+            pix[(y + j) * W + x + i] = (uint8_t)(150 + (i * 37 + j * 11) % 70);
+}
+
+static void test_stage_finds_a_look(void **state)
+{
+    (void)state;
+    struct cw_motion_config cfg = config();
+    struct cw_motion_stage *st = cw_motion_stage_new(&cfg, NULL);
+    assert_non_null(st);
+    struct cw_frame f = {
+        .width = W, .height = H, .plane = {pix, cu, cv}, .stride = {W, W / 2, W / 2}, .grey = grey};
+    struct cw_detection d[8];
+    const struct cw_pixel_ops *px = &cw_motion_stage_pixels;
+    for (int i = 0; i < 30; i++) {
+        paint(1, -1, 0);
+        assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 0);
+    }
+    struct cw_look lk, none;
+    struct cw_box at = {20, 20, 8, 12}, found;
+    px->look(st, &at, &none); /* the empty road: nobody's pixels */
+    assert_int_equal(none.n_own, 0);
+    paint_pattern(20, 20);
+    assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 1);
+    px->look(st, &at, &lk);
+    assert_int_equal(lk.n_own, CW_LOOK_N * CW_LOOK_N);
+    px->look(st, &(struct cw_box){W + 10, 20, 8, 12}, &none);
+    assert_int_equal(none.n_own, 0);
+
+    paint_pattern(23, 18); /* moved 3 right and 2 up */
+    assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 1);
+    double diff = px->find(st, &lk, &at, 4, NULL, 0, 0.3, &found);
+    assert_true(diff < 2);
+    assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
+    assert_true(found.w == at.w && found.h == at.h);
+    /* searched only 1 pixel each way, the best is a poor fit */
+    assert_true(px->find(st, &lk, &at, 1, NULL, 0, 0.3, &found) > 10);
+    /* a nearer road user's box over all of it: nothing left to compare */
+    struct cw_box nearer = {10, 10, 30, 30};
+    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found)));
+    /* over its left half only: the rest is found */
+    nearer = (struct cw_box){10, 10, 17, 30};
+    assert_true(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found) < 2);
+    assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
+    assert_true(isinf(px->find(st, &none, &at, 4, NULL, 0, 0.3, &found)));
+    cw_motion_stage_free(st);
+}
+
 /* A road user coming in at a side of the picture shows only part of its width, but all of its
  * height: 3 m tall where it stands, it is a bus or truck, however narrow the part seen; 1.5 m
  * tall, it is not. */
@@ -1115,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_thin_blob_starts_no_track),
         cmocka_unit_test(test_row_area),
         cmocka_unit_test(test_stage_keeps_far_small_blobs),
+        cmocka_unit_test(test_stage_finds_a_look),
         cmocka_unit_test(test_bus_coming_in_at_the_side),
         cmocka_unit_test(test_car_coming_in_at_the_bottom),
         cmocka_unit_test(test_ignore_zone),

@@ -328,6 +328,32 @@ static void test_pedestrian_red(void **state)
     world_free(&w);
 }
 
+/* A walker on the kerb (y = 20) is held unseen in a crowd's blob (predicted) for 4 s, in which
+ * it steps onto the crosswalk (y 22..26) on green; the light turns red; it is seen again on the
+ * crosswalk. Its step onto it was not seen: no violation (which side it is on is forgotten after
+ * a second unseen). Unseen for half a second at red, in which it steps on, it is one. */
+static void test_pedestrian_red_unseen_step(void **state)
+{
+    (void)state;
+    for (int brief = 0; brief < 2; brief++) {
+        struct world w;
+        world_init(&w);
+        set(&w, "p", "green", 0);
+        int red = brief ? 60 : 100, from = brief ? 100 : 50, to = brief ? 112 : 150;
+        for (int f = 0; f < 200; f++) {
+            if (f == red)
+                set(&w, "p", "red", f / 25.0);
+            double on = brief ? 100 : 70; /* it sets off from the kerb, 0.25 m a frame */
+            struct cw_track_out t =
+                track(11, CW_CLASS_PEDESTRIAN, 8, f < on ? 20 : fmin(20 + (f - on) * 0.25, 25));
+            t.predicted = f >= from && f < to;
+            step(&w, f, &t, 1);
+        }
+        assert_int_equal(w.nev, brief);
+        world_free(&w);
+    }
+}
+
 static void test_no_signal_no_red_events(void **state)
 {
     (void)state;
@@ -669,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_predicted_positions),
         cmocka_unit_test(test_picture_interest),
         cmocka_unit_test(test_pedestrian_red),
+        cmocka_unit_test(test_pedestrian_red_unseen_step),
         cmocka_unit_test(test_no_signal_no_red_events),
         cmocka_unit_test(test_stop_line_away_from_its_lane),
         cmocka_unit_test(test_wrong_way),

@@ -368,6 +368,106 @@ static void test_queue_at_the_red(void **state)
     cw_scene_free(sc);
 }
 
+/* The stand-in picture of test_queue_sets_off: two cars, and cw_pixel_ops over them. A look
+ * is which car's box it was taken under (in y[0]); it is found where that car is now, within the
+ * radius, unless a nearer road user's box hides all of it. */
+struct two_cars {
+    struct cw_box car[2];
+};
+
+static double cars_support(const void *ctx, int blob, const struct cw_box *box)
+{
+    const struct two_cars *tc = ctx;
+    (void)blob;
+    return cw_box_cover(box, &tc->car[0]) + cw_box_cover(box, &tc->car[1]);
+}
+
+static bool cars_span(const void *ctx, int blob, const struct cw_box *box, double *x0, double *x1)
+{
+    const struct two_cars *tc = ctx;
+    (void)blob;
+    *x0 = fmax(box->x, tc->car[0].x), *x1 = fmin(box->x + box->w, tc->car[0].x + tc->car[0].w);
+    return *x1 > *x0;
+}
+
+static void cars_look(const void *ctx, const struct cw_box *box, struct cw_look *lk)
+{
+    const struct two_cars *tc = ctx;
+    lk->n_own = 0;
+    for (int c = 0; c < 2; c++)
+        if (cw_box_iou(box, &tc->car[c]) > 0.7)
+            lk->y[0] = (uint8_t)c, lk->n_own = 1;
+}
+
+static double cars_find(const void *ctx, const struct cw_look *lk, const struct cw_box *box,
+                        double radius, const struct cw_box *skip, int nskip, double min_share,
+                        struct cw_box *found)
+{
+    const struct two_cars *tc = ctx;
+    (void)min_share;
+    *found = *box;
+    if (lk->n_own == 0)
+        return INFINITY;
+    const struct cw_box *c = &tc->car[lk->y[0]];
+    if (fabs(c->x - box->x) > radius || fabs(c->y - box->y) > radius)
+        return INFINITY;
+    for (int k = 0; k < nskip; k++)
+        if (cw_box_cover(c, &skip[k]) > 0.99)
+            return INFINITY;
+    found->x = c->x, found->y = c->y;
+    return 0;
+}
+
+static const struct cw_pixel_ops cars_pixels = {cars_support, cars_span, cars_look, cars_find};
+
+/* As test_queue_at_the_red, but on green A and B set off together, still one blob (a top view,
+ * ground = picture / 10). B, the nearer, is measured on the blob's bottom; A, held, is found by
+ * the look it had when seen alone, wherever it has moved to: its box goes with it, and its foot,
+ * not hidden by B, is measured on the ground. Held on its prediction alone, it stood where it
+ * had waited as the queue drove off. */
+static void test_queue_sets_off(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_cars tc;
+    cw_tracker_set_pixels(t, &cars_pixels, &tc);
+    struct cw_track_out out[8];
+    int a_id = -1, b_id = -1;
+    for (int f = 0; f < 376; f++) {
+        double go = f < 300 ? 0 : (f - 300) / 25.0; /* seconds since the green */
+        double ay = 200 - 10 * 0.5 * 2.5 * go * go; /* A's top: it sets off at 2.5 m/s² */
+        double by = f < 300 ? fmax(500 - 2 * f, 305) : ay + 105; /* B's: 5 px behind A */
+        tc.car[0] = (struct cw_box){400, ay, 60, 100};
+        tc.car[1] = (struct cw_box){400, by, 60, 100};
+        struct cw_detection d[2];
+        int nd = queue_of_two(ay, by, d);
+        for (int i = 0; i < nd; i++)
+            d[i].blob = i + 1, d[i].cls = CW_CLASS_CAR, d[i].cls_conf = 0.9f;
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        if (f == 60) {
+            assert_int_equal(n, 2);
+            a_id = out[0].box.y < out[1].box.y ? out[0].id : out[1].id;
+            b_id = out[0].box.y < out[1].box.y ? out[1].id : out[0].id;
+        }
+        if (f == 375) { /* 3 s on, 11 m further, at 7.5 m/s */
+            assert_int_equal(n, 2);
+            for (int i = 0; i < n; i++) {
+                bool is_a = out[i].box.y < by - 50;
+                assert_int_equal(out[i].id, is_a ? a_id : b_id);
+                if (is_a) {
+                    assert_true(fabs(out[i].box.y - ay) < 5);
+                    assert_true(out[i].has_ground && fabs(out[i].ground.y - (ay + 100) / 10) < 1);
+                }
+            }
+        }
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* A bus comes in at the bottom of the picture (a top view, ground = picture / 10) behind car A
  * waiting at the line, its box cut off there (no ground point yet), and closes up to A: one blob,
  * cut off, from A's roof to the picture's bottom. A is held where it stands, as in a queue,
@@ -1260,6 +1360,7 @@ int main(void)
         cmocka_unit_test(test_time_in_zones),
         cmocka_unit_test(test_merged_road_users),
         cmocka_unit_test(test_queue_at_the_red),
+        cmocka_unit_test(test_queue_sets_off),
         cmocka_unit_test(test_held_car_stops),
         cmocka_unit_test(test_entering_bus_holds_the_car),
         cmocka_unit_test(test_held_box_follows_the_ground),

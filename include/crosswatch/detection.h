@@ -58,6 +58,16 @@ struct cw_detection {
     int blob; /* 1 + the detector's index of its own pixels (struct cw_pixel_ops), 0: none */
 };
 
+/* A road user's look: the picture under its box sampled on a CW_LOOK_N × CW_LOOK_N grid of cells
+ * (grey and chroma), and which cells were a road user's pixels (foreground) then: what finds it
+ * again inside a merged blob, where its box cannot be measured. */
+#define CW_LOOK_N 16
+struct cw_look {
+    uint8_t y[CW_LOOK_N * CW_LOOK_N], u[CW_LOOK_N * CW_LOOK_N], v[CW_LOOK_N * CW_LOOK_N];
+    uint8_t own[CW_LOOK_N * CW_LOOK_N]; /* 1: a road user's pixel when sampled */
+    int n_own;                          /* cells with own set; 0: no look */
+};
+
 /* A detector's own pixels, kept for the last frame (the motion detector's: what a box cannot
  * say when blobs' boxes overlap or one blob holds several road users). @blob is a detection's
  * cw_detection.blob; boxes are in the detections' pixels. */
@@ -66,6 +76,16 @@ struct cw_pixel_ops {
     double (*support)(const void *ctx, int blob, const struct cw_box *box);
     /* the leftmost and rightmost edges of @blob's pixels within @box; false where there are none */
     bool (*span)(const void *ctx, int blob, const struct cw_box *box, double *x0, double *x1);
+    /* samples the picture under @box into @look (look->n_own 0 where it is off the picture) */
+    void (*look)(const void *ctx, const struct cw_box *box, struct cw_look *look);
+    /* looks for @look at boxes of @box's size moved up to @radius pixels each way (the detector
+     * may search less far: the motion stage, four of its analysis pixels); the cells under
+     * the @nskip boxes @skip (nearer road users hiding it) are left out. Writes the best place to
+     * @found and returns its mean difference per own cell compared (grey and chroma, 0..255), or
+     * INFINITY where fewer than @min_share of the look's own cells are left to compare. */
+    double (*find)(const void *ctx, const struct cw_look *look, const struct cw_box *box,
+                   double radius, const struct cw_box *skip, int nskip, double min_share,
+                   struct cw_box *found);
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crosswatch/blob_split.h"
 #include "crosswatch/error.h"
@@ -23,7 +24,8 @@ struct cw_motion_stage {
     struct cw_motion *mot;
     struct cw_resampler *rs;
     struct cw_image u, v;
-    int fw, fh, gw, gh;             /* the picture and analysis sizes it was set up for */
+    struct cw_image grey; /* the last frame's analysis picture, for looks (cw_pixel_ops) */
+    int fw, fh, gw, gh;   /* the picture and analysis sizes it was set up for */
     struct cw_blob_splitter *split; /* NULL: blobs are not split */
     struct cw_blob blobs[MAX_BLOBS], pieces[MAX_BLOBS];
     int parent[MAX_BLOBS]; /* each piece's blob */
@@ -35,10 +37,11 @@ static void teardown(struct cw_motion_stage *s)
 {
     free(s->u.data);
     free(s->v.data);
+    free(s->grey.data);
     cw_resampler_free(s->rs);
     cw_motion_free(s->mot);
     cw_blob_splitter_free(s->split);
-    s->u.data = s->v.data = NULL;
+    s->u.data = s->v.data = s->grey.data = NULL;
     s->rs = NULL;
     s->mot = NULL;
     s->split = NULL;
@@ -98,7 +101,8 @@ static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
     s->rs = cw_resampler_new((f->width + 1) / 2, (f->height + 1) / 2, cw, ch);
     s->u = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
     s->v = (struct cw_image){cw, ch, cw, malloc((size_t)cw * ch)};
-    if (!s->mot || !s->rs || !s->u.data || !s->v.data) {
+    s->grey = (struct cw_image){s->gw, s->gh, s->gw, malloc((size_t)s->gw * s->gh)};
+    if (!s->mot || !s->rs || !s->u.data || !s->v.data || !s->grey.data) {
         cw_log_error("motion", "out of memory setting up the motion detector for %dx%d",
                      f->grey.width, f->grey.height);
         return CW_ENOMEM;
@@ -140,6 +144,9 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
     }
     if (!s->mot && (err = first_frame(s, f)))
         return err;
+    for (int y = 0; y < s->gh; y++)
+        memcpy(s->grey.data + (size_t)y * s->gw, f->grey.data + (size_t)y * f->grey.stride,
+               (size_t)s->gw);
     cw_resampler_run(s->rs, f->plane[1], f->stride[1], &s->u);
     cw_resampler_run(s->rs, f->plane[2], f->stride[2], &s->v);
     int nb = cw_motion_process(s->mot, &f->grey, &s->u, &s->v, dt_s, s->blobs,
@@ -184,4 +191,131 @@ static bool span(const void *stage, int blob, const struct cw_box *box, double *
     return true;
 }
 
-const struct cw_pixel_ops cw_motion_stage_pixels = {support, span};
+/* Where cell @i of a CW_LOOK_N grid over a box from @x0 (analysis pixels) @w wide falls. */
+static int cell_at(double x0, double w, int i)
+{
+    return (int)floor(x0 + (i + 0.5) * w / CW_LOOK_N);
+}
+
+static void look(const void *stage, const struct cw_box *box, struct cw_look *lk)
+{
+    const struct cw_motion_stage *s = stage;
+    lk->n_own = 0;
+    if (!s->mot || !s->grey.data)
+        return;
+    const uint8_t *mask = cw_motion_mask(s->mot);
+    double x0 = box->x / s->sx, y0 = box->y / s->sy, w = box->w / s->sx, h = box->h / s->sy;
+    for (int j = 0; j < CW_LOOK_N; j++) {
+        int y = cell_at(y0, h, j);
+        for (int i = 0; i < CW_LOOK_N; i++) {
+            int x = cell_at(x0, w, i), c = j * CW_LOOK_N + i;
+            lk->own[c] = 0;
+            if (x < 0 || y < 0 || x >= s->gw || y >= s->gh)
+                continue;
+            size_t cp = (size_t)(y / 2) * s->u.stride + x / 2;
+            lk->y[c] = s->grey.data[(size_t)y * s->gw + x];
+            lk->u[c] = s->u.data[cp];
+            lk->v[c] = s->v.data[cp];
+            lk->own[c] = mask[(size_t)y * s->gw + x] == CW_MOTION_FG;
+            lk->n_own += lk->own[c];
+        }
+    }
+}
+
+/* a place farther from where the look was foreseen costs this much more per analysis pixel (of
+ * two equally good, the nearer) */
+#define FIND_STEP_COST 0.05
+#define FIND_MAX_SKIP  16
+/* places are tried at most this many analysis pixels each way (81 at most: bounded work; a
+ * foreseen box is rarely off by more, and a wider search found a look on other road users) */
+#define FIND_MAX_R 4
+/* a cell counts a difference of at most this (grey and chroma): one hidden by something the
+ * tracker does not know of costs the same wherever the look is tried, and does not pull it */
+#define FIND_CAP 45
+
+/* One search for a look (find): the cells' places at no shift, and the hidden boxes, all in
+ * analysis pixels. */
+struct search {
+    const struct cw_motion_stage *s;
+    const struct cw_look *lk;
+    int cx[CW_LOOK_N], cy[CW_LOOK_N];
+    double sk[FIND_MAX_SKIP][4];
+    int nskip, need;
+};
+
+/* The look's cost shifted by (@dx, @dy): the mean capped difference over its own cells in the
+ * picture and not hidden, plus the step cost; INFINITY where fewer than need cells are left, or
+ * as soon as it cannot come under @bound. */
+static double cost_at(const struct search *q, int dx, int dy, double bound)
+{
+    const struct cw_motion_stage *s = q->s;
+    const struct cw_look *lk = q->lk;
+    double step = FIND_STEP_COST * (abs(dx) + abs(dy));
+    /* the mean is over at most n_own cells: a sum past this cannot win */
+    double most = (bound - step) * lk->n_own;
+    long sum = 0;
+    int n = 0;
+    for (int j = 0; j < CW_LOOK_N; j++) {
+        int y = q->cy[j] + dy;
+        if (y < 0 || y >= s->gh)
+            continue;
+        const uint8_t *g = s->grey.data + (size_t)y * s->gw;
+        const uint8_t *u = s->u.data + (size_t)(y / 2) * s->u.stride;
+        const uint8_t *v = s->v.data + (size_t)(y / 2) * s->v.stride;
+        const uint8_t *own = lk->own + j * CW_LOOK_N;
+        for (int i = 0; i < CW_LOOK_N; i++) {
+            int x = q->cx[i] + dx, c = j * CW_LOOK_N + i;
+            if (!own[i] || x < 0 || x >= s->gw)
+                continue;
+            bool hidden = false;
+            for (int k = 0; k < q->nskip && !hidden; k++)
+                hidden = x + 0.5 > q->sk[k][0] && x + 0.5 < q->sk[k][2] && y + 0.5 > q->sk[k][1] &&
+                         y + 0.5 < q->sk[k][3];
+            if (hidden)
+                continue;
+            int e = abs(g[x] - lk->y[c]) + abs(u[x / 2] - lk->u[c]) + abs(v[x / 2] - lk->v[c]);
+            sum += e < FIND_CAP ? e : FIND_CAP;
+            n++;
+        }
+        if (sum >= most)
+            return INFINITY;
+    }
+    return n == 0 || n < q->need ? INFINITY : (double)sum / n + step;
+}
+
+static double find(const void *stage, const struct cw_look *lk, const struct cw_box *box,
+                   double radius, const struct cw_box *skip, int nskip, double min_share,
+                   struct cw_box *found)
+{
+    const struct cw_motion_stage *s = stage;
+    *found = *box;
+    if (!s->mot || !s->grey.data || lk->n_own == 0)
+        return INFINITY;
+    struct search q = {.s = s, .lk = lk};
+    double x0 = box->x / s->sx, y0 = box->y / s->sy, w = box->w / s->sx, h = box->h / s->sy;
+    int rx = (int)fmin(ceil(radius / s->sx), FIND_MAX_R),
+        ry = (int)fmin(ceil(radius / s->sy), FIND_MAX_R);
+    for (int i = 0; i < CW_LOOK_N; i++)
+        q.cx[i] = cell_at(x0, w, i), q.cy[i] = cell_at(y0, h, i);
+    q.nskip = nskip < FIND_MAX_SKIP ? nskip : FIND_MAX_SKIP;
+    for (int k = 0; k < q.nskip; k++) {
+        q.sk[k][0] = skip[k].x / s->sx, q.sk[k][1] = skip[k].y / s->sy;
+        q.sk[k][2] = (skip[k].x + skip[k].w) / s->sx;
+        q.sk[k][3] = (skip[k].y + skip[k].h) / s->sy;
+    }
+    q.need = (int)ceil(min_share * lk->n_own);
+    /* where it is foreseen first: a good fit there soon ends the others' sums (cost_at) */
+    double best = cost_at(&q, 0, 0, INFINITY);
+    int bx = 0, by = 0;
+    for (int dy = -ry; dy <= ry; dy++)
+        for (int dx = -rx; dx <= rx; dx++) {
+            double cost = dx || dy ? cost_at(&q, dx, dy, best) : INFINITY;
+            if (cost < best)
+                best = cost, bx = dx, by = dy;
+        }
+    if (isfinite(best))
+        *found = (struct cw_box){box->x + bx * s->sx, box->y + by * s->sy, box->w, box->h};
+    return best;
+}
+
+const struct cw_pixel_ops cw_motion_stage_pixels = {support, span, look, find};

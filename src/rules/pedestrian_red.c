@@ -8,6 +8,9 @@
 #include "rules/rule.h"
 
 #define SETTLE 3 /* frames on (or off) the crosswalk before it counts */
+/* unseen for longer than this (held in a crowd's blob), which side it is on is not known: a step
+ * onto the crosswalk made meanwhile was not seen (ns) */
+#define UNSEEN_NS 1000000000LL
 
 struct ctx {
     const struct cw_scene *scene;
@@ -39,6 +42,10 @@ static void process(void *c, const struct cw_rule_input *in, struct rule_out *ou
             cw__rule_judged(x->slots, t, in->frame, RULE_CLASS(CW_CLASS_PEDESTRIAN));
         if (!s)
             continue;
+        if (s->seen_ns && in->t_ns - s->seen_ns > UNSEEN_NS)
+            for (int j = 0; j < x->nwalks; j++)
+                s->side[j] = 0, s->count[j] = 0;
+        s->seen_ns = in->t_ns;
         for (int j = 0; j < x->nwalks; j++) {
             const struct cw_scene_polygon *poly = &x->scene->zones[x->walks[j]].poly;
             int now = cw_polygon_contains(poly->ground, poly->n, t->ground) ? 1 : -1;

@@ -71,6 +71,7 @@ struct track_slot {
     struct cw_point prev;        /* foot point in the previous frame it was seen */
     struct cw_box prev_box;      /* … its box */
     int64_t prev_frame, prev_ns; /* … and when that was */
+    int64_t seen_ns;             /* stream time a rule last judged it (0: not yet) */
     int side[8];           /* per line or zone: -1 before / outside, +1 past / inside, 0 unknown */
     bool done[8];          /* already judged (counted once) */
     bool faced_red[8];     /* was waiting while the light was red */

@@ -244,6 +244,15 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define BELOW_FILL  0.5
 #define BELOW_MAX   16
 #define BELOW_IOU   0.3
+/* A held road user that is not the nearest is looked for by its look (taken when last measured
+ * whole, struct cw_look) within LOOK_RADIUS of its height (LOOK_RADIUS_PX at least) of where it
+ * is foreseen, its cells hidden by nearer road users left out; found where the mean difference
+ * is at most LOOK_MAX_DIFF (grey and chroma levels) over LOOK_MIN_SHARE of its own cells at least
+ */
+#define LOOK_RADIUS    0.1
+#define LOOK_RADIUS_PX 6.0
+#define LOOK_MAX_DIFF  30.0
+#define LOOK_MIN_SHARE 0.3
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider —
  * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
@@ -302,6 +311,7 @@ struct track {
     uint32_t zstay[MAX_ZONES];  /* frames since it entered each zone it is in */
     uint32_t ztotal[MAX_ZONES]; /* frames inside each zone over its life */
     float size_w, size_h; /* a vehicle's width and height (m) as seen whole, slowly forgotten */
+    struct cw_look look;  /* how it looked when last measured whole (look.n_own 0: not known) */
 };
 
 struct cw_tracker {
@@ -810,6 +820,16 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
         tr->state = TRACKED;
 }
 
+/* Takes @tr's look under its measured box, where the detector keeps its pixels and @d, the
+ * detection just applied, is the road user whole (not cut off by the picture's edge, nor hidden
+ * below, nor a lamp in the dark). */
+static void take_look(const struct cw_tracker *t, struct track *tr, const struct cw_detection *d)
+{
+    if (t->px && t->px->look && !t->cfg.whole_objects && d->blob > 0 && !d->cut_off &&
+        !d->bottom_hidden && !d->lamp)
+        t->px->look(t->px_ctx, &tr->obs, &tr->look);
+}
+
 /* Solves the assignment on t->cost (@nt tracks × @nd detections) and applies the matches below
  * NO_MATCH; with @confirm, tentative tracks with enough hits are confirmed. Matched entries are
  * set to -1 in both lists. */
@@ -826,6 +846,7 @@ static int settle(struct cw_tracker *t, int *ti, int nt, struct cw_detection *de
         const struct cw_detection *d = &dets[di[b]];
         const struct cw_box pb = kf_box(tr->kf);
         apply_match(t, tr, d, reshape && cw_box_iou(&pb, &d->box) < t->cfg.min_iou_high);
+        take_look(t, tr, d);
         tr->held = 0;
         if (confirm && tr->hits >= t->cfg.confirm_hits)
             tr->state = TRACKED;
@@ -1074,6 +1095,41 @@ static int come_in_below(struct cw_tracker *t)
     return 0;
 }
 
+/* The bottom of @tr's predicted box in the picture. */
+static double foot_y(const struct track *tr)
+{
+    struct cw_box b = kf_box(tr->kf);
+    return b.y + b.h;
+}
+
+/* Moves held track @tr's foreseen box (@h's) to where its look is found near it, and returns
+ * whether it was; the first @k tracks of @merge (placed already, nearer) hide what is behind
+ * their boxes. A vehicle whose foot is not hidden so is measured on the ground there too (a look
+ * is good to a cell; a walker's or rider's look is not good enough for its foot: legs swing, and
+ * one half hidden was found a few pixels up, off the crosswalk it was on). */
+static bool find_look(const struct cw_tracker *t, const struct track *tr, const int *merge, int k,
+                      struct cw_detection *h)
+{
+    if (!t->px || !t->px->find || tr->look.n_own == 0)
+        return false;
+    struct cw_box skip[HOLD_MAX], found;
+    for (int j = 0; j < k; j++)
+        skip[j] = kf_box(t->tr[merge[j]].kf);
+    double radius = fmax(LOOK_RADIUS * h->box.h, LOOK_RADIUS_PX);
+    if (!(t->px->find(t->px_ctx, &tr->look, &h->box, radius, skip, k, LOOK_MIN_SHARE, &found) <=
+          LOOK_MAX_DIFF))
+        return false;
+    h->box = found;
+    struct cw_point foot = {found.x + found.w / 2, found.y + found.h};
+    for (int j = 0; j < k; j++)
+        if (in_box(&skip[j], foot))
+            return true;
+    int cls = voted_class(tr);
+    if (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK)
+        cw_detection_locate(h, t->scene, found.h / CW_LOOK_N, 0);
+    return true;
+}
+
 /* Before association: a confident detection that covers the predicted boxes of several
  * established tracks moving differently is two or more road users merged into one blob. Each of
  * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
@@ -1155,13 +1211,20 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
         }
         if (entering >= 0 && near != entering)
             continue; /* what comes in at the bottom is the nearest, or this is not understood */
+        /* nearest first: each is hidden only by those placed before it */
         int ti_was[HOLD_MAX];
+        for (int k = 0; k < nin; k++)
+            ti_was[k] = ti[in[k]], ti[in[k]] = -1;
+        int tmp = ti_was[0];
+        ti_was[0] = ti_was[near], ti_was[near] = tmp;
+        for (int k = 2; k < nin; k++)
+            for (int j = k; j > 1 && foot_y(&t->tr[ti_was[j]]) > foot_y(&t->tr[ti_was[j - 1]]); j--)
+                tmp = ti_was[j], ti_was[j] = ti_was[j - 1], ti_was[j - 1] = tmp;
         for (int k = 0; k < nin; k++) {
-            struct track *tr = &t->tr[ti_was[k] = ti[in[k]]];
+            struct track *tr = &t->tr[ti_was[k]];
             tr->kf[2].v = tr->kf[3].v = 0; /* what cannot be seen keeps its size */
             tr->merge_frame = t->frame;
-            ti[in[k]] = -1;
-            if (k == near && measure_nearest(t, tr, d))
+            if (k == 0 && measure_nearest(t, tr, d))
                 continue;
             struct cw_detection h = {.box = kf_box(tr->kf), .score = d->score};
             /* one on the move stands, for its first second held, on its ground prediction */
@@ -1173,14 +1236,16 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 h.box = seen_from(t, tr, h.box,
                                   (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
             }
+            bool seen = find_look(t, tr, ti_was, k, &h);
             int held = tr->held;
             apply_match(t, tr, &h, false);
             /* one standing still is held as long as the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
             tr->held = still && held > 0 ? held : held + 1;
-            /* a vehicle closing up in a queue comes to a stop there, unseen */
+            /* a vehicle closing up in a queue comes to a stop there, unseen (found by its look,
+             * it is seen: it may be setting off) */
             int cls = voted_class(tr);
-            if (hypot(tr->g[0].v, tr->g[1].v) < HOLD_QUEUE_MPS &&
+            if (!seen && hypot(tr->g[0].v, tr->g[1].v) < HOLD_QUEUE_MPS &&
                 (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK))
                 for (int j = 0; j < 2; j++)
                     tr->g[j].v *= HOLD_SLOW, tr->kf[j].v *= HOLD_SLOW;
