@@ -414,7 +414,7 @@ static double cars_find(const void *ctx, const struct cw_look *lk, const struct 
     for (int k = 0; k < nskip; k++)
         if (cw_box_cover(c, &skip[k]) > 0.99)
             return INFINITY;
-    found->x = c->x, found->y = c->y;
+    found->x = c->x + c->w / 2 - box->w / 2, found->y = c->y + c->h - box->h; /* on its foot */
     return 0;
 }
 
@@ -866,6 +866,55 @@ static void test_nearest_shrinks_going_away(void **state)
         seen = true;
     }
     assert_true(seen);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
+/* As test_queue_sets_off, looking down a road: cars A (at 22 m) and B (closed up behind it) set
+ * off together, one blob; A, held and found by its look, is boxed at its look's size seen from
+ * where it is found — going away it shrinks (in 3 s from 22 to 33 m, to two thirds of its
+ * height), where a held box keeps the size it had. */
+static void test_found_look_shrinks_going_away(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_cars tc;
+    cw_tracker_set_pixels(t, &cars_pixels, &tc);
+    struct cw_track_out out[8];
+    struct cw_detection a, b;
+    int a_id = -1, n = 0;
+    for (int f = 0; f < 226; f++) {
+        double go = f < 150 ? 0 : (f - 150) / 25.0, on = 0.5 * 2.5 * go * go;
+        a = standing(sc, 2, 22 + on, 1.8, 1.5);
+        b = standing(sc, 2, fmin(8 + 0.12 * f, 16.5) + on, 1.8, 1.5);
+        tc.car[0] = a.box, tc.car[1] = b.box;
+        struct cw_detection d[2] = {a, b};
+        int nd = 2;
+        if (b.box.y < a.box.y + a.box.h + 2) { /* touching: one blob */
+            d[0] = on_ground(b.box.x, a.box.y, b.box.w, b.box.y + b.box.h - a.box.y, 2,
+                             b.ground.y);
+            nd = 1;
+        }
+        for (int i = 0; i < nd; i++)
+            d[i].blob = i + 1, d[i].cls = CW_CLASS_CAR, d[i].cls_conf = 0.9f;
+        n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; f == 20 && i < n; i++)
+            if (out[i].box.y + out[i].box.h < b.box.y)
+                a_id = out[i].id;
+    }
+    bool seen = false;
+    for (int i = 0; i < n; i++) {
+        if (out[i].id != a_id)
+            continue;
+        assert_true(out[i].predicted);
+        assert_true(fabs(out[i].box.h - a.box.h) < 0.1 * a.box.h);
+        assert_true(fabs(out[i].box.y + out[i].box.h - (a.box.y + a.box.h)) < 3);
+        seen = true;
+    }
+    assert_true(a_id > 0 && seen);
     cw_tracker_free(t);
     cw_scene_free(sc);
 }
@@ -1361,6 +1410,7 @@ int main(void)
         cmocka_unit_test(test_merged_road_users),
         cmocka_unit_test(test_queue_at_the_red),
         cmocka_unit_test(test_queue_sets_off),
+        cmocka_unit_test(test_found_look_shrinks_going_away),
         cmocka_unit_test(test_held_car_stops),
         cmocka_unit_test(test_entering_bus_holds_the_car),
         cmocka_unit_test(test_held_box_follows_the_ground),

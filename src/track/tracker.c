@@ -247,12 +247,14 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 /* A held road user that is not the nearest is looked for by its look (taken when last measured
  * whole, struct cw_look) within LOOK_RADIUS of its height (LOOK_RADIUS_PX at least) of where it
  * is foreseen, its cells hidden by nearer road users left out; found where the mean difference
- * is at most LOOK_MAX_DIFF (grey and chroma levels) over LOOK_MIN_SHARE of its own cells at least
- */
+ * is at most LOOK_MAX_DIFF (grey and chroma levels) over LOOK_MIN_SHARE of its own cells at
+ * least. Its box is the look's, scaled by the perspective — by at least LOOK_SCALE_MIN and at
+ * most its inverse (beyond: the look's size as it is). */
 #define LOOK_RADIUS    0.1
 #define LOOK_RADIUS_PX 6.0
 #define LOOK_MAX_DIFF  30.0
 #define LOOK_MIN_SHARE 0.3
+#define LOOK_SCALE_MIN 0.1
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider —
  * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
@@ -310,8 +312,9 @@ struct track {
     uint64_t zin;               /* zones it is inside now, a bit each */
     uint32_t zstay[MAX_ZONES];  /* frames since it entered each zone it is in */
     uint32_t ztotal[MAX_ZONES]; /* frames inside each zone over its life */
-    float size_w, size_h; /* a vehicle's width and height (m) as seen whole, slowly forgotten */
-    struct cw_look look;  /* how it looked when last measured whole (look.n_own 0: not known) */
+    float size_w, size_h;   /* a vehicle's width and height (m) as seen whole, slowly forgotten */
+    struct cw_look look;    /* how it looked when last measured whole (look.n_own 0: not known) */
+    struct cw_box look_box; /* the box it was taken under */
 };
 
 struct cw_tracker {
@@ -827,7 +830,7 @@ static void take_look(const struct cw_tracker *t, struct track *tr, const struct
 {
     if (t->px && t->px->look && !t->cfg.whole_objects && d->blob > 0 && !d->cut_off &&
         !d->bottom_hidden && !d->lamp)
-        t->px->look(t->px_ctx, &tr->obs, &tr->look);
+        t->px->look(t->px_ctx, &tr->obs, &tr->look), tr->look_box = tr->obs;
 }
 
 /* Solves the assignment on t->cost (@nt tracks × @nd detections) and applies the matches below
@@ -1102,6 +1105,24 @@ static double foot_y(const struct track *tr)
     return b.y + b.h;
 }
 
+/* The box @tr's look was taken under, standing on @foot: larger or smaller by the perspective
+ * between there and where it was taken (as it was where that is not known). */
+static struct cw_box look_box(const struct cw_tracker *t, const struct track *tr,
+                              struct cw_point foot)
+{
+    const struct cw_box *was = &tr->look_box;
+    double k = 1;
+    if (t->scene) {
+        const struct cw_homography *ig = &t->scene->img_to_ground;
+        struct cw_point from = {was->x + was->w / 2, was->y + was->h};
+        double m0 = cw_ground_span(ig, from, (struct cw_point){from.x + 1, from.y});
+        double m1 = cw_ground_span(ig, foot, (struct cw_point){foot.x + 1, foot.y});
+        if (m0 / m1 > LOOK_SCALE_MIN && m0 / m1 < 1 / LOOK_SCALE_MIN)
+            k = m0 / m1;
+    }
+    return (struct cw_box){foot.x - was->w * k / 2, foot.y - was->h * k, was->w * k, was->h * k};
+}
+
 /* Moves held track @tr's foreseen box (@h's) to where its look is found near it, and returns
  * whether it was; the first @k tracks of @merge (placed already, nearer) hide what is behind
  * their boxes. A vehicle whose foot is not hidden so is measured on the ground there too (a look
@@ -1112,15 +1133,19 @@ static bool find_look(const struct cw_tracker *t, const struct track *tr, const 
 {
     if (!t->px || !t->px->find || tr->look.n_own == 0)
         return false;
-    struct cw_box skip[HOLD_MAX], found;
+    struct cw_box skip[HOLD_MAX], found, b = h->box;
     for (int j = 0; j < k; j++)
         skip[j] = kf_box(t->tr[merge[j]].kf);
-    double radius = fmax(LOOK_RADIUS * h->box.h, LOOK_RADIUS_PX);
-    if (!(t->px->find(t->px_ctx, &tr->look, &h->box, radius, skip, k, LOOK_MIN_SHARE, &found) <=
+    /* at the size its look was taken at, seen from where it is foreseen (a held box keeps its
+     * size: a car setting off from a queue shrank to a third of it in three seconds) */
+    b = look_box(t, tr, (struct cw_point){b.x + b.w / 2, b.y + b.h});
+    double radius = fmax(LOOK_RADIUS * b.h, LOOK_RADIUS_PX);
+    if (!(t->px->find(t->px_ctx, &tr->look, &b, radius, skip, k, LOOK_MIN_SHARE, &found) <=
           LOOK_MAX_DIFF))
         return false;
-    h->box = found;
     struct cw_point foot = {found.x + found.w / 2, found.y + found.h};
+    found = look_box(t, tr, foot);
+    h->box = found;
     for (int j = 0; j < k; j++)
         if (in_box(&skip[j], foot))
             return true;
