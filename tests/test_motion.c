@@ -737,7 +737,8 @@ static void test_stage_keeps_far_small_blobs(void **state)
 
 /* A road user's look (cw_pixel_ops.look) taken of a patterned, coloured square is found again
  * (cw_pixel_ops.find) where the square has moved, within the radius; not where a nearer road
- * user's box hides all of it; and a look of bare road, or off the picture, is no look. */
+ * user's box hides all or most of where it is foreseen; and a look of bare road, or off the
+ * picture, is no look. */
 /* The road with an 8 × 12 square at (@x, @y) patterned across (a car's windows and lamps), so
  * that each part of it is found in one place only. */
 static void paint_pattern(int x, int y)
@@ -784,10 +785,13 @@ static void test_stage_finds_a_look(void **state)
     /* a nearer road user's box over all of it: nothing left to compare */
     struct cw_box nearer = {10, 10, 30, 30};
     assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found)));
-    /* over its left half only: the rest is found */
-    nearer = (struct cw_box){10, 10, 17, 30};
+    /* over the left quarter of where it is foreseen: the rest is found */
+    nearer = (struct cw_box){10, 10, 12, 30};
     assert_true(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found) < 2);
     assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
+    /* over seven eighths of it there: not looked for elsewhere (where less of it is hidden) */
+    nearer = (struct cw_box){10, 10, 17, 30};
+    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found)));
     assert_true(isinf(px->find(st, &none, &at, 4, NULL, 0, 0.3, &found)));
     cw_motion_stage_free(st);
 }

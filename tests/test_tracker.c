@@ -893,8 +893,7 @@ static void test_found_look_shrinks_going_away(void **state)
         struct cw_detection d[2] = {a, b};
         int nd = 2;
         if (b.box.y < a.box.y + a.box.h + 2) { /* touching: one blob */
-            d[0] = on_ground(b.box.x, a.box.y, b.box.w, b.box.y + b.box.h - a.box.y, 2,
-                             b.ground.y);
+            d[0] = on_ground(b.box.x, a.box.y, b.box.w, b.box.y + b.box.h - a.box.y, 2, b.ground.y);
             nd = 1;
         }
         for (int i = 0; i < nd; i++)

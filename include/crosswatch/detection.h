@@ -82,7 +82,8 @@ struct cw_pixel_ops {
      * may search less far: the motion stage, four of its analysis pixels); the cells under
      * the @nskip boxes @skip (nearer road users hiding it) are left out. Writes the best place to
      * @found and returns its mean difference per own cell compared (grey and chroma, 0..255), or
-     * INFINITY where fewer than @min_share of the look's own cells are left to compare. */
+     * INFINITY where fewer than @min_share of the look's own cells are left to compare at @box
+     * itself (then it is not looked for elsewhere). */
     double (*find)(const void *ctx, const struct cw_look *look, const struct cw_box *box,
                    double radius, const struct cw_box *skip, int nskip, double min_share,
                    struct cw_box *found);

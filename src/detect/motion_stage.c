@@ -304,9 +304,13 @@ static double find(const void *stage, const struct cw_look *lk, const struct cw_
         q.sk[k][3] = (skip[k].y + skip[k].h) / s->sy;
     }
     q.need = (int)ceil(min_share * lk->n_own);
-    /* where it is foreseen first: a good fit there soon ends the others' sums (cost_at) */
+    /* where it is foreseen first: a good fit there soon ends the others' sums (cost_at). Mostly
+     * hidden there, it is not looked for elsewhere: the places where less of it is hidden would
+     * win for that alone, and draw it out from behind what hides it */
     double best = cost_at(&q, 0, 0, INFINITY);
     int bx = 0, by = 0;
+    if (!isfinite(best))
+        return INFINITY;
     for (int dy = -ry; dy <= ry; dy++)
         for (int dx = -rx; dx <= rx; dx++) {
             double cost = dx || dy ? cost_at(&q, dx, dy, best) : INFINITY;
