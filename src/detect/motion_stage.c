@@ -317,8 +317,7 @@ static double find(const void *stage, const struct cw_look *lk, const struct cw_
             if (cost < best)
                 best = cost, bx = dx, by = dy;
         }
-    if (isfinite(best))
-        *found = (struct cw_box){box->x + bx * s->sx, box->y + by * s->sy, box->w, box->h};
+    *found = (struct cw_box){box->x + bx * s->sx, box->y + by * s->sy, box->w, box->h};
     return best;
 }
 

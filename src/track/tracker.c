@@ -1150,7 +1150,7 @@ static bool find_look(const struct cw_tracker *t, const struct track *tr, const 
         if (in_box(&skip[j], foot))
             return true;
     int cls = voted_class(tr);
-    if (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK)
+    if (t->scene && (cls == CW_CLASS_CAR || cls == CW_CLASS_BUS_TRUCK))
         cw_detection_locate(h, t->scene, found.h / CW_LOOK_N, 0);
     return true;
 }
