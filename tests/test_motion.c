@@ -681,6 +681,14 @@ static void paint_patch(int x, int y)
             pix[j * W + i] = 220;
 }
 
+/* The painted planes (pix, cu, cv) as a frame for the motion stage, its analysis image the
+ * picture itself. */
+static struct cw_frame painted_frame(void)
+{
+    return (struct cw_frame){
+        .width = W, .height = H, .plane = {pix, cu, cv}, .stride = {W, W / 2, W / 2}, .grey = grey};
+}
+
 /* Far off a road user is a few pixels: with min_area 24, a 16-pixel blob is dropped; where the
  * rows' own smallest areas allow 12, it is kept — on those rows only. */
 static void test_row_area(void **state)
@@ -718,11 +726,7 @@ static void test_stage_keeps_far_small_blobs(void **state)
     for (int k = 0; k < 2; k++) {
         struct cw_motion_stage *st = cw_motion_stage_new(&cfg, sc);
         assert_non_null(st);
-        struct cw_frame f = {.width = W,
-                             .height = H,
-                             .plane = {pix, cu, cv},
-                             .stride = {W, W / 2, W / 2},
-                             .grey = grey};
+        struct cw_frame f = painted_frame();
         struct cw_detection d[8];
         for (int i = 0; i < 30; i++) {
             paint_patch(-1, 0);
@@ -755,8 +759,7 @@ static void test_stage_finds_a_look(void **state)
     struct cw_motion_config cfg = config();
     struct cw_motion_stage *st = cw_motion_stage_new(&cfg, NULL);
     assert_non_null(st);
-    struct cw_frame f = {
-        .width = W, .height = H, .plane = {pix, cu, cv}, .stride = {W, W / 2, W / 2}, .grey = grey};
+    struct cw_frame f = painted_frame();
     struct cw_detection d[8];
     const struct cw_pixel_ops *px = &cw_motion_stage_pixels;
     for (int i = 0; i < 30; i++) {
