@@ -741,8 +741,9 @@ static void test_stage_keeps_far_small_blobs(void **state)
 
 /* A road user's look (cw_pixel_ops.look) taken of a patterned, coloured square is found again
  * (cw_pixel_ops.find) where the square has moved, within the radius; not where a nearer road
- * user's box hides all or most of where it is foreseen; and a look of bare road, or off the
- * picture, is no look. */
+ * user's box hides all or most of where it is foreseen, unless that one's own look leaves the
+ * part of its box over the square open; and a look of bare road, or off the picture, is no
+ * look. */
 /* The road with an 8 × 12 square at (@x, @y) patterned across (a car's windows and lamps), so
  * that each part of it is found in one place only. */
 static void paint_pattern(int x, int y)
@@ -779,23 +780,35 @@ static void test_stage_finds_a_look(void **state)
 
     paint_pattern(23, 18); /* moved 3 right and 2 up */
     assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 1);
-    double diff = px->find(st, &lk, &at, 4, NULL, 0, 0.3, &found);
+    double diff = px->find(st, &lk, &at, 4, NULL, NULL, 0, 0.3, &found);
     assert_true(diff < 2);
     assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
     assert_true(found.w == at.w && found.h == at.h);
     /* searched only 1 pixel each way, the best is a poor fit */
-    assert_true(px->find(st, &lk, &at, 1, NULL, 0, 0.3, &found) > 10);
+    assert_true(px->find(st, &lk, &at, 1, NULL, NULL, 0, 0.3, &found) > 10);
     /* a nearer road user's box over all of it: nothing left to compare */
     struct cw_box nearer = {10, 10, 30, 30};
-    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found)));
+    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, NULL, 1, 0.3, &found)));
     /* over the left quarter of where it is foreseen: the rest is found */
     nearer = (struct cw_box){10, 10, 12, 30};
-    assert_true(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found) < 2);
+    assert_true(px->find(st, &lk, &at, 4, &nearer, NULL, 1, 0.3, &found) < 2);
     assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
     /* over seven eighths of it there: not looked for elsewhere (where less of it is hidden) */
     nearer = (struct cw_box){10, 10, 17, 30};
-    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, 1, 0.3, &found)));
-    assert_true(isinf(px->find(st, &none, &at, 4, NULL, 0, 0.3, &found)));
+    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, NULL, 1, 0.3, &found)));
+    /* the same box, but the nearer road user's own pixels fill only its left column of cells
+     * (a car seen from behind fills the bottom of its box, not the corners beside its roof):
+     * what its box covers and its look does not shows the road user behind, which is found */
+    struct cw_look near_look = {0};
+    for (int j = 0; j < CW_LOOK_N; j++)
+        near_look.own[j * CW_LOOK_N] = 1, near_look.n_own++;
+    const struct cw_look *near_looks[1] = {&near_look};
+    assert_true(px->find(st, &lk, &at, 4, &nearer, near_looks, 1, 0.3, &found) < 2);
+    assert_true(fabs(found.x - 23) < 0.01 && fabs(found.y - 18) < 0.01);
+    /* a nearer road user without a look hides its whole box, as one given none */
+    near_look.n_own = 0;
+    assert_true(isinf(px->find(st, &lk, &at, 4, &nearer, near_looks, 1, 0.3, &found)));
+    assert_true(isinf(px->find(st, &none, &at, 4, NULL, NULL, 0, 0.3, &found)));
     cw_motion_stage_free(st);
 }
 

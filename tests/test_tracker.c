@@ -400,11 +400,12 @@ static void cars_look(const void *ctx, const struct cw_box *box, struct cw_look 
 }
 
 static double cars_find(const void *ctx, const struct cw_look *lk, const struct cw_box *box,
-                        double radius, const struct cw_box *skip, int nskip, double min_share,
+                        double radius, const struct cw_box *skip,
+                        const struct cw_look *const *skip_look, int nskip, double min_share,
                         struct cw_box *found)
 {
     const struct two_cars *tc = ctx;
-    (void)min_share;
+    (void)min_share, (void)skip_look;
     *found = *box;
     if (lk->n_own == 0)
         return INFINITY;

@@ -122,4 +122,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # (its output cut short by head)
+        sys.stderr.close()

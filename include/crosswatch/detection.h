@@ -85,8 +85,8 @@ struct cw_pixel_ops {
      * INFINITY where fewer than @min_share of the look's own cells are left to compare at @box
      * itself (then it is not looked for elsewhere). */
     double (*find)(const void *ctx, const struct cw_look *look, const struct cw_box *box,
-                   double radius, const struct cw_box *skip, int nskip, double min_share,
-                   struct cw_box *found);
+                   double radius, const struct cw_box *skip, const struct cw_look *const *skip_look,
+                   int nskip, double min_share, struct cw_box *found);
 };
 
 /* "pedestrian", "two_wheeler", "car", "bus_truck" or "unknown". */

@@ -240,8 +240,30 @@ struct search {
     const struct cw_look *lk;
     int cx[CW_LOOK_N], cy[CW_LOOK_N];
     double sk[FIND_MAX_SKIP][4];
+    const struct cw_look *sl[FIND_MAX_SKIP]; /* NULL: the whole box hides */
     int nskip, need;
 };
+
+/* Whether analysis point (@x, @y) is hidden by a nearer road user: in its box, on one of its
+ * look's own cells where it has a look (a box's corners beside a car seen from behind show what
+ * is behind it). */
+static bool hidden(const struct search *q, double x, double y)
+{
+    for (int k = 0; k < q->nskip; k++) {
+        const double *b = q->sk[k];
+        if (!(x > b[0] && x < b[2] && y > b[1] && y < b[3]))
+            continue;
+        if (!q->sl[k])
+            return true;
+        int i = (int)((x - b[0]) / (b[2] - b[0]) * CW_LOOK_N);
+        int j = (int)((y - b[1]) / (b[3] - b[1]) * CW_LOOK_N);
+        i = i < CW_LOOK_N ? i : CW_LOOK_N - 1;
+        j = j < CW_LOOK_N ? j : CW_LOOK_N - 1;
+        if (q->sl[k]->own[j * CW_LOOK_N + i])
+            return true;
+    }
+    return false;
+}
 
 /* The look's cost shifted by (@dx, @dy): the mean capped difference over its own cells in the
  * picture and not hidden, plus the step cost; INFINITY where fewer than need cells are left, or
@@ -267,11 +289,7 @@ static double cost_at(const struct search *q, int dx, int dy, double bound)
             int x = q->cx[i] + dx, c = j * CW_LOOK_N + i;
             if (!own[i] || x < 0 || x >= s->gw)
                 continue;
-            bool hidden = false;
-            for (int k = 0; k < q->nskip && !hidden; k++)
-                hidden = x + 0.5 > q->sk[k][0] && x + 0.5 < q->sk[k][2] && y + 0.5 > q->sk[k][1] &&
-                         y + 0.5 < q->sk[k][3];
-            if (hidden)
+            if (hidden(q, x + 0.5, y + 0.5))
                 continue;
             int e = abs(g[x] - lk->y[c]) + abs(u[x / 2] - lk->u[c]) + abs(v[x / 2] - lk->v[c]);
             sum += e < FIND_CAP ? e : FIND_CAP;
@@ -284,8 +302,8 @@ static double cost_at(const struct search *q, int dx, int dy, double bound)
 }
 
 static double find(const void *stage, const struct cw_look *lk, const struct cw_box *box,
-                   double radius, const struct cw_box *skip, int nskip, double min_share,
-                   struct cw_box *found)
+                   double radius, const struct cw_box *skip, const struct cw_look *const *skip_look,
+                   int nskip, double min_share, struct cw_box *found)
 {
     const struct cw_motion_stage *s = stage;
     *found = *box;
@@ -302,6 +320,7 @@ static double find(const void *stage, const struct cw_look *lk, const struct cw_
         q.sk[k][0] = skip[k].x / s->sx, q.sk[k][1] = skip[k].y / s->sy;
         q.sk[k][2] = (skip[k].x + skip[k].w) / s->sx;
         q.sk[k][3] = (skip[k].y + skip[k].h) / s->sy;
+        q.sl[k] = skip_look && skip_look[k] && skip_look[k]->n_own > 0 ? skip_look[k] : NULL;
     }
     q.need = (int)ceil(min_share * lk->n_own);
     /* where it is foreseen first: a good fit there soon ends the others' sums (cost_at). Mostly

@@ -246,13 +246,14 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define BELOW_IOU   0.3
 /* A held road user that is not the nearest is looked for by its look (taken when last measured
  * whole, struct cw_look) within LOOK_RADIUS of its height (LOOK_RADIUS_PX at least) of where it
- * is foreseen, its cells hidden by nearer road users left out; found where the mean difference
- * is at most LOOK_MAX_DIFF (grey and chroma levels) over LOOK_MIN_SHARE of its own cells at
- * least. Its box is the look's, scaled by the perspective — by at least LOOK_SCALE_MIN and at
- * most its inverse (beyond: the look's size as it is). */
+ * is foreseen, its cells hidden by nearer road users (under their boxes, where their own looks
+ * have their pixels) left out; found where the mean difference is at most LOOK_MAX_DIFF (grey
+ * and chroma levels) over LOOK_MIN_SHARE of its own cells at least. Its box is the look's, scaled
+ * by the perspective — by at least LOOK_SCALE_MIN and at most its inverse (beyond: the look's size
+ * as it is). */
 #define LOOK_RADIUS    0.1
 #define LOOK_RADIUS_PX 6.0
-#define LOOK_MAX_DIFF  30.0
+#define LOOK_MAX_DIFF  35.0
 #define LOOK_MIN_SHARE 0.3
 #define LOOK_SCALE_MIN 0.1
 
@@ -1125,7 +1126,8 @@ static struct cw_box look_box(const struct cw_tracker *t, const struct track *tr
 
 /* Moves held track @tr's foreseen box (@h's) to where its look is found near it, and returns
  * whether it was; the first @k tracks of @merge (placed already, nearer) hide what is behind
- * their boxes. A vehicle whose foot is not hidden so is measured on the ground there too (a look
+ * their boxes where their looks have their own pixels (the whole box, for one without a look).
+ * A vehicle whose foot is not hidden so is measured on the ground there too (a look
  * is good to a cell; a walker's or rider's look is not good enough for its foot: legs swing, and
  * one half hidden was found a few pixels up, off the crosswalk it was on). */
 static bool find_look(const struct cw_tracker *t, const struct track *tr, const int *merge, int k,
@@ -1134,14 +1136,15 @@ static bool find_look(const struct cw_tracker *t, const struct track *tr, const 
     if (!t->px || !t->px->find || tr->look.n_own == 0)
         return false;
     struct cw_box skip[HOLD_MAX], found, b = h->box;
+    const struct cw_look *skip_look[HOLD_MAX];
     for (int j = 0; j < k; j++)
-        skip[j] = kf_box(t->tr[merge[j]].kf);
+        skip[j] = kf_box(t->tr[merge[j]].kf), skip_look[j] = &t->tr[merge[j]].look;
     /* at the size its look was taken at, seen from where it is foreseen (a held box keeps its
      * size: a car setting off from a queue shrank to a third of it in three seconds) */
     b = look_box(t, tr, (struct cw_point){b.x + b.w / 2, b.y + b.h});
     double radius = fmax(LOOK_RADIUS * b.h, LOOK_RADIUS_PX);
-    if (!(t->px->find(t->px_ctx, &tr->look, &b, radius, skip, k, LOOK_MIN_SHARE, &found) <=
-          LOOK_MAX_DIFF))
+    if (!(t->px->find(t->px_ctx, &tr->look, &b, radius, skip, skip_look, k, LOOK_MIN_SHARE,
+                      &found) <= LOOK_MAX_DIFF))
         return false;
     struct cw_point foot = {found.x + found.w / 2, found.y + found.h};
     found = look_box(t, tr, foot);
