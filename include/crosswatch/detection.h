@@ -79,11 +79,13 @@ struct cw_pixel_ops {
     /* samples the picture under @box into @look (look->n_own 0 where it is off the picture) */
     void (*look)(const void *ctx, const struct cw_box *box, struct cw_look *look);
     /* looks for @look at boxes of @box's size moved up to @radius pixels each way (the detector
-     * may search less far: the motion stage, four of its analysis pixels); the cells under
-     * the @nskip boxes @skip (nearer road users hiding it) are left out. Writes the best place to
-     * @found and returns its mean difference per own cell compared (grey and chroma, 0..255), or
-     * INFINITY where fewer than @min_share of the look's own cells are left to compare at @box
-     * itself (then it is not looked for elsewhere). */
+     * may search less far: the motion stage, four of its analysis pixels); the cells hidden
+     * by the @nskip nearer road users are left out: those under box @skip[k] where its look
+     * @skip_look[k] has its own pixels (all of the box where @skip_look, its entry, or that
+     * look is empty). Writes the best place to @found and returns its mean difference per own
+     * cell compared (grey and chroma, 0..255), or INFINITY where fewer than @min_share of the
+     * look's own cells are left to compare at @box itself (then it is not looked for
+     * elsewhere). */
     double (*find)(const void *ctx, const struct cw_look *look, const struct cw_box *box,
                    double radius, const struct cw_box *skip, const struct cw_look *const *skip_look,
                    int nskip, double min_share, struct cw_box *found);
