@@ -421,6 +421,15 @@ static double cars_find(const void *ctx, const struct cw_look *lk, const struct 
 
 static const struct cw_pixel_ops cars_pixels = {cars_support, cars_span, cars_look, cars_find};
 
+/* A tracker on scene @sc whose pixels are the two cars of @tc. */
+static struct cw_tracker *two_cars_tracker(const struct cw_scene *sc, struct two_cars *tc)
+{
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    cw_tracker_set_pixels(t, &cars_pixels, tc);
+    return t;
+}
+
 /* As test_queue_at_the_red, but on green A and B set off together, still one blob (a top view,
  * ground = picture / 10). B, the nearer, is measured on the blob's bottom; A, held, is found by
  * the look it had when seen alone, wherever it has moved to: its box goes with it, and its foot,
@@ -430,10 +439,8 @@ static void test_queue_sets_off(void **state)
 {
     (void)state;
     struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_cars tc;
-    cw_tracker_set_pixels(t, &cars_pixels, &tc);
+    struct cw_tracker *t = two_cars_tracker(sc, &tc);
     struct cw_track_out out[8];
     int a_id = -1, b_id = -1;
     for (int f = 0; f < 376; f++) {
@@ -879,10 +886,8 @@ static void test_found_look_shrinks_going_away(void **state)
 {
     (void)state;
     struct cw_scene *sc = down_the_road();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_cars tc;
-    cw_tracker_set_pixels(t, &cars_pixels, &tc);
+    struct cw_tracker *t = two_cars_tracker(sc, &tc);
     struct cw_track_out out[8];
     struct cw_detection a, b;
     int a_id = -1, n = 0;
