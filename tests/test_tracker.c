@@ -430,6 +430,55 @@ static struct cw_tracker *two_cars_tracker(const struct cw_scene *sc, struct two
     return t;
 }
 
+/* A rider rides up beside car A, waiting at the line (a top view, ground = picture / 10), touches
+ * it in the picture and stops there: one blob for twelve seconds. A, the nearer, is measured on the
+ * blob's bottom; the rider is held, and found by its look where it stands. Its ground speed follows
+ * what its look shows, so it stands still and is held as long as the merge lasts; with the speed it
+ * rode in at, it was dropped after hold_s. */
+static void test_found_rider_stops(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct two_cars tc;
+    struct cw_tracker *t = two_cars_tracker(sc, &tc);
+    struct cw_track_out out[8];
+    int rider = -1;
+    for (int f = 0; f < 350; f++) {
+        double rx = 300 + 2 * fmin(f, 50); /* 5 m/s, standing from frame 50 */
+        tc.car[0] = (struct cw_box){400, 300, 120, 80};
+        tc.car[1] = (struct cw_box){rx, 240, 30, 70};
+        struct cw_detection d[2] = {on_ground(400, 300, 120, 80, 46, 38),
+                                    on_ground(rx, 240, 30, 70, (rx + 15) / 10, 31)};
+        d[0].cls = CW_CLASS_CAR, d[1].cls = CW_CLASS_TWO_WHEELER;
+        int nd = 2;
+        if (rx + 30 >= 400) { /* touching: one blob */
+            double x0 = fmin(400, rx), x1 = fmax(520, rx + 30);
+            d[0] = on_ground(x0, 240, x1 - x0, 140, (x0 + x1) / 20, 38);
+            d[0].cls = CW_CLASS_CAR;
+            nd = 1;
+        }
+        for (int i = 0; i < nd; i++)
+            d[i].blob = i + 1, d[i].cls_conf = 0.9f;
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; f == 20 && i < n; i++)
+            if (out[i].box.w < 60)
+                rider = out[i].id;
+        if (f == 349) {
+            bool seen = false;
+            for (int i = 0; i < n; i++)
+                if (out[i].id == rider) {
+                    assert_true(fabs(out[i].box.x - rx) < 5 && fabs(out[i].box.y - 240) < 5);
+                    assert_true(out[i].speed < 1);
+                    seen = true;
+                }
+            assert_true(rider > 0 && seen);
+        }
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* As test_queue_at_the_red, but on green A and B set off together, still one blob (a top view,
  * ground = picture / 10). B, the nearer, is measured on the blob's bottom; A, held, is found by
  * the look it had when seen alone, wherever it has moved to: its box goes with it, and its foot,
@@ -1425,6 +1474,7 @@ int main(void)
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),
         cmocka_unit_test(test_rider_sets_off_while_held),
+        cmocka_unit_test(test_found_rider_stops),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),

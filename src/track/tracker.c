@@ -256,6 +256,16 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define LOOK_MAX_DIFF  35.0
 #define LOOK_MIN_SHARE 0.3
 #define LOOK_SCALE_MIN 0.1
+/* A held road user found by its look but not measured on the ground there (a walker, a rider, a
+ * vehicle whose foot a nearer one hides) still shows how fast it goes: its ground speed is pulled,
+ * by LOOK_SPEED_GAIN a frame, towards how fast its look's foot moved on the ground over the last
+ * LOOK_SPEED_S it was found in a row (a difference: what hides its feet biases both ends alike).
+ * Without it, a rider who stopped in a queue beside a bus kept the speed it had riding in, was not
+ * standing still, and was dropped after hold_s though found all along. At most LOOK_SPEED_N - 1
+ * frames apart. */
+#define LOOK_SPEED_S    0.25
+#define LOOK_SPEED_GAIN 0.2
+#define LOOK_SPEED_N    16
 
 /* a "pedestrian" faster than WALK_MAX m/s, once the track has SPEED_HITS hits, is a rider —
  * unless its box only grows (GROW_ONLY: its height changes by this share of its foot's motion) */
@@ -316,6 +326,10 @@ struct track {
     float size_w, size_h;   /* a vehicle's width and height (m) as seen whole, slowly forgotten */
     struct cw_look look;    /* how it looked when last measured whole (look.n_own 0: not known) */
     struct cw_box look_box; /* the box it was taken under */
+    /* where its look's foot was found on the ground in the last frames held (a ring), the last
+     * frame it was, and in how many frames in a row before that */
+    struct cw_point seen_g[LOOK_SPEED_N];
+    int seen_frame, seen_run;
 };
 
 struct cw_tracker {
@@ -1158,6 +1172,32 @@ static bool find_look(const struct cw_tracker *t, const struct track *tr, const 
     return true;
 }
 
+/* Held track @tr, found by its look at @found (no ground point of its own): its ground speed
+ * pulled towards how fast that foot moved on the ground over the last LOOK_SPEED_S found
+ * (LOOK_SPEED_GAIN). */
+static void speed_from_look(struct cw_tracker *t, struct track *tr, const struct cw_box *found)
+{
+    struct cw_point g, foot = {found->x + found->w / 2, found->y + found->h};
+    if (!t->scene || !tr->has_g || !cw_homography_apply(&t->scene->img_to_ground, foot, &g))
+        return;
+    tr->seen_run = tr->seen_frame == t->frame - 1 ? tr->seen_run + 1 : 0;
+    tr->seen_frame = t->frame;
+    tr->seen_g[tr->seen_run % LOOK_SPEED_N] = g;
+    if (tr->seen_run > 0) { /* it moved on the ground as its look did, not as its filter guessed */
+        struct cw_point last = tr->seen_g[(tr->seen_run - 1) % LOOK_SPEED_N];
+        tr->g[0].x += g.x - last.x - tr->g[0].v / t->cfg.fps;
+        tr->g[1].x += g.y - last.y - tr->g[1].v / t->cfg.fps;
+    }
+    int span = (int)lround(LOOK_SPEED_S * t->cfg.fps);
+    span = span < 1 ? 1 : span > LOOK_SPEED_N - 1 ? LOOK_SPEED_N - 1 : span;
+    if (tr->seen_run < span)
+        return;
+    struct cw_point was = tr->seen_g[(tr->seen_run - span) % LOOK_SPEED_N];
+    double v[2] = {(g.x - was.x) * t->cfg.fps / span, (g.y - was.y) * t->cfg.fps / span};
+    for (int j = 0; j < 2; j++)
+        tr->g[j].v += LOOK_SPEED_GAIN * (v[j] - tr->g[j].v);
+}
+
 /* Before association: a confident detection that covers the predicted boxes of several
  * established tracks moving differently is two or more road users merged into one blob. Each of
  * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
@@ -1265,6 +1305,8 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                                   (struct cw_point){h.box.x + h.box.w / 2, h.box.y + h.box.h});
             }
             bool seen = find_look(t, tr, ti_was, k, &h);
+            if (seen && !h.has_ground)
+                speed_from_look(t, tr, &h.box);
             int held = tr->held;
             apply_match(t, tr, &h, false);
             /* one standing still is held as long as the merge lasts */
