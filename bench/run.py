@@ -29,6 +29,7 @@ Benchmarks:
 """
 import argparse
 import datetime
+import hashlib
 import random
 import shutil
 import glob
@@ -165,6 +166,30 @@ SYNTH = os.path.join(BUILD, "tools", "crosswatch-synth")
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 
 
+def render(scenario, out, *args):
+    """crosswatch-synth's render of @scenario (a file) into @out with @args, made again whenever
+    the renderer, the scenario or the arguments differ from those of the render there (its
+    render.stamp): a render kept from an older renderer scored the code on a picture and truth
+    nobody gets any more."""
+    h = hashlib.sha256()
+    for path in (SYNTH, scenario):
+        with open(path, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    h.update(repr(args).encode())
+    stamp = os.path.join(out, "render.stamp")
+    try:
+        with open(stamp) as f:
+            if f.read().strip() == h.hexdigest() and os.path.exists(os.path.join(out, "video.mp4")):
+                return False
+    except OSError:
+        pass
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([SYNTH, scenario, "--out", out, *args], check=True, capture_output=True)
+    with open(stamp, "w") as f:
+        f.write(h.hexdigest() + "\n")
+    return True
+
+
 def bench_synth(runs):
     lines = ["| scenario (1280x720, 25 fps) | frames | frames/s, median (min–max) | × real time |",
              "|---|---|---|---|"]
@@ -244,10 +269,7 @@ def bench_motion(runs):
     jobs = []
     for name in ("red-light-ebike", "nuisance-noise-compression", "nuisance-clouds-vegetation"):
         out = os.path.join(BUILD, "bench-motion", name)
-        if not os.path.exists(os.path.join(out, "masks.mkv")):
-            shutil.rmtree(out, ignore_errors=True)
-            subprocess.run([SYNTH, os.path.join(ROOT, "tests", "scenarios", name + ".json"), "--out",
-                            out, "--masks"], check=True, capture_output=True)
+        render(os.path.join(ROOT, "tests", "scenarios", name + ".json"), out, "--masks")
         jobs.append((f"synthetic {name} (1280x720)", os.path.join(out, "video.mp4"),
                      os.path.join(out, "masks.mkv")))
     for clip in ("residential-road", "crosswalk", "overpass"):
@@ -402,12 +424,7 @@ def bench_rules(runs):
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "scenarios", "*.json"))):
         name = os.path.basename(path)[:-5]
         out = os.path.join(BUILD, "bench-rules", name)
-        if not os.path.exists(os.path.join(out, "video.mp4")):
-            shutil.rmtree(out, ignore_errors=True)
-            subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
-        else:  # the picture is kept; the truth follows the renderer's current rules
-            subprocess.run([SYNTH, path, "--out", out, "--truth-only"], check=True,
-                           capture_output=True)
+        render(path, out)
         _, o = timed([CW, "analyze", os.path.join(out, "video.mp4"), "--scene",
                       os.path.join(out, "scene.json"), "--out", os.path.join(out, "analysis"),
                       "--quiet", "--json"])
@@ -439,17 +456,14 @@ def render_1080p(scenario, out):
     sensor noise, H.264 at 4 Mbit/s, a keyframe every 2 s (the clean render compresses far better,
     which makes decoding unrealistically cheap). Returns the video's path."""
     video = os.path.join(out, "video.mp4")
-    if os.path.exists(video):
-        return video
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
     with open(os.path.join(ROOT, "tests", "scenarios", scenario + ".json")) as f:
         sc = json.load(f)
     sc["size"] = [1920, 1080]
-    path = os.path.join(out, "scenario.json")
+    path = out.rstrip("/") + ".scenario.json"
     with open(path, "w") as f:
         json.dump(sc, f)
-    subprocess.run([SYNTH, path, "--out", out], check=True, capture_output=True)
+    if not render(path, out):
+        return video
     os.replace(video, os.path.join(out, "render.mp4"))
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
                     os.path.join(out, "render.mp4"), "-vf", "noise=alls=6:allf=t", "-c:v",
@@ -560,10 +574,7 @@ def bench_pipeline(runs):
     for name in ("red-light-ebike", "pedestrian-red", "queue-red-green", "speeding", "busy",
                  "nuisance-noise-compression", "nuisance-night"):
         out = os.path.join(BUILD, "bench-motion", name)
-        if not os.path.exists(os.path.join(out, "video.mp4")):
-            shutil.rmtree(out, ignore_errors=True)
-            subprocess.run([SYNTH, os.path.join(ROOT, "tests", "scenarios", name + ".json"), "--out",
-                            out, "--masks"], check=True, capture_output=True)
+        render(os.path.join(ROOT, "tests", "scenarios", name + ".json"), out, "--masks")
         tracks, classes = os.path.join(out, "tracks.txt"), os.path.join(out, "classes.txt")
         _, o = timed([CW, "track", os.path.join(out, "video.mp4"), "--scene",
                       os.path.join(out, "scene.json"), "--out", tracks, "--classes", classes,
