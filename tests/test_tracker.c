@@ -665,6 +665,36 @@ static struct cw_detection blob_box(const struct two_blobs *tb, int blob)
     return d;
 }
 
+/* A bus comes in at the picture's bottom (a top view, ground = picture / 10), cut off there, and
+ * a rider beside it, further up, touches its roof: one blob, the rider a narrow part above the
+ * bus's top. The bus's box is the blob's part below where it narrows, not the whole blob. */
+static void test_entering_box_leaves_what_rides_above(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct two_blobs tb = {.nparts = {2, 0}};
+    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_track_out out[8];
+    int n = 0;
+    double top = 0;
+    for (int f = 1; f <= 30; f++) {
+        top = 1000 - 8 * f;
+        tb.part[0][0] = (struct cw_box){400, top, 120, 1000 - top}; /* the bus */
+        tb.part[0][1] = (struct cw_box){480, top - 60, 30, 60};     /* the rider */
+        struct cw_detection d = blob_box(&tb, 1);
+        d.cls = CW_CLASS_BUS_TRUCK, d.cls_conf = 0.5f;
+        n = cw_tracker_update(t, &d, 1, out, 8);
+        assert_true(n >= 0);
+    }
+    assert_int_equal(n, 1);
+    assert_true(fabs(out[0].box.y - top) < 12);
+    assert_true(fabs(out[0].box.x - 400) < 3 && fabs(out[0].box.w - 120) < 3);
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* Two lanes side by side (a top view). In the right one cars R1 and R2 stand one behind the
  * other, one blob; a bus comes in at the bottom behind them and joins it, its box now wide and
  * reaching the picture's bottom. In the left lane a long vehicle stands whose blob's box (its
@@ -1475,6 +1505,7 @@ int main(void)
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),
         cmocka_unit_test(test_rider_sets_off_while_held),
         cmocka_unit_test(test_found_rider_stops),
+        cmocka_unit_test(test_entering_box_leaves_what_rides_above),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),
         cmocka_unit_test(test_nearest_shrinks_going_away),

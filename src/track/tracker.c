@@ -244,6 +244,16 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define BELOW_FILL  0.5
 #define BELOW_MAX   16
 #define BELOW_IOU   0.3
+/* A road user coming in at the picture's bottom (cut off there, no ground point yet) may bring
+ * into its blob another that touches it above: a rider beside a bus's roof, further up the
+ * picture. Its box is the blob's part below where the blob narrows sharply going up: two bands
+ * in a row (of SHOULDER_BANDS across the blob's height) narrower than SHOULDER_NARROW of the
+ * widest band below them, above its lowest SHOULDER_KEEP bands; only boxes at least
+ * SHOULDER_MIN_H pixels tall. */
+#define SHOULDER_BANDS  25
+#define SHOULDER_NARROW 0.4
+#define SHOULDER_KEEP   4
+#define SHOULDER_MIN_H  40.0
 /* A held road user that is not the nearest is looked for by its look (taken when last measured
  * whole, struct cw_look) within LOOK_RADIUS of its height (LOOK_RADIUS_PX at least) of where it
  * is foreseen, its cells hidden by nearer road users (under their boxes, where their own looks
@@ -796,10 +806,37 @@ static void whole_size(const struct cw_tracker *t, struct track *tr, const struc
     }
 }
 
+/* @box (of detection @d, come in at the picture's bottom) cut where its blob narrows sharply
+ * going up: the part above is another road user's (SHOULDER_NARROW). Its sides then are those
+ * of the blob's pixels in the part kept. */
+static void shoulder_cut(const struct cw_tracker *t, const struct cw_detection *d,
+                         struct cw_box *box)
+{
+    if (!t->px || d->blob <= 0 || !d->cut_off || d->has_ground || !(box->h >= SHOULDER_MIN_H))
+        return;
+    double band_h = box->h / SHOULDER_BANDS, bottom = box->y + box->h, widest = 0, w[2];
+    for (int i = 0; i < SHOULDER_BANDS; i++) {
+        struct cw_box band = {box->x, bottom - (i + 1) * band_h, box->w, band_h};
+        double x0, x1;
+        w[i % 2] = t->px->span(t->px_ctx, d->blob, &band, &x0, &x1) ? x1 - x0 : 0;
+        if (i > SHOULDER_KEEP && w[0] < SHOULDER_NARROW * widest &&
+            w[1] < SHOULDER_NARROW * widest) {
+            struct cw_box kept = {box->x, bottom - (i - 1) * band_h, box->w, (i - 1) * band_h};
+            if (t->px->span(t->px_ctx, d->blob, &kept, &x0, &x1) && x1 > x0)
+                kept.x = x0, kept.w = x1 - x0;
+            *box = kept;
+            return;
+        }
+        if (i > 0) /* the widest below the pair looked at */
+            widest = fmax(widest, w[(i + 1) % 2]);
+    }
+}
+
 static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                         bool reshape)
 {
     struct cw_box box = d->box;
+    shoulder_cut(t, d, &box);
     if (rider_box(t, tr, d, &box))
         reshape = true;
     whole_size(t, tr, d, &box);
