@@ -430,6 +430,45 @@ static struct cw_tracker *two_cars_tracker(const struct cw_scene *sc, struct two
     return t;
 }
 
+/* Car B drives up behind car A (a top view, ground = picture / 10) and follows it, touching: one
+ * blob for eight seconds, far longer than hold_s, both on the move. A is held and found by its
+ * look every frame: seen, not foreseen, so its hold does not run out while it is found. */
+static void test_found_road_user_stays_held(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = top_view();
+    struct two_cars tc;
+    struct cw_tracker *t = two_cars_tracker(sc, &tc);
+    struct cw_track_out out[8];
+    int a_id = -1;
+    for (int f = 0; f <= 250; f++) {
+        double ay = 600 - 2 * f, by = fmax(760 - 3 * f, ay + 105); /* 5 m/s; B closes up */
+        tc.car[0] = (struct cw_box){400, ay, 60, 100};
+        tc.car[1] = (struct cw_box){400, by, 60, 100};
+        struct cw_detection d[2];
+        int nd = queue_of_two(ay, by, d);
+        for (int i = 0; i < nd; i++)
+            d[i].blob = i + 1, d[i].cls = CW_CLASS_CAR, d[i].cls_conf = 0.9f;
+        int n = cw_tracker_update(t, d, nd, out, 8);
+        assert_true(n >= 0);
+        for (int i = 0; f == 30 && i < n; i++)
+            if (out[i].box.y < ay + 50)
+                a_id = out[i].id;
+        if (f == 250) {
+            bool seen = false;
+            for (int i = 0; i < n; i++)
+                if (out[i].id == a_id) {
+                    assert_true(out[i].predicted);
+                    assert_true(fabs(out[i].box.y - ay) < 5);
+                    seen = true;
+                }
+            assert_true(a_id > 0 && seen);
+        }
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 /* A rider rides up beside car A, waiting at the line (a top view, ground = picture / 10), touches
  * it in the picture and stops there: one blob for twelve seconds. A, the nearer, is measured on the
  * blob's bottom; the rider is held, and found by its look where it stands. Its ground speed follows
@@ -1505,6 +1544,7 @@ int main(void)
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),
         cmocka_unit_test(test_rider_sets_off_while_held),
         cmocka_unit_test(test_found_rider_stops),
+        cmocka_unit_test(test_found_road_user_stays_held),
         cmocka_unit_test(test_entering_box_leaves_what_rides_above),
         cmocka_unit_test(test_cut_off_views_do_not_vote),
         cmocka_unit_test(test_bus_behind_the_car_hides_it),

@@ -49,7 +49,8 @@ struct cw_tracker_config {
     int max_detections; /* per frame; beyond it only the highest scores are used (bounded work) */
     double gate_m;      /* with ground points: no match farther than this from the prediction */
     double hold_s;      /* road users merged into one detection are held on their predictions
-                         * for up to this long (needs ground points; 0: off) */
+                         * for up to this long — standing still, or found by their looks, as
+                         * long as the merge lasts (needs ground points; 0: off) */
     bool whole_objects; /* detections are whole road users (a DNN's), never merged blobs */
 };
 

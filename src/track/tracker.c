@@ -168,7 +168,8 @@ const struct cw_option cw_tracker_options[] = {
      NULL,
      "s",
      "road users merged into one detection are held on their own predictions for up to this "
-     "long (needs ground points; 0: off)"},
+     "long — those standing still, or found by their looks, for as long as the merge lasts "
+     "(needs ground points; 0: off)"},
     {"whole_objects",
      CW_OPT_BOOL,
      OFS(whole_objects),
@@ -1240,7 +1241,7 @@ static void speed_from_look(struct cw_tracker *t, struct track *tr, const struct
  * them is held on its own prediction (a box, no ground measurement, no class vote) — but the
  * nearest, measured on the blob's bottom (measure_nearest) — and the detection is used up. A
  * merge goes on for as long as it covers them (a queue at the red); hold_s limits only those
- * that move. Matched entries are set to -1 in both lists. */
+ * that move unseen (not found by their looks). Matched entries are set to -1 in both lists. */
 static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_detection *dets,
                         int *di, int nd)
 {
@@ -1346,9 +1347,10 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 speed_from_look(t, tr, &h.box);
             int held = tr->held;
             apply_match(t, tr, &h, false);
-            /* one standing still is held as long as the merge lasts */
+            /* one standing still, or found by its look (seen, not foreseen), is held as long as
+             * the merge lasts */
             bool still = hypot(tr->g[0].v, tr->g[1].v) < HOLD_STILL_MPS;
-            tr->held = still && held > 0 ? held : held + 1;
+            tr->held = (still || seen) && held > 0 ? held : held + 1;
             /* a vehicle closing up in a queue comes to a stop there, unseen (found by its look,
              * it is seen: it may be setting off) */
             int cls = voted_class(tr);
