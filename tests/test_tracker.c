@@ -430,6 +430,15 @@ static struct cw_tracker *two_cars_tracker(const struct cw_scene *sc, struct two
     return t;
 }
 
+/* The track of @out (@n) numbered @id (> 0), or NULL. */
+static const struct cw_track_out *with_id(const struct cw_track_out *out, int n, int id)
+{
+    for (int i = 0; id > 0 && i < n; i++)
+        if (out[i].id == id)
+            return &out[i];
+    return NULL;
+}
+
 /* Car B drives up behind car A (a top view, ground = picture / 10) and follows it, touching: one
  * blob for eight seconds, far longer than hold_s, both on the move. A is held and found by its
  * look every frame: seen, not foreseen, so its hold does not run out while it is found. */
@@ -455,14 +464,10 @@ static void test_found_road_user_stays_held(void **state)
             if (out[i].box.y < ay + 50)
                 a_id = out[i].id;
         if (f == 250) {
-            bool seen = false;
-            for (int i = 0; i < n; i++)
-                if (out[i].id == a_id) {
-                    assert_true(out[i].predicted);
-                    assert_true(fabs(out[i].box.y - ay) < 5);
-                    seen = true;
-                }
-            assert_true(a_id > 0 && seen);
+            const struct cw_track_out *a = with_id(out, n, a_id);
+            assert_non_null(a);
+            assert_true(a->predicted);
+            assert_true(fabs(a->box.y - ay) < 5);
         }
     }
     cw_tracker_free(t);
@@ -504,14 +509,10 @@ static void test_found_rider_stops(void **state)
             if (out[i].box.w < 60)
                 rider = out[i].id;
         if (f == 349) {
-            bool seen = false;
-            for (int i = 0; i < n; i++)
-                if (out[i].id == rider) {
-                    assert_true(fabs(out[i].box.x - rx) < 5 && fabs(out[i].box.y - 240) < 5);
-                    assert_true(out[i].speed < 1);
-                    seen = true;
-                }
-            assert_true(rider > 0 && seen);
+            const struct cw_track_out *r = with_id(out, n, rider);
+            assert_non_null(r);
+            assert_true(fabs(r->box.x - rx) < 5 && fabs(r->box.y - 240) < 5);
+            assert_true(r->speed < 1);
         }
     }
     cw_tracker_free(t);
