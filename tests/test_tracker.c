@@ -705,55 +705,6 @@ static struct cw_detection blob_box(const struct two_blobs *tb, int blob)
     return d;
 }
 
-/* Car B drives up beside car A, waiting (a top view, ground = picture / 10), and the detector sees
- * both as one blob, whose box reaches over walker X standing in the gap between them. When X is
- * missed for a few frames, it is not one of the merge's road users — the blob's pixels are not
- * where it is — so it is not held on its prediction as if hidden by them, but lost, and found
- * again with its identity when it shows. */
-static void test_merge_holds_only_its_own(void **state)
-{
-    (void)state;
-    struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
-    struct two_blobs tb = {.nparts = {2, 1}};
-    cw_tracker_set_pixels(t, &rect_pixels, &tb);
-    struct cw_track_out out[8];
-    int x_id = -1;
-    for (int f = 0; f < 100; f++) {
-        double by = fmax(500 - 5 * f, 200);                 /* side by side from frame 60 */
-        tb.part[0][0] = (struct cw_box){300, 200, 60, 100}; /* A */
-        tb.part[0][1] = (struct cw_box){380, by, 60, 100};  /* B */
-        tb.part[1][0] = (struct cw_box){362, 230, 16, 40};  /* X */
-        struct cw_detection d[3];
-        int nd = 0;
-        if (by > 200) { /* apart */
-            tb.nparts[0] = 1;
-            d[nd++] = blob_box(&tb, 1);
-            d[nd] = on_ground(380, by, 60, 100, 41, (by + 100) / 10);
-            d[nd++].blob = 3;
-        } else {
-            tb.nparts[0] = 2;
-            d[nd++] = blob_box(&tb, 1);
-        }
-        bool missed = f >= 80 && f < 85;
-        if (!missed)
-            d[nd++] = blob_box(&tb, 2);
-        int n = cw_tracker_update(t, d, nd, out, 8);
-        assert_true(n >= 0);
-        for (int i = 0; f == 20 && i < n; i++)
-            if (out[i].box.w < 20)
-                x_id = out[i].id;
-        assert_true(x_id > 0 || f < 20);
-        if (missed)
-            assert_null(with_id(out, n, x_id));
-        if (f == 90)
-            assert_non_null(with_id(out, n, x_id));
-    }
-    cw_tracker_free(t);
-    cw_scene_free(sc);
-}
-
 /* A bus comes in at the picture's bottom (a top view, ground = picture / 10), cut off there, and
  * a rider beside it, further up, touches its roof: one blob, the rider a narrow part above the
  * bus's top. The bus's box is the blob's part below where it narrows, not the whole blob. */
@@ -1594,7 +1545,6 @@ int main(void)
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),
         cmocka_unit_test(test_rider_sets_off_while_held),
         cmocka_unit_test(test_found_rider_stops),
-        cmocka_unit_test(test_merge_holds_only_its_own),
         cmocka_unit_test(test_found_road_user_stays_held),
         cmocka_unit_test(test_entering_box_leaves_what_rides_above),
         cmocka_unit_test(test_cut_off_views_do_not_vote),

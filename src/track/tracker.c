@@ -214,10 +214,6 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define HOLD_GROW  1.15
 #define HOLD_DV    1.0
 #define HOLD_MAX   8 /* tracks held in one detection at most */
-/* and, where the detector keeps its pixels, the merged blob's own pixels fill at least this share
- * of a track's predicted box: a blob's box may reach over road users whose pixels are elsewhere
- * (a headlight's glow at night, a bus's roof under a walker missed for a frame) */
-#define HOLD_SUPPORT 0.25
 /* a track missed for up to this many frames (half hidden as the merge began) is still where it
  * is predicted, and is held too */
 #define HOLD_RECENT 2
@@ -1278,8 +1274,7 @@ static void hold_merged(struct cw_tracker *t, int *ti, int nt, const struct cw_d
                 continue;
             struct cw_box pb = kf_box(tr->kf);
             if ((!was_in && area < HOLD_GROW * pb.w * pb.h) ||
-                cw_box_cover(&pb, &d->box) < HOLD_COVER ||
-                (t->px && d->blob > 0 && t->px->support(t->px_ctx, d->blob, &pb) < HOLD_SUPPORT))
+                cw_box_cover(&pb, &d->box) < HOLD_COVER)
                 continue;
             /* a track with a detection of its own that fits it better is not merged */
             bool better = false;
