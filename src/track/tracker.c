@@ -1434,7 +1434,8 @@ static int add_track(struct cw_tracker *t, const struct cw_detection *d)
     }
     struct track *tr = &t->tr[t->n++];
     memset(tr, 0, sizeof(*tr));
-    tr->id = 0; /* numbered when first reported */
+    tr->id = 0;          /* numbered when first reported */
+    tr->seen_frame = -2; /* its look not found yet (speed_from_look) */
     kf_init(tr->kf, &d->box);
     memcpy(tr->at_obs, tr->kf, sizeof(tr->kf));
     tr->obs = d->box;
