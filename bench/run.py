@@ -465,10 +465,14 @@ def render_1080p(scenario, out):
     if not render(path, out):
         return video
     os.replace(video, os.path.join(out, "render.mp4"))
+    # re-encoded beside it and renamed when done: an interrupted run leaves no video.mp4 that the
+    # stamp would vouch for, so the next run renders again
+    part = os.path.join(out, "video.part.mp4")
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i",
                     os.path.join(out, "render.mp4"), "-vf", "noise=alls=6:allf=t", "-c:v",
                     "libx264", "-preset", "medium", "-b:v", "4M", "-maxrate", "4M",
-                    "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", video], check=True)
+                    "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", part], check=True)
+    os.replace(part, video)
     return video
 
 
