@@ -155,6 +155,30 @@ class Render(unittest.TestCase):
         m = json.loads(p.stdout)
         self.assertEqual((m["MOTA"], m["IDF1"], m["HOTA"]), (1.0, 1.0, 1.0))
 
+    def test_boxes_cut_by_the_bottom_are_what_shows(self):
+        # A car coming in under the camera: its box is what of it is in the picture — road-user
+        # pixels (the mask's 255) reach both its sides in its rows —, not the bounds of corners
+        # projected far below the picture (once twice as wide as the car in view).
+        with open(os.path.join(self.out, "gt", "gt.txt")) as f:
+            cut = {int(r[0]): list(map(float, r[2:6])) for r in (l.split(",") for l in f)
+                   if r[1] == "1" and float(r[3]) + float(r[5]) > 719.5}
+        frames = sorted(cut)[:12]
+        self.assertGreaterEqual(len(frames), 6, cut)
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-i", os.path.join(self.out, "masks.mkv"),
+                              "-vf", f"select=between(n\\,{frames[0] - 1}\\,{frames[-1] - 1})",
+                              "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                             capture_output=True, timeout=60).stdout
+        size = 1280 * 720
+        self.assertEqual(len(raw), size * (frames[-1] - frames[0] + 1))
+        for f in frames:
+            x, y, w, h = cut[f]
+            pic = raw[(f - frames[0]) * size:(f - frames[0] + 1) * size]
+            cols = {c for r in range(int(y) + 1, 720) for c in range(int(x) - 2, int(x + w) + 3)
+                    if 0 <= c < 1280 and pic[r * 1280 + c] == 255}
+            self.assertTrue(cols, f)
+            self.assertLessEqual(min(cols) - x, 4, (f, cut[f]))
+            self.assertLessEqual(x + w - max(cols), 4, (f, cut[f]))
+
     def test_signals_and_masks(self):
         with open(os.path.join(self.out, "signals.csv")) as f:
             lines = f.read().split()

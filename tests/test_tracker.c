@@ -795,14 +795,14 @@ static void test_merge_follows_the_pixels(void **state)
     cw_scene_free(sc);
 }
 
-/* Cars A and B wait one behind the other, one blob (a top view, ground = picture / 10). A bus
- * comes in at the picture's bottom right behind B — seen along the road, its roof hides B's
- * bottom — so it is part of the blob from its first frame, which now reaches the picture's
- * bottom. A and B are held; the part of the blob below them, filled by its pixels, is the bus:
- * tracked, its box from B's bottom to the picture's, while A and B keep their identities. */
-static void test_bus_comes_in_behind_the_queue(void **state)
+/* Cars A and B wait one behind the other, one blob (a top view, ground = picture / 10): A's box
+ * from 200 down @a_h, B driving up from @b_from to stand just behind it. A road user comes in at
+ * the picture's bottom right behind B — seen along the road, its roof hides B's bottom — so it is
+ * part of the blob from its first frame, which now reaches the picture's bottom. A and B are held;
+ * the part of the blob below them, filled by its pixels, is the newcomer: tracked, its box from
+ * B's bottom to the picture's, while A and B keep their identities. */
+static void comes_in_behind_the_queue(double a_h, double b_from)
 {
-    (void)state;
     struct cw_scene *sc = top_view();
     struct cw_tracker *t = make();
     cw_tracker_set_zones(t, sc);
@@ -810,19 +810,20 @@ static void test_bus_comes_in_behind_the_queue(void **state)
     cw_tracker_set_pixels(t, &rect_pixels, &tb);
     struct cw_track_out out[8];
     int a_id = -1, b_id = -1, n = 0;
+    double b_stop = 200 + a_h + 5, below = b_stop + 100;
     for (int f = 0; f < 190; f++) {
-        double by = fmax(700 - 5 * f, 305); /* B's top: it closes up to A, then stands */
-        bool bus = f >= 160;
-        tb.part[0][0] = (struct cw_box){420, 200, 60, 100};  /* A */
-        tb.part[0][1] = (struct cw_box){420, by, 60, 100};   /* B */
-        tb.part[0][2] = (struct cw_box){400, 405, 100, 595}; /* the bus, cut off */
-        tb.nparts[0] = bus ? 3 : 2;
+        double by = fmax(b_from - 5 * f, b_stop); /* B's top: it closes up to A, then stands */
+        bool newcomer = f >= 160;
+        tb.part[0][0] = (struct cw_box){420, 200, 60, a_h};             /* A */
+        tb.part[0][1] = (struct cw_box){420, by, 60, 100};              /* B */
+        tb.part[0][2] = (struct cw_box){400, below, 100, 1000 - below}; /* cut off */
+        tb.nparts[0] = newcomer ? 3 : 2;
         struct cw_detection d[2];
         int nd = 1;
-        if (by < 310) {
+        if (by < b_stop + 5) {
             d[0] = blob_box(&tb, 1);
         } else {
-            d[0] = on_ground(420, 200, 60, 100, 45, 30);
+            d[0] = on_ground(420, 200, 60, a_h, 45, (200 + a_h) / 10);
             d[1] = on_ground(420, by, 60, 100, 45, (by + 100) / 10);
             nd = 2;
         }
@@ -837,21 +838,38 @@ static void test_bus_comes_in_behind_the_queue(void **state)
             b_id = out[0].box.y < out[1].box.y ? out[1].id : out[0].id;
         }
     }
-    int bus_seen = 0, kept = 0;
+    int newcomer_seen = 0, kept = 0;
     for (int i = 0; i < n; i++) {
         const struct cw_box *b = &out[i].box;
         if (out[i].id == a_id || out[i].id == b_id) {
             kept++;
-            assert_true(b->y + b->h < 420);
-        } else if (b->y + b->h > 990 && fabs(b->y - 405) < 10 && b->w > 90) {
-            bus_seen++;
+            assert_true(b->y + b->h < below + 15);
+        } else if (b->y + b->h > 990 && fabs(b->y - below) < 10 && b->w > 90) {
+            newcomer_seen++;
             assert_false(out[i].predicted);
         }
     }
     assert_int_equal(kept, 2);
-    assert_int_equal(bus_seen, 1);
+    assert_int_equal(newcomer_seen, 1);
     cw_tracker_free(t);
     cw_scene_free(sc);
+}
+
+/* A bus comes in behind a queue of two cars: most of the blob's height below them. */
+static void test_bus_comes_in_behind_the_queue(void **state)
+{
+    (void)state;
+    comes_in_behind_the_queue(100, 700);
+}
+
+/* A car comes in under a queue whose blob is 800 px tall — a long vehicle, then B standing near
+ * the picture's bottom — and shows 95 px of itself: an eighth of the blob. (queue-red-green's
+ * pink car behind the teal bus showed 45 px under a blob 486 tall, and was never tracked while
+ * the part below had to be 15 % of the blob's height.) */
+static void test_car_comes_in_under_a_long_queue(void **state)
+{
+    (void)state;
+    comes_in_behind_the_queue(600, 890);
 }
 
 /* Car B drives up at a slant behind car A, which waits further left, and stops touching it: one
@@ -1556,6 +1574,7 @@ int main(void)
         cmocka_unit_test(test_rider_lamp_box_is_long),
         cmocka_unit_test(test_merge_follows_the_pixels),
         cmocka_unit_test(test_bus_comes_in_behind_the_queue),
+        cmocka_unit_test(test_car_comes_in_under_a_long_queue),
         cmocka_unit_test(test_standing_nearest_stays_put),
         cmocka_unit_test(test_held_box_shrinks_going_away),
         cmocka_unit_test(test_bad_and_excessive_input),

@@ -797,6 +797,73 @@ static double depth_of(const struct syn_renderer *r, double x, double y)
     return c[2];
 }
 
+/* The truth box of actor @a: the bounds of what of its cuboid the picture shows — its outline
+ * cut by the camera's near plane and by the picture's edges (after a shake of @dx, @dy), as
+ * MOTChallenge boxes road users partly hidden by others whole but not what lies outside the
+ * picture. (The bounds of the eight corners, clipped afterwards, were up to twice as wide as the
+ * road user in view where a car under the camera has corners far below the picture.) False where
+ * under two pixels of it are in view. */
+static bool truth_box(const struct syn_renderer *r, const struct syn_actor *a, int dx, int dy,
+                      struct cw_box *out)
+{
+    static const int edge[12][2] = {{0, 1}, {1, 2}, {2, 3}, {3, 0}, {4, 5}, {5, 6},
+                                    {6, 7}, {7, 4}, {0, 4}, {1, 5}, {2, 6}, {3, 7}};
+    const double nearz = 0.2;
+    double c[8][3], cam[8][3], pts[20][3];
+    struct cw_point img[20], poly[40], tmp[40];
+    int n = 0;
+    corners(a, c);
+    for (int k = 0; k < 8; k++) {
+        to_cam(r->cam, c[k], cam[k]);
+        if (cam[k][2] >= nearz)
+            memcpy(pts[n++], cam[k], sizeof(pts[0]));
+    }
+    for (int e = 0; e < 12; e++) {
+        const double *p = cam[edge[e][0]], *q = cam[edge[e][1]];
+        if ((p[2] >= nearz) != (q[2] >= nearz)) {
+            double f = (nearz - p[2]) / (q[2] - p[2]);
+            for (int k = 0; k < 3; k++)
+                pts[n][k] = p[k] + f * (q[k] - p[k]);
+            n++;
+        }
+    }
+    if (n < 3)
+        return false;
+    for (int k = 0; k < n; k++)
+        img[k] = (struct cw_point){r->cam->K[0] * pts[k][0] / pts[k][2] + r->cam->K[2] + dx,
+                                   r->cam->K[4] * pts[k][1] / pts[k][2] + r->cam->K[5] + dy};
+    int m = hull(img, n, poly);
+    /* the outline cut by each edge of the picture in turn (Sutherland-Hodgman) */
+    const double lim[4] = {0, r->W, 0, r->H};
+    for (int side = 0; side < 4 && m > 0; side++) {
+        int o = 0;
+        bool y = side >= 2, lo = side % 2 == 0;
+        for (int k = 0; k < m; k++) {
+            struct cw_point p = poly[k], q = poly[(k + 1) % m];
+            double pv = y ? p.y : p.x, qv = y ? q.y : q.x;
+            bool pin = lo ? pv >= lim[side] : pv <= lim[side];
+            bool qin = lo ? qv >= lim[side] : qv <= lim[side];
+            if (pin)
+                tmp[o++] = p;
+            if (pin != qin) {
+                double f = (lim[side] - pv) / (qv - pv);
+                tmp[o++] = (struct cw_point){p.x + f * (q.x - p.x), p.y + f * (q.y - p.y)};
+            }
+        }
+        memcpy(poly, tmp, sizeof(poly[0]) * (size_t)o);
+        m = o;
+    }
+    double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+    for (int k = 0; k < m; k++) {
+        x0 = fmin(x0, poly[k].x), x1 = fmax(x1, poly[k].x);
+        y0 = fmin(y0, poly[k].y), y1 = fmax(y1, poly[k].y);
+    }
+    if (m < 3 || x1 - x0 < 2 || y1 - y0 < 2)
+        return false;
+    *out = (struct cw_box){x0, y0, x1 - x0, y1 - y0};
+    return true;
+}
+
 void syn_render(struct syn_renderer *r, int frame, double t, struct syn_box *boxes, int *n_boxes)
 {
     const struct syn_world *w = r->w;
@@ -872,32 +939,10 @@ void syn_render(struct syn_renderer *r, int frame, double t, struct syn_box *box
     *n_boxes = 0;
     for (int i = 0; i < w->n_actors; i++) {
         const struct syn_actor *a = &w->actor[i];
-        double c[8][3], x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
-        bool any = true;
-        if (!a->active || r->drawn[i] < 6)
-            continue;
-        corners(a, c);
-        for (int k = 0; k < 8; k++) {
-            struct cw_point p;
-            if (!syn_project(r->cam, c[k][0], c[k][1], c[k][2], &p)) {
-                any = false;
-                break;
-            }
-            x0 = fmin(x0, p.x);
-            y0 = fmin(y0, p.y);
-            x1 = fmax(x1, p.x);
-            y1 = fmax(y1, p.y);
-        }
-        if (!any)
-            continue;
-        x0 = fmax(x0 + dx, 0);
-        y0 = fmax(y0 + dy, 0);
-        x1 = fmin(x1 + dx, r->W);
-        y1 = fmin(y1 + dy, r->H);
-        if (x1 - x0 < 2 || y1 - y0 < 2)
-            continue;
-        boxes[(*n_boxes)++] = (struct syn_box){
-            a->spec->id, a->spec->cls, x0, y0, x1 - x0, y1 - y0, (double)r->seen[i] / r->drawn[i]};
+        struct cw_box b;
+        if (a->active && r->drawn[i] >= 6 && truth_box(r, a, dx, dy, &b))
+            boxes[(*n_boxes)++] = (struct syn_box){a->spec->id, a->spec->cls, b.x,         b.y,
+                                                   b.w,         b.h,         (double)r->seen[i] / r->drawn[i]};
     }
 }
 
