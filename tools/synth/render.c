@@ -941,8 +941,8 @@ void syn_render(struct syn_renderer *r, int frame, double t, struct syn_box *box
         const struct syn_actor *a = &w->actor[i];
         struct cw_box b;
         if (a->active && r->drawn[i] >= 6 && truth_box(r, a, dx, dy, &b))
-            boxes[(*n_boxes)++] = (struct syn_box){a->spec->id, a->spec->cls, b.x,         b.y,
-                                                   b.w,         b.h,         (double)r->seen[i] / r->drawn[i]};
+            boxes[(*n_boxes)++] = (struct syn_box){
+                a->spec->id, a->spec->cls, b.x, b.y, b.w, b.h, (double)r->seen[i] / r->drawn[i]};
     }
 }
 
