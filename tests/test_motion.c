@@ -1034,6 +1034,62 @@ static void test_components(void **state)
     cw_motion_free(m);
 }
 
+/* Two bright 8-pixel-wide pieces at x 40..47, rows @y0 to @y0 + 3 and @y0 + 8 to @y0 + 11: four
+ * rows of road between them. */
+static void paint_stacked(int y0)
+{
+    paint(1, -1, 0);
+    for (int y = y0; y < y0 + 12; y++)
+        for (int x = 40; y - y0 != 4 && y - y0 != 5 && y - y0 != 6 && y - y0 != 7 && x < 48; x++)
+            pix[y * W + x] = 230;
+}
+
+/* Pieces four rows apart are one road user under merge_gap (10); where the rows' own join gap
+ * is 3 (far up the road, where 4 rows are metres), they are two. */
+static void test_row_gap(void **state)
+{
+    (void)state;
+    struct cw_motion *m = make(120);
+    struct cw_blob b[8];
+    learn_empty_road(m);
+    int32_t gap[H];
+    for (int y = 0; y < H; y++)
+        gap[y] = 3;
+    for (int pass = 0; pass < 2; pass++) {
+        cw_motion_set_row_gap(m, pass ? gap : NULL);
+        paint_stacked(20);
+        assert_int_equal(cw_motion_process(m, &grey, &U, &V, 0.04, b, 8), pass ? 2 : 1);
+    }
+    cw_motion_free(m);
+}
+
+/* The motion stage sets the join gap from the scene's ground (a metre on the road): the same two
+ * pieces four rows apart are two road users far up the road (a metre across is a pixel or two
+ * there), one near the camera (five or six). */
+static void test_stage_joins_by_the_metre(void **state)
+{
+    (void)state;
+    struct cw_pinhole cam;
+    struct cw_scene *sc = road_camera("", &cam);
+    struct cw_motion_config cfg = config();
+    cfg.min_area = 4;
+    const int at[2] = {6, 36};
+    for (int k = 0; k < 2; k++) {
+        struct cw_motion_stage *st = cw_motion_stage_new(&cfg, sc);
+        assert_non_null(st);
+        struct cw_frame f = painted_frame();
+        struct cw_detection d[8];
+        for (int i = 0; i < 30; i++) {
+            paint_patch(-1, 0);
+            assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), 0);
+        }
+        paint_stacked(at[k]);
+        assert_int_equal(cw_motion_stage_run(st, &f, 0.04, d, 8), k == 0 ? 2 : 1);
+        cw_motion_stage_free(st);
+    }
+    cw_scene_free(sc);
+}
+
 /* Pieces of one road user stacked a few rows apart are joined; a small road user standing within
  * a large one's box but far from its pixels (a rider beside the slanted side of a bus) is not —
  * and the pixels tell whose the rider's box is (cw_motion_support) and where a blob is across
@@ -1191,6 +1247,8 @@ int main(void)
         cmocka_unit_test(test_low_blob_starts_no_track),
         cmocka_unit_test(test_thin_blob_starts_no_track),
         cmocka_unit_test(test_row_area),
+        cmocka_unit_test(test_row_gap),
+        cmocka_unit_test(test_stage_joins_by_the_metre),
         cmocka_unit_test(test_stage_keeps_far_small_blobs),
         cmocka_unit_test(test_stage_finds_a_look),
         cmocka_unit_test(test_bus_coming_in_at_the_side),

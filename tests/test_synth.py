@@ -265,6 +265,31 @@ class Render(unittest.TestCase):
                os.path.join(self.out, "no", "such", "dir", "zones.csv"))
         self.assertEqual(p.returncode, 1)
         self.assertIn("zones.csv: cannot write", p.stderr)
+        # the detector's boxes before tracking (--detections): MOTChallenge det rows, one frame
+        # after another, that crosswatch mot tracks; a disk that fills is one line, exit 1
+        dets = os.path.join(self.out, "dets.txt")
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--detections", dets)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(dets) as f:
+            rows = [l.strip().split(",") for l in f]
+        self.assertGreater(len(rows), 500)
+        frames = [int(r[0]) for r in rows]
+        self.assertEqual(frames, sorted(frames))
+        self.assertTrue(1 <= frames[0] and frames[-1] <= 500, (frames[0], frames[-1]))
+        for r in rows:
+            self.assertEqual((len(r), r[1]), (10, "-1"), r)
+            self.assertTrue(float(r[4]) > 0 and float(r[5]) > 0 and 0 < float(r[6]) <= 1, r)
+        p = cw("mot", "--det", dets, "--seqinfo", os.path.join(self.out, "seqinfo.ini"), "--out",
+               os.path.join(self.out, "mot.txt"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertGreater(os.path.getsize(os.path.join(self.out, "mot.txt")), 0)
+        if os.path.exists("/dev/full"):
+            p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks, "--detections",
+                   "/dev/full")
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("/dev/full: write failed (disk full?)", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         # bad input: a missing video and a broken scene are one line each
         p = cw("track", os.path.join(self.out, "missing.mp4"), "--out", tracks)
         self.assertEqual(p.returncode, 1)

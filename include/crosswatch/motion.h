@@ -74,6 +74,12 @@ void cw_motion_set_ignore(struct cw_motion *m, const uint8_t *mask);
  * row. */
 void cw_motion_set_row_area(struct cw_motion *m, const int32_t *area);
 
+/* How close pieces' pixels must come to be joined as one road user, per analysis row the upper
+ * piece's bottom is on (@h values, each capped by the configuration's merge_gap): the same gap on
+ * the road is fewer pixels far away, where merge_gap would join cars a car's length apart. NULL:
+ * merge_gap on every row. */
+void cw_motion_set_row_gap(struct cw_motion *m, const int32_t *gap);
+
 /* Processes one frame @dt_s after the previous one. @u and @v are the chroma planes at half the
  * analysis size ((w+1)/2 × (h+1)/2), or NULL. Writes up to @cap blobs (largest first) and returns
  * how many. */

@@ -28,6 +28,7 @@ struct track_opts {
     char *scene;
     char *out;
     char *classes;
+    char *detections;
     char *zone_times;
     int analysis_width;
     int dump_frame;
@@ -88,6 +89,16 @@ static const struct cw_option own_options[] = {
      NULL,
      NULL,
      "where to write each track's class (id,class per line)"},
+    {"detections",
+     CW_OPT_STRING,
+     offsetof(struct track_opts, detections),
+     {.s = NULL},
+     0,
+     0,
+     NULL,
+     NULL,
+     "where to write the detector's boxes, before tracking (MOTChallenge det rows, as crosswatch "
+     "mot --det reads them)"},
     {"zone_times",
      CW_OPT_STRING,
      offsetof(struct track_opts, zone_times),
@@ -216,7 +227,7 @@ int cw__cmd_track(int argc, char **argv)
     char *pos[1];
     int n_pos, ret;
     bool help;
-    FILE *f = NULL;
+    FILE *f = NULL, *df = NULL;
     int64_t frames = 0, rows = 0, work_ns = 0;
 
     build_table();
@@ -283,6 +294,10 @@ int cw__cmd_track(int argc, char **argv)
             cw_log_error("track", "%s: cannot write", o.out);
         goto out;
     }
+    if (o.detections && !(df = fopen(o.detections, "w"))) {
+        cw_log_error("track", "%s: cannot write", o.detections);
+        goto out;
+    }
     struct cw_frame *fr;
     int err;
     while ((err = cw_source_read(src, &fr)) == 0) {
@@ -323,6 +338,9 @@ int cw__cmd_track(int argc, char **argv)
             }
         }
     update:
+        for (int i = 0; df && i < nb; i++)
+            fprintf(df, "%" PRId64 ",-1,%.2f,%.2f,%.2f,%.2f,%.3f,-1,-1,-1\n", fr->index + 1,
+                    dets[i].box.x, dets[i].box.y, dets[i].box.w, dets[i].box.h, dets[i].score);
         nt = cw_tracker_update(trk, dets, nb, outs, 512);
         work_ns += cw_clock_mono_ns() - t0;
         if (nt < 0) {
@@ -372,6 +390,12 @@ int cw__cmd_track(int argc, char **argv)
         goto out;
     }
     f = NULL;
+    if (df && fclose(df) != 0) {
+        df = NULL;
+        cw_log_error("track", "%s: write failed (disk full?)", o.detections);
+        goto out;
+    }
+    df = NULL;
     if (o.classes) {
         FILE *c = fopen(o.classes, "w");
         if (!c) {
@@ -401,6 +425,8 @@ int cw__cmd_track(int argc, char **argv)
 out:
     if (f)
         fclose(f);
+    if (df)
+        fclose(df);
     free(seen);
     cw_motion_stage_free(mot);
     cw_dnn_detector_free(dnn);

@@ -239,7 +239,8 @@ const struct cw_option cw_motion_options[] = {
      100,
      NULL,
      "px",
-     "blobs overlapping across whose pixels come this close are one road user"},
+     "blobs overlapping across whose pixels come this close are one road user (with a scene: a "
+     "metre on the road where that is fewer pixels)"},
     {"stabilize",
      CW_OPT_INT,
      OFS(stabilize),
@@ -296,6 +297,7 @@ struct cw_motion {
     int simd;       /* 2: AVX2 kernel, 1: SSE2 (CW_SIMD=sse), 0: plain C (CW_NO_SIMD=1) */
     uint8_t *raw, *mask, *ignore;
     int32_t *row_area;              /* per row, the smallest blob whose bottom is on it */
+    int32_t *row_gap;               /* per row, the join gap below a piece whose bottom is on it */
     struct cw_bitmask fg, fg2, fg3; /* the road-user mask as bits, for the clean-up */
     struct cw_bitmask shadow;       /* the shadow pixels as bits */
     struct cw_bitmask lamps;        /* at night, the pixels of lamps: kept through the clean-up */
@@ -376,6 +378,7 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
     m->mask = zalloc(m->n);
     m->ignore = zalloc(m->n);
     m->row_area = zalloc((size_t)h * sizeof(int32_t));
+    m->row_gap = zalloc((size_t)h * sizeof(int32_t));
     m->runs_cap = m->h * ((m->w + 1) / 2); /* a row holds at most (w+1)/2 runs */
     m->runs = zalloc((size_t)m->runs_cap * sizeof(struct run));
     m->acc_cap = m->runs_cap + 2; /* a label per run at most */
@@ -399,15 +402,16 @@ struct cw_motion *cw_motion_new(const struct cw_motion_config *cfg, int w, int h
         !m->cstill || cw_bitmask_init(&m->fg, w, h) || cw_bitmask_init(&m->fg2, w, h) ||
         cw_bitmask_init(&m->fg3, w, h) || cw_bitmask_init(&m->shadow, w, h) ||
         cw_bitmask_init(&m->lamps, w, h) || cw_bitmask_init(&m->darker, w, h) || !m->bridge_run ||
-        !m->raw || !m->mask || !m->ignore || !m->row_area || !m->runs || !m->run_next ||
-        !m->parent || !m->pieces || !m->run_blob || !m->row_first || !m->remap || !m->order ||
-        !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv || !m->lift || !m->todo ||
-        (cfg->bootstrap_s > 0 && !m->boot)) {
+        !m->raw || !m->mask || !m->ignore || !m->row_area || !m->row_gap || !m->runs ||
+        !m->run_next || !m->parent || !m->pieces || !m->run_blob || !m->row_first || !m->remap ||
+        !m->order || !m->blobs || !m->stab_pts || !m->sg || !m->su || !m->sv || !m->lift ||
+        !m->todo || (cfg->bootstrap_s > 0 && !m->boot)) {
         cw_motion_free(m);
         goto out_nomem;
     }
     m->gain = 1;
     cw_motion_set_row_area(m, NULL);
+    cw_motion_set_row_gap(m, NULL);
     return m;
 out_nomem:
     cw_log_error(MOD, "motion detector: out of memory for %dx%d", w, h);
@@ -440,6 +444,7 @@ void cw_motion_free(struct cw_motion *m)
     free(m->mask);
     free(m->ignore);
     free(m->row_area);
+    free(m->row_gap);
     free(m->runs);
     free(m->run_next);
     free(m->run_blob);
@@ -471,6 +476,13 @@ void cw_motion_set_row_area(struct cw_motion *m, const int32_t *area)
     for (int y = 0; y < m->h; y++)
         m->row_area[y] =
             area && area[y] < m->cfg.min_area ? (area[y] > 1 ? area[y] : 1) : m->cfg.min_area;
+}
+
+void cw_motion_set_row_gap(struct cw_motion *m, const int32_t *gap)
+{
+    for (int y = 0; y < m->h; y++)
+        m->row_gap[y] =
+            gap && gap[y] < m->cfg.merge_gap ? (gap[y] > 0 ? gap[y] : 0) : m->cfg.merge_gap;
 }
 
 const uint8_t *cw_motion_mask(const struct cw_motion *m)
@@ -879,9 +891,9 @@ static int components(struct cw_motion *m, const uint8_t *fg, struct cw_blob *ou
      * asphalt, dark trousers the road): join pieces that overlap across and whose pixels come
      * within merge_gap of each other. Boxes alone would also join a rider to the bus beside it,
      * whose box the rider stands in. */
-    const int gap = m->cfg.merge_gap;
     for (int a = 0; a < n; a++) {
         const struct cw_blob *p = &m->pieces[a].b;
+        const int gap = m->row_gap[p->y1];
         for (int c = a + 1; c < n && m->pieces[c].b.y0 <= p->y1 + gap; c++) {
             const struct cw_blob *q = &m->pieces[c].b;
             int ox = (p->x1 < q->x1 ? p->x1 : q->x1) - (p->x0 > q->x0 ? p->x0 : q->x0) + 1;

@@ -17,6 +17,13 @@
 /* the smallest road user's share seen, for the smallest blob far away (m², analysis pixels) */
 #define FAR_AREA_M2  0.6
 #define FAR_MIN_AREA 16
+/* Pieces whose pixels come within JOIN_GAP_M on the road of each other (merge_gap pixels at most,
+ * JOIN_MIN_GAP at least) are one road user: a bus's dark windows, a walker's dark trousers are
+ * under a metre. Far up the road merge_gap's 10 pixels are metres: cars a car's length apart in
+ * a lane were one blob (busy, 2026-12-01: blob recall at IoU 0.5 21.3 -> 23.5 %, precision 68.1
+ * -> 71.7 %; the other scenarios within 0.1). */
+#define JOIN_GAP_M   1.0
+#define JOIN_MIN_GAP 2
 
 struct cw_motion_stage {
     struct cw_motion_config cfg;
@@ -73,13 +80,15 @@ struct cw_motion *cw_motion_stage_model(struct cw_motion_stage *s)
 
 /* The smallest blob per analysis row from the scene's ground: FAR_AREA_M2 seen square at the
  * row's distance, no fewer than FAR_MIN_AREA pixels (@sx, @sy: scene pixels per analysis pixel).
- * Near rows keep min_area; a far car, a few pixels across, is kept where min_area would drop it. */
-static int far_areas(struct cw_motion_stage *s, double sx, double sy)
+ * Near rows keep min_area; a far car, a few pixels across, is kept where min_area would drop it.
+ * And the join gap per row: JOIN_GAP_M at the row's distance, merge_gap at most. */
+static int row_scales(struct cw_motion_stage *s, double sx, double sy)
 {
     int gh = s->gh;
-    int32_t *area = malloc((size_t)gh * sizeof(int32_t));
+    int32_t *area = malloc((size_t)gh * 2 * sizeof(int32_t));
     if (!area)
         return CW_ENOMEM;
+    int32_t *gap = area + gh;
     double cx = s->gw / 2.0 * sx;
     for (int y = 0; y < gh; y++) {
         double yy = (y + 0.5) * sy;
@@ -87,8 +96,11 @@ static int far_areas(struct cw_motion_stage *s, double sx, double sy)
                                     (struct cw_point){cx + sx, yy});
         double px = mpp > 0 && isfinite(mpp) ? FAR_AREA_M2 / (mpp * mpp) : INFINITY;
         area[y] = px < s->cfg.min_area ? (int32_t)fmax(FAR_MIN_AREA, ceil(px)) : s->cfg.min_area;
+        double g = mpp > 0 && isfinite(mpp) ? JOIN_GAP_M / mpp : 0;
+        gap[y] = g < s->cfg.merge_gap ? (int32_t)fmax(JOIN_MIN_GAP, ceil(g)) : s->cfg.merge_gap;
     }
     cw_motion_set_row_area(s->mot, area);
+    cw_motion_set_row_gap(s->mot, gap);
     free(area);
     return 0;
 }
@@ -119,7 +131,7 @@ static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
         /* the scene's pixels per analysis pixel, whatever size the stream is */
         int sw = s->scene->camera.width > 0 ? s->scene->camera.width : f->width;
         int sh = s->scene->camera.height > 0 ? s->scene->camera.height : f->height;
-        int err = far_areas(s, (double)sw / f->grey.width, (double)sh / f->grey.height);
+        int err = row_scales(s, (double)sw / f->grey.width, (double)sh / f->grey.height);
         if (err)
             return err;
         if (s->cfg.split)
