@@ -1098,12 +1098,12 @@ static void test_far_car_found_again(void **state)
     cw_scene_free(sc);
 }
 
-/* A car drives away from the camera at 8 m/s, seen whole for 1.2 s; then, farther off, for 0.4 s
- * its dark rear window is taken for shadow and its sides are lost: the detector's box is 30 % too
- * low and 20 % too narrow. The track keeps the car's size as it saw it whole, shrunk with the
- * distance, and grows the box back over the part lost: down from the top where the bottom was
- * lost instead (a dark bumper). A pedestrian's box is its own: legs apart or together, it
- * changes. */
+/* A car drives away from the camera at 8 m/s (a walker at 1.5), seen whole for 1.2 s; then, farther
+ * off, for 0.4 s its dark rear window is taken for shadow and its sides are lost: the detector's
+ * box is 30 % too low and 20 % too narrow. The track keeps the car's size as it saw it whole,
+ * shrunk with the distance, and grows the box back over the part lost: down from the top where the
+ * bottom was lost instead (a dark bumper). A walker losing its coat so gets its height back, up
+ * from its feet, but not its width: legs apart or together, that is its own. */
 static void test_far_vehicle_keeps_its_size(void **state)
 {
     (void)state;
@@ -1117,7 +1117,7 @@ static void test_far_vehicle_keeps_its_size(void **state)
         int n = 0;
         for (int f = 0; f < 40; f++) {
             double w = car ? 1.8 : 0.5, h = car ? 1.5 : 1.7;
-            whole = d = standing(sc, 2, 15 + 0.32 * f, w, h);
+            whole = d = standing(sc, 2, 15 + (car ? 0.32 : 0.06) * f, w, h); /* (a walk: 1.5 m/s) */
             d.cls = car ? CW_CLASS_CAR : CW_CLASS_PEDESTRIAN;
             d.cls_conf = 0.8f;
             d.width_m = (float)w;
@@ -1134,8 +1134,11 @@ static void test_far_vehicle_keeps_its_size(void **state)
             assert_true(fabs(o->y - g->y) < 0.1 * g->h);
             assert_true(fabs(o->y + o->h - g->y - g->h) < 0.1 * g->h);
             assert_true(fabs(o->w - g->w) < 0.1 * g->w);
-        } else
-            assert_true(fabs(o->h - d.box.h) < 0.1 * d.box.h);
+        } else { /* 30 % too low without */
+            assert_true(fabs(o->y - g->y) < 0.1 * g->h);
+            assert_true(fabs(o->y + o->h - g->y - g->h) < 0.1 * g->h);
+            assert_true(fabs(o->w - d.box.w) < 0.1 * d.box.w);
+        }
         cw_tracker_free(t);
     }
     cw_scene_free(sc);

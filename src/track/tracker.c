@@ -775,7 +775,9 @@ static bool rider_box(const struct cw_tracker *t, const struct track *tr,
  * few pixels, its box too small: a vehicle track keeps the largest width and height (m) it was
  * measured with (not while it was one of a merge in the last second: a merge's box is several
  * road users'), forgotten at SIZE_KEEP a second, and a box narrower or lower than that where it
- * stands now grows to it. */
+ * stands now grows to it. A walker's blob loses parts too (a coat as grey as the road, or of its
+ * chroma): a walker's box grows to the largest height, not width (legs apart or together, that
+ * is its own). */
 static void whole_size(const struct cw_tracker *t, struct track *tr, const struct cw_detection *d,
                        struct cw_box *box)
 {
@@ -783,7 +785,8 @@ static void whole_size(const struct cw_tracker *t, struct track *tr, const struc
         !(d->width_m > 0) || !(box->w > 0))
         return;
     int cls = voted_class(tr);
-    if (cls != CW_CLASS_CAR && cls != CW_CLASS_BUS_TRUCK)
+    bool walker = cls == CW_CLASS_PEDESTRIAN;
+    if (!walker && cls != CW_CLASS_CAR && cls != CW_CLASS_BUS_TRUCK)
         return;
     double ppm = box->w / d->width_m; /* pixels per metre across, at its foot */
     float w = d->width_m, h = (float)(box->h / ppm);
@@ -795,14 +798,14 @@ static void whole_size(const struct cw_tracker *t, struct track *tr, const struc
     /* the side of the box nearer the foreseen box's is the vehicle's own; it grows away from it
      * (a bumper lost: the top stays; a rear window lost: the bottom stays) */
     struct cw_box pb = kf_box(tr->kf);
-    if (box->w < ew) {
+    if (!walker && box->w < ew) {
         double l = fabs(box->x - pb.x), r = fabs(box->x + box->w - pb.x - pb.w);
         box->x -= l < r ? 0 : r < l ? ew - box->w : (ew - box->w) / 2;
         box->w = ew;
     }
     if (box->h < eh) {
         double top = fabs(box->y - pb.y), bottom = fabs(box->y + box->h - pb.y - pb.h);
-        if (bottom <= top)
+        if (walker || bottom <= top) /* (a walker's feet are what its blob keeps) */
             box->y -= eh - box->h;
         box->h = eh;
     }
