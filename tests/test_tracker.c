@@ -688,6 +688,15 @@ static bool rect_span(const void *ctx, int blob, const struct cw_box *box, doubl
 
 static const struct cw_pixel_ops rect_pixels = {rect_support, rect_span};
 
+/* A tracker with the scene's zones that asks @tb for the detections' pixels. */
+static struct cw_tracker *over_blobs(const struct cw_scene *sc, struct two_blobs *tb)
+{
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    cw_tracker_set_pixels(t, &rect_pixels, tb);
+    return t;
+}
+
 static struct cw_detection blob_box(const struct two_blobs *tb, int blob)
 {
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
@@ -712,10 +721,8 @@ static void test_entering_box_leaves_what_rides_above(void **state)
 {
     (void)state;
     struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_blobs tb = {.nparts = {2, 0}};
-    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_tracker *t = over_blobs(sc, &tb);
     struct cw_track_out out[8];
     int n = 0;
     double top = 0;
@@ -745,10 +752,8 @@ static void test_merge_follows_the_pixels(void **state)
 {
     (void)state;
     struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_blobs tb = {.nparts = {2, 2}};
-    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_tracker *t = over_blobs(sc, &tb);
     struct cw_track_out out[8];
     int r1 = -1, r2 = -1;
     int n = 0;
@@ -804,10 +809,8 @@ static void test_merge_follows_the_pixels(void **state)
 static void comes_in_behind_the_queue(double a_h, double b_from)
 {
     struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_blobs tb = {.nparts = {2, 0}};
-    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_tracker *t = over_blobs(sc, &tb);
     struct cw_track_out out[8];
     int a_id = -1, b_id = -1, n = 0;
     double b_stop = 200 + a_h + 5, below = b_stop + 100;
@@ -880,10 +883,8 @@ static void test_standing_nearest_stays_put(void **state)
 {
     (void)state;
     struct cw_scene *sc = top_view();
-    struct cw_tracker *t = make();
-    cw_tracker_set_zones(t, sc);
     struct two_blobs tb = {.nparts = {2, 0}};
-    cw_tracker_set_pixels(t, &rect_pixels, &tb);
+    struct cw_tracker *t = over_blobs(sc, &tb);
     struct cw_track_out out[8];
     int n = 0;
     double bx = 0;
