@@ -46,6 +46,7 @@ struct cw_motion_config {
     double bootstrap_s;   /* at start, learn everything for this long (no ghosts) */
     int stabilize;        /* camera shake up to this many pixels is undone (0: off) */
     bool split;           /* cut blobs holding several road users (blob_split.h; needs a scene) */
+    bool colour_split;    /* cut them along vehicles' paint (colour_split.h; needs a scene) */
 };
 
 extern const struct cw_option cw_motion_options[];
@@ -85,6 +86,13 @@ void cw_motion_set_row_gap(struct cw_motion *m, const int32_t *gap);
  * how many. */
 int cw_motion_process(struct cw_motion *m, const struct cw_image *grey, const struct cw_image *u,
                       const struct cw_image *v, double dt_s, struct cw_blob *blobs, int cap);
+
+/* Whether the background is dark (night): light cast on the road is told apart. */
+bool cw_motion_night(const struct cw_motion *m);
+
+/* The last frame's blobs as a map of @w × @h: per analysis pixel, the index of the blob it is
+ * part of, or -1. */
+void cw_motion_blob_map(const struct cw_motion *m, int32_t *map);
 
 /* The share (0..1) of the box from (@x0, @y0) to (@x1, @y1) (analysis pixels, edges between
  * pixels) that the last frame's blob @blob (its index among those cw_motion_process returned)

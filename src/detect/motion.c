@@ -260,6 +260,17 @@ const struct cw_option cw_motion_options[] = {
      NULL,
      "with a scene: cut blobs taller than one road user on their foot can be (a queue seen from "
      "behind) into one per road user (off by default: see docs/BENCHMARKS.md, pipeline)"},
+    {"colour_split",
+     CW_OPT_BOOL,
+     OFS(colour_split),
+     {.b = false},
+     0,
+     0,
+     NULL,
+     NULL,
+     "with a scene: cut vehicles out of blobs holding several road users along their paint "
+     "(off by default: a queue is tracked better with it, a busy crossing and the rules worse; "
+     "docs/motion.md)"},
     {NULL},
 };
 
@@ -1931,6 +1942,22 @@ int cw_motion_detections(const struct cw_motion *m, const struct cw_blob *blobs,
         }
     }
     return k;
+}
+
+bool cw_motion_night(const struct cw_motion *m)
+{
+    return m->night;
+}
+
+void cw_motion_blob_map(const struct cw_motion *m, int32_t *map)
+{
+    for (size_t i = 0; i < m->n; i++)
+        map[i] = -1;
+    for (int32_t i = 0; i < m->nruns; i++) {
+        const struct run *r = &m->runs[i];
+        for (int x = r->x0; x < r->x1; x++)
+            map[(size_t)r->y * m->w + x] = m->run_blob[i];
+    }
 }
 
 double cw_motion_support(const struct cw_motion *m, int blob, double x0, double y0, double x1,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crosswatch/blob_split.h"
+#include "crosswatch/colour_split.h"
 #include "crosswatch/error.h"
 #include "crosswatch/geom.h"
 #include "crosswatch/log.h"
@@ -33,7 +34,9 @@ struct cw_motion_stage {
     struct cw_image u, v;
     struct cw_image grey; /* the last frame's analysis picture, for looks (cw_pixel_ops) */
     int fw, fh, gw, gh;   /* the picture and analysis sizes it was set up for */
-    struct cw_blob_splitter *split; /* NULL: blobs are not split */
+    struct cw_blob_splitter *split;   /* NULL: blobs are not split by size */
+    struct cw_colour_splitter *paint; /* NULL: nor by colour */
+    int32_t *map;                     /* with paint: the blob of each analysis pixel */
     struct cw_blob blobs[MAX_BLOBS], pieces[MAX_BLOBS];
     int parent[MAX_BLOBS]; /* each piece's blob */
     double sx, sy;         /* the detections' pixels per analysis pixel, last frame */
@@ -48,10 +51,14 @@ static void teardown(struct cw_motion_stage *s)
     cw_resampler_free(s->rs);
     cw_motion_free(s->mot);
     cw_blob_splitter_free(s->split);
+    cw_colour_splitter_free(s->paint);
+    free(s->map);
     s->u.data = s->v.data = s->grey.data = NULL;
     s->rs = NULL;
     s->mot = NULL;
     s->split = NULL;
+    s->paint = NULL;
+    s->map = NULL;
 }
 
 struct cw_motion_stage *cw_motion_stage_new(const struct cw_motion_config *cfg,
@@ -86,14 +93,19 @@ static int row_scales(struct cw_motion_stage *s, double sx, double sy)
 {
     int gh = s->gh;
     int32_t *area = malloc((size_t)gh * 2 * sizeof(int32_t));
-    if (!area)
+    double *mpps = malloc((size_t)gh * sizeof(double));
+    if (!area || !mpps) {
+        free(area);
+        free(mpps);
         return CW_ENOMEM;
+    }
     int32_t *gap = area + gh;
     double cx = s->gw / 2.0 * sx;
     for (int y = 0; y < gh; y++) {
         double yy = (y + 0.5) * sy;
         double mpp = cw_ground_span(&s->scene->img_to_ground, (struct cw_point){cx, yy},
                                     (struct cw_point){cx + sx, yy});
+        mpps[y] = mpp;
         double px = mpp > 0 && isfinite(mpp) ? FAR_AREA_M2 / (mpp * mpp) : INFINITY;
         area[y] = px < s->cfg.min_area ? (int32_t)fmax(FAR_MIN_AREA, ceil(px)) : s->cfg.min_area;
         double g = mpp > 0 && isfinite(mpp) ? JOIN_GAP_M / mpp : 0;
@@ -102,7 +114,12 @@ static int row_scales(struct cw_motion_stage *s, double sx, double sy)
     cw_motion_set_row_area(s->mot, area);
     cw_motion_set_row_gap(s->mot, gap);
     free(area);
-    return 0;
+    int err = 0;
+    if (s->cfg.colour_split && (!(s->paint = cw_colour_splitter_new(s->gw, gh, mpps)) ||
+                                !(s->map = malloc((size_t)s->gw * gh * sizeof(int32_t)))))
+        err = CW_ENOMEM;
+    free(mpps);
+    return err;
 }
 
 static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
@@ -170,6 +187,12 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
         nb = cw_blob_split(s->split, cw_motion_mask(s->mot), s->blobs, nb, s->pieces, s->parent,
                            cap < MAX_BLOBS ? cap : MAX_BLOBS);
         blobs = s->pieces;
+    } else if (s->paint && !cw_motion_night(s->mot)) {
+        /* (not at night: lamps paint the picture) */
+        cw_motion_blob_map(s->mot, s->map);
+        nb = cw_colour_split(s->paint, s->map, &s->grey, &s->u, &s->v, s->blobs, nb, s->pieces,
+                             s->parent, cap < MAX_BLOBS ? cap : MAX_BLOBS);
+        blobs = s->pieces;
     }
     /* boxes in the scene's pixels (camera.width × height), whatever size the stream is now */
     int w = f->width, h = f->height;
@@ -178,7 +201,7 @@ int cw_motion_stage_run(struct cw_motion_stage *s, const struct cw_frame *f, dou
     s->sx = (double)w / f->grey.width, s->sy = (double)h / f->grey.height;
     int n = cw_motion_detections(s->mot, blobs, nb, s->scene, w, h, out);
     /* a piece's pixels are its blob's: the pixel queries are of the blob it was cut from */
-    for (int i = 0; s->split && i < n; i++)
+    for (int i = 0; blobs == s->pieces && i < n; i++)
         out[i].blob = out[i].blob > 0 ? s->parent[out[i].blob - 1] + 1 : 0;
     return n;
 }

@@ -846,10 +846,12 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
         reshape = true;
     whole_size(t, tr, d, &box);
     if (d->bottom_hidden) {
-        /* the top and sides are measured; the bottom stays where the track says it is */
+        /* the top and sides are measured; the height is the track's, seen as much nearer or
+         * farther as the width says (a queue driving off: the bottom goes with the top) */
         struct cw_box pb = kf_box(tr->kf);
-        if (pb.y + pb.h > box.y + box.h)
-            box.h = pb.y + pb.h - box.y;
+        double h = pb.w > 0 ? pb.h * box.w / pb.w : pb.h;
+        if (h > box.h)
+            box.h = h;
     }
     if (tr->state == LOST && t->frame - tr->obs_frame > 1)
         reupdate(t, tr, &box);
