@@ -291,6 +291,9 @@ class Render(unittest.TestCase):
             self.assertGreater(sum(1 for _ in f), len(rows))
         m = json.loads(cw("eval", "tracks", "--gt", self.out, "--res", tracks, "--json").stdout)
         self.assertGreater(m["DetRe"], 0.3)
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks, "--colour_split")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("--colour_split needs a scene (--scene)", p.stderr)
         p = cw("mot", "--det", dets, "--seqinfo", os.path.join(self.out, "seqinfo.ini"), "--out",
                os.path.join(self.out, "mot.txt"))
         self.assertEqual(p.returncode, 0, p.stderr)

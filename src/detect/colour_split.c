@@ -55,9 +55,9 @@
 
 struct region {
     int n, x0, y0, x1, y1;
-    double su, sv, sg; /* summed chroma off grey, and grey */
-    int up;            /* union-find: the body it is part of */
-    bool painted;      /* (painted()) */
+    int64_t su, sv, sg; /* summed chroma off grey, and grey */
+    int up;             /* union-find: the body it is part of */
+    bool painted;       /* (painted()) */
     double hue, sat;
 };
 
@@ -65,7 +65,8 @@ struct cw_colour_splitter {
     int w, h;
     double *mpp;    /* metres per analysis pixel, per row */
     int32_t *lab;   /* per pixel: its region, or -1 */
-    int32_t *stack; /* the flood fill's pixels to visit */
+    int32_t *stack; /* the flood fill's pixels to visit; the labelling's union-find */
+    int32_t *cnt;   /* the labelling's pixels per region root */
     uint32_t *key;  /* per pixel of the blob being cut: grey, U, V (key_at) */
     struct region *reg;
     struct region *acc; /* per root region, its body's bounds and count */
@@ -78,7 +79,7 @@ struct cw_colour_splitter *cw_colour_splitter_new(int w, int h, const double *mp
     size_t n = (size_t)w * h;
     if (!s || w < 1 || h < 1 || !(s->mpp = malloc((size_t)h * sizeof(double))) ||
         !(s->lab = malloc(n * sizeof(int32_t))) || !(s->stack = malloc(n * sizeof(int32_t))) ||
-        !(s->key = malloc(n * sizeof(uint32_t))) ||
+        !(s->key = malloc(n * sizeof(uint32_t))) || !(s->cnt = malloc(n * sizeof(int32_t))) ||
         !(s->reg = malloc(MAX_REGIONS * sizeof(struct region))) ||
         !(s->acc = malloc(MAX_REGIONS * sizeof(struct region))) ||
         !(s->body = malloc(MAX_REGIONS * sizeof(int)))) {
@@ -101,6 +102,7 @@ void cw_colour_splitter_free(struct cw_colour_splitter *s)
     free(s->lab);
     free(s->stack);
     free(s->key);
+    free(s->cnt);
     free(s->reg);
     free(s->acc);
     free(s->body);
@@ -132,54 +134,73 @@ static inline bool flat(uint32_t a, uint32_t b)
     return abs(dg) <= FLAT_GREY && abs(du) + abs(dv) <= FLAT_CHROMA;
 }
 
-/* Labels blob @b's pixels inside @bb into flat regions; returns how many reached REGION_MIN, or
- * -1 when there are more than MAX_REGIONS (texture). Pixels of small regions are labelled -2. */
+static int32_t root(int32_t *up, int32_t i)
+{
+    while (up[i] != i)
+        i = up[i] = up[up[i]];
+    return i;
+}
+
+/* Joins the flat regions of pixels @i and @j: the root is the pixel first in raster order. */
+static void join(int32_t *up, int32_t i, int32_t j)
+{
+    int32_t a = root(up, i), b = root(up, j);
+    if (a < b)
+        up[b] = a;
+    else if (b < a)
+        up[a] = b;
+}
+
+/* Labels blob @b's pixels inside @bb into flat regions (4-connected: neighbours flat() to each
+ * other), in raster order of their first pixels, into s->reg; returns how many reached
+ * REGION_MIN pixels, or -1 when more than MAX_REGIONS did (texture). */
 static int label_regions(struct cw_colour_splitter *s, const int32_t *map, int b,
                          const struct cw_blob *bb, const struct cw_image *grey,
                          const struct cw_image *u, const struct cw_image *v)
 {
     int w = s->w, nreg = 0;
     uint32_t *key = s->key;
-    for (int y = bb->y0; y <= bb->y1; y++)
-        for (int x = bb->x0; x <= bb->x1; x++)
-            key[y * w + x] = map[y * w + x] == b ? key_at(grey, u, v, x, y) : NOT_MINE;
+    int32_t *up = s->stack, *cnt = s->cnt;
     for (int y = bb->y0; y <= bb->y1; y++)
         for (int x = bb->x0; x <= bb->x1; x++) {
-            int32_t seed = y * w + x;
-            if (key[seed] == NOT_MINE || s->lab[seed] != -1)
+            int32_t i = y * w + x;
+            if (map[i] != b) {
+                key[i] = NOT_MINE;
                 continue;
-            if (nreg == MAX_REGIONS)
-                return -1;
-            struct region *r = &s->reg[nreg];
-            *r = (struct region){0, x, y, x, y, 0, 0, 0, nreg};
-            int top = 0;
-            s->stack[top++] = seed;
-            s->lab[seed] = nreg;
-            while (top > 0) {
-                int32_t p = s->stack[--top];
-                int px = p % w, py = p / w;
-                uint32_t a = key[p];
-                r->n++;
-                r->sg += a & 255, r->su += (int)(a >> 8 & 255) - 128;
-                r->sv += (int)(a >> 16 & 255) - 128;
-                r->x0 = px < r->x0 ? px : r->x0, r->x1 = px > r->x1 ? px : r->x1;
-                r->y0 = py < r->y0 ? py : r->y0, r->y1 = py > r->y1 ? py : r->y1;
-                int32_t q[4] = {px < bb->x1 ? p + 1 : -1, px > bb->x0 ? p - 1 : -1,
-                                py < bb->y1 ? p + w : -1, py > bb->y0 ? p - w : -1};
-                for (int k = 0; k < 4; k++)
-                    if (q[k] >= 0 && key[q[k]] != NOT_MINE && s->lab[q[k]] == -1 &&
-                        flat(a, key[q[k]])) {
-                        s->lab[q[k]] = nreg;
-                        s->stack[top++] = q[k];
-                    }
             }
-            if (r->n >= REGION_MIN)
+            key[i] = key_at(grey, u, v, x, y);
+            up[i] = i, cnt[i] = 0;
+            if (x > bb->x0 && key[i - 1] != NOT_MINE && flat(key[i], key[i - 1]))
+                join(up, i, i - 1);
+            if (y > bb->y0 && key[i - w] != NOT_MINE && flat(key[i], key[i - w]))
+                join(up, i, i - w);
+        }
+    for (int y = bb->y0; y <= bb->y1; y++)
+        for (int x = bb->x0; x <= bb->x1; x++)
+            if (key[y * w + x] != NOT_MINE)
+                cnt[root(up, y * w + x)]++;
+    for (int y = bb->y0; y <= bb->y1; y++)
+        for (int x = bb->x0; x <= bb->x1; x++) {
+            int32_t i = y * w + x;
+            if (key[i] == NOT_MINE)
+                continue;
+            int32_t r = root(up, i);
+            if (cnt[r] < REGION_MIN)
+                continue;
+            if (r == i) { /* the region's first pixel */
+                if (nreg == MAX_REGIONS)
+                    return -1;
+                s->lab[r] = nreg;
+                s->reg[nreg] = (struct region){0, x, y, x, y, 0, 0, 0, nreg};
                 nreg++;
-            else
-                for (int yy = r->y0; yy <= r->y1; yy++)
-                    for (int xx = r->x0; xx <= r->x1; xx++)
-                        if (s->lab[yy * w + xx] == nreg)
-                            s->lab[yy * w + xx] = -2;
+            }
+            struct region *g = &s->reg[s->lab[r]];
+            uint32_t a = key[i];
+            g->n++;
+            g->sg += a & 255, g->su += (int)(a >> 8 & 255) - 128;
+            g->sv += (int)(a >> 16 & 255) - 128;
+            g->x0 = x < g->x0 ? x : g->x0, g->x1 = x > g->x1 ? x : g->x1;
+            g->y1 = y; /* (rows come in order) */
         }
     return nreg;
 }
@@ -188,9 +209,9 @@ static int label_regions(struct cw_colour_splitter *s, const int32_t *map, int b
  * light) to @hue and @sat. */
 static bool painted(const struct region *r, double *hue, double *sat)
 {
-    double mu = r->su / r->n, mv = r->sv / r->n, c = hypot(mu, mv);
+    double mu = (double)r->su / r->n, mv = (double)r->sv / r->n, c = hypot(mu, mv);
     *hue = atan2(mv, mu) * (180.0 / M_PI);
-    *sat = c / fmax(r->sg / r->n, SAT_GREY_MIN);
+    *sat = c / fmax((double)r->sg / r->n, SAT_GREY_MIN);
     return c >= SAT_MIN;
 }
 
@@ -404,9 +425,9 @@ static int cut(struct cw_colour_splitter *s, const int32_t *map, int b, const st
 /* Resets the labels of blob @b's bounds for the next blob. */
 static void clear(struct cw_colour_splitter *s, const struct cw_blob *bb)
 {
-    for (int y = bb->y0; y <= bb->y1; y++)
-        for (int x = bb->x0; x <= bb->x1; x++)
-            s->lab[y * s->w + x] = -1;
+    for (int y = bb->y0; y <= bb->y1; y++) /* (-1 is all ones) */
+        memset(s->lab + (size_t)y * s->w + bb->x0, 0xff,
+               (size_t)(bb->x1 - bb->x0 + 1) * sizeof(*s->lab));
 }
 
 int cw_colour_split(struct cw_colour_splitter *s, const int32_t *map, const struct cw_image *grey,
