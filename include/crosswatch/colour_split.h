@@ -21,7 +21,7 @@ struct cw_colour_splitter;
 
 /* For analysis pictures of @w × @h; @mpp gives, per analysis row, the metres on the road one
  * analysis pixel spans there (copied; 0 or NaN where the row is not on the road). NULL when
- * memory is short (logged). */
+ * memory is short or the size is empty (logged). */
 struct cw_colour_splitter *cw_colour_splitter_new(int w, int h, const double *mpp);
 void cw_colour_splitter_free(struct cw_colour_splitter *s);
 

@@ -18,12 +18,15 @@
  * larger ones in a blob is texture (a real scene's asphalt, a crowd): the blob stays whole. */
 #define REGION_MIN  6
 #define MAX_REGIONS 1024
-/* A region is painted when its mean chroma is this far from grey; painted regions whose hues are
- * within HUE_DEG and whose boxes come within BODY_GAP pixels are faces of one body. */
-#define SAT_MIN 8.0
-#define HUE_DEG 15.0
-/* … and whose chroma for their grey are within SAT_RATIO of each other (a pale paint and a deep
- * one of the same hue are two vehicles); grey under SAT_GREY_MIN counts as that. */
+/* A region is painted when its mean chroma is this far from grey. Painted regions whose hues are
+ * within HUE_DEG and whose chroma for their grey are within SAT_RATIO of each other (a pale paint
+ * and a deep one of the same hue are two vehicles; grey under SAT_GREY_MIN counts as that) are
+ * faces of one body when their boxes come within BODY_GAP pixels, or lie one above the other
+ * over BAND_OVERLAP of the narrower one's columns, the narrower at least BAND_WIDTHS of the
+ * wider, across up to BAND_SHARE of the narrower one's width (a window band between a roof and
+ * a back). */
+#define SAT_MIN      8.0
+#define HUE_DEG      15.0
 #define SAT_RATIO    2.6
 #define SAT_GREY_MIN 16.0
 #define BODY_GAP     4
@@ -39,14 +42,14 @@
 #define WHOLE 0.8
 /* A body's box holding this share of a larger one's is part of it. */
 #define INSIDE 0.5
-/* Pieces stacked over the same columns (this share of the narrower) whose widths are within this
- * ratio are one road user. */
+/* Pieces stacked over the same columns (STACK_OVERLAP of the narrower) whose widths are within
+ * STACK_WIDTHS of each other are one road user. A piece under another, within its columns and
+ * at least UNDER_WIDTH of its width, is its lower part (a back under a roof, a bike under its
+ * rider): a nearer road user in the same lane is wider than the one it hides, a walker in front
+ * of a car much narrower. */
 #define STACK_OVERLAP 0.9
-/* A piece under another, within its columns and at least this share of its width, is its lower
- * part (a back under a roof, a bike under its rider); a nearer road user in the same lane is wider
- * than the one it hides, a walker in front of a car much narrower. */
-#define UNDER_WIDTH  0.6
-#define STACK_WIDTHS 0.88
+#define STACK_WIDTHS  0.88
+#define UNDER_WIDTH   0.6
 /* Pieces of the rest smaller than this are slivers at bodies' edges. */
 #define REST_MIN_PX 40
 /* A piece's foot is hidden when the blob goes on, right under it, across this share of its
@@ -75,9 +78,13 @@ struct cw_colour_splitter {
 
 struct cw_colour_splitter *cw_colour_splitter_new(int w, int h, const double *mpp)
 {
+    if (w < 1 || h < 1) {
+        cw_log_error(MOD, "no colour splitter for pictures of %dx%d", w, h);
+        return NULL;
+    }
     struct cw_colour_splitter *s = calloc(1, sizeof(*s));
     size_t n = (size_t)w * h;
-    if (!s || w < 1 || h < 1 || !(s->mpp = malloc((size_t)h * sizeof(double))) ||
+    if (!s || !(s->mpp = malloc((size_t)h * sizeof(double))) ||
         !(s->lab = malloc(n * sizeof(int32_t))) || !(s->stack = malloc(n * sizeof(int32_t))) ||
         !(s->key = malloc(n * sizeof(uint32_t))) || !(s->cnt = malloc(n * sizeof(int32_t))) ||
         !(s->reg = malloc(MAX_REGIONS * sizeof(struct region))) ||
@@ -116,7 +123,7 @@ static int find(struct region *r, int i)
     return i;
 }
 
-/* A pixel's grey, U and V as bytes of one word, for the flood fill; NOT_MINE off the blob. */
+/* A pixel's grey, U and V as bytes of one word, for the labelling; NOT_MINE off the blob. */
 #define NOT_MINE UINT32_MAX
 
 static inline uint32_t key_at(const struct cw_image *grey, const struct cw_image *u,
