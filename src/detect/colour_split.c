@@ -327,6 +327,24 @@ static bool foot_hidden(const struct cw_colour_splitter *s, const int32_t *map, 
     return under >= UNDER_SHARE * (p->x1 - p->x0 + 1);
 }
 
+/* Whether piece @c, starting under the top of @a and at most 2 rows below its bottom, within
+ * its columns and at least UNDER_WIDTH of its width, is @a's lower part (a back under its roof,
+ * a bike under its rider, a bumper); wider, it is a nearer road user. */
+static bool lower_part(const struct cw_blob *a, const struct cw_blob *c)
+{
+    return c->x0 >= a->x0 - BODY_GAP && c->x1 <= a->x1 + BODY_GAP &&
+           c->x1 - c->x0 + 1 >= UNDER_WIDTH * (a->x1 - a->x0 + 1) && c->y0 > a->y0 &&
+           c->y0 <= a->y1 + 2;
+}
+
+/* @a grown over @c. */
+static void take_in(struct cw_blob *a, const struct cw_blob *c)
+{
+    a->x0 = c->x0 < a->x0 ? c->x0 : a->x0, a->x1 = c->x1 > a->x1 ? c->x1 : a->x1;
+    a->y1 = c->y1 > a->y1 ? c->y1 : a->y1;
+    a->area += c->area;
+}
+
 /* Pieces one above the other, touching, as wide as each other and over the same columns are
  * the faces of one road user (a roof and a back in two lights, a white top over a dark bike): a
  * road user farther away in the same lane is narrower in the picture. Joins them; returns how
@@ -341,16 +359,11 @@ static int join_stacked(struct cw_blob *p, int n)
                 int wa = a->x1 - a->x0 + 1, wc = c->x1 - c->x0 + 1;
                 int lo = a->x0 > c->x0 ? a->x0 : c->x0, hi = a->x1 < c->x1 ? a->x1 : c->x1;
                 int narrow = wa < wc ? wa : wc, wide = wa < wc ? wc : wa;
-                bool under = c->x0 >= a->x0 - BODY_GAP && c->x1 <= a->x1 + BODY_GAP &&
-                             wc >= UNDER_WIDTH * wa; /* a back under its roof */
                 if (i == j || a->y0 >= c->y0 || c->y0 > a->y1 + 2 ||
-                    (!under &&
+                    (!lower_part(a, c) &&
                      (hi - lo + 1 < STACK_OVERLAP * narrow || narrow < STACK_WIDTHS * wide)))
                     continue;
-                a->x0 = c->x0 < a->x0 ? c->x0 : a->x0;
-                a->x1 = c->x1 > a->x1 ? c->x1 : a->x1;
-                a->y1 = c->y1 > a->y1 ? c->y1 : a->y1;
-                a->area += c->area;
+                take_in(a, c);
                 p[j] = p[--n];
                 again = true;
             }
@@ -407,19 +420,11 @@ static int cut(struct cw_colour_splitter *s, const int32_t *map, int b, const st
                         }
                     }
             }
-            /* under a body and no wider, it is the body's own lower part (a bike under its
-             * rider, a bumper); wider, it is a nearer road user */
+            /* a body's lower part, however small, is the body's */
             bool own = false;
-            for (int j = 0; j < nbody && !own; j++) {
-                struct cw_blob *o = &out[j];
-                if ((own = p.x0 >= o->x0 - BODY_GAP && p.x1 <= o->x1 + BODY_GAP &&
-                           p.x1 - p.x0 + 1 >= UNDER_WIDTH * (o->x1 - o->x0 + 1) && p.y0 > o->y0 &&
-                           p.y0 <= o->y1 + 2)) {
-                    o->x0 = p.x0 < o->x0 ? p.x0 : o->x0, o->x1 = p.x1 > o->x1 ? p.x1 : o->x1;
-                    o->y1 = p.y1 > o->y1 ? p.y1 : o->y1;
-                    o->area += p.area;
-                }
-            }
+            for (int j = 0; j < nbody && !own; j++)
+                if ((own = lower_part(&out[j], &p)))
+                    take_in(&out[j], &p);
             if (!own && p.area >= REST_MIN_PX && n < cap)
                 out[n++] = p;
         }
