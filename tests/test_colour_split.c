@@ -9,7 +9,7 @@
 
 #define W   320
 #define H   180
-#define MPP 0.05 /* metres on the road per analysis pixel, every row: 40 px are 2 m */
+#define MPP 0.04 /* metres on the road per analysis pixel, every row: 50 px are 2 m */
 
 static uint8_t grey[W * H], cu[(W / 2) * (H / 2)], cv[(W / 2) * (H / 2)];
 static int32_t map[W * H];
@@ -61,12 +61,13 @@ static struct cw_blob bounds(void)
     return b;
 }
 
-/* Cuts the painted blob; returns how many blobs came out (@parent checked to be 0 for all). */
-static int cut(struct cw_blob *out, int cap)
+/* Cuts the painted blob seen at @m metres per pixel on every row; returns how many blobs came
+ * out (@parent checked to be 0 for all). */
+static int cut_at(double m, struct cw_blob *out, int cap)
 {
     double mpp[H];
     for (int y = 0; y < H; y++)
-        mpp[y] = MPP;
+        mpp[y] = m;
     struct cw_colour_splitter *s = cw_colour_splitter_new(W, H, mpp);
     assert_non_null(s);
     struct cw_blob in = bounds();
@@ -76,6 +77,11 @@ static int cut(struct cw_blob *out, int cap)
         assert_int_equal(parent[i], 0);
     cw_colour_splitter_free(s);
     return n;
+}
+
+static int cut(struct cw_blob *out, int cap)
+{
+    return cut_at(MPP, out, cap);
 }
 
 static void assert_box(const struct cw_blob *b, int x0, int y0, int x1, int y1)
@@ -110,6 +116,27 @@ static void test_queue_is_cut_per_vehicle(void **state)
     assert_box(far, 100, 40, 139, 69);
     assert_true(far->foot_hidden);
     assert_false(near->foot_hidden);
+}
+
+/* The same queue far up the road (a metre 12.5 pixels: its paint is a few regions of a few pixels
+ * each, up there), or standing on the picture's bottom edge (a bus under the camera shows its
+ * side in bands), is not cut: the blob comes out as it went in. */
+static void test_far_or_cut_off_queue_stays_whole(void **state)
+{
+    (void)state;
+    clear_picture();
+    vehicle(100, 40, 40, 40, 120, 40, -30);
+    vehicle(92, 70, 56, 56, 170, -40, -30);
+    struct cw_blob in = bounds(), out[16];
+    assert_int_equal(cut_at(0.08, out, 16), 1);
+    assert_same(&out[0], &in);
+    clear_picture();
+    vehicle(100, H - 86, 40, 40, 120, 40, -30);
+    vehicle(92, H - 56, 56, 56, 170, -40, -30); /* its bottom row the picture's */
+    in = bounds();
+    assert_int_equal(in.y1, H - 1);
+    assert_int_equal(cut(out, 16), 1);
+    assert_same(&out[0], &in);
 }
 
 /* One vehicle's roof, window band and back are one road user: the blob comes out as it went in. */
@@ -182,6 +209,28 @@ static void test_walker_beside_a_car_stays_apart(void **state)
     assert_box(&out[1], 150, 50, 159, 99);
 }
 
+/* Under the near car of a queue, a wheel (10 px: narrower than the car's lower part would be,
+ * and 0.3 m tall) is the car's; a walker in front of it, as narrow but 1.4 m of it showing, is
+ * someone of their own. */
+static void test_short_piece_under_a_car_is_the_car(void **state)
+{
+    (void)state;
+    clear_picture();
+    vehicle(100, 40, 40, 40, 120, 40, -30);
+    vehicle(92, 70, 56, 56, 170, -40, -30);
+    paint(132, 126, 142, 134, 30, 0, 0); /* a wheel */
+    struct cw_blob out[16];
+    assert_int_equal(cut(out, 16), 2);
+    const struct cw_blob *near = out[0].y1 > out[1].y1 ? &out[0] : &out[1];
+    assert_box(near, 92, 70, 147, 133);
+    paint(100, 118, 112, 161, 60, 0, 0); /* a walker, dark clothes, in front of it */
+    assert_int_equal(cut(out, 16), 3);
+    int walkers = 0;
+    for (int i = 0; i < 3; i++)
+        walkers += out[i].x0 == 100 && out[i].x1 == 111 && out[i].y0 == 126 && out[i].y1 == 160;
+    assert_int_equal(walkers, 1);
+}
+
 /* Out of room, it writes no more than it may. */
 static void test_room_is_kept(void **state)
 {
@@ -199,11 +248,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_is_cut_per_vehicle),
+        cmocka_unit_test(test_far_or_cut_off_queue_stays_whole),
         cmocka_unit_test(test_one_vehicle_stays_whole),
         cmocka_unit_test(test_roof_in_other_light_is_the_same_vehicle),
         cmocka_unit_test(test_texture_is_not_cut),
         cmocka_unit_test(test_grey_car_behind_is_the_rest),
         cmocka_unit_test(test_walker_beside_a_car_stays_apart),
+        cmocka_unit_test(test_short_piece_under_a_car_is_the_car),
         cmocka_unit_test(test_room_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

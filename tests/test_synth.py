@@ -269,7 +269,8 @@ class Render(unittest.TestCase):
         # after another, that crosswatch mot tracks; a disk that fills is one line, exit 1
         dets = os.path.join(self.out, "dets.txt")
         p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
-               os.path.join(self.out, "scene.json"), "--out", tracks, "--detections", dets)
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--detections", dets,
+               "--no-colour_split")
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(dets) as f:
             rows = [l.strip().split(",") for l in f]
@@ -280,20 +281,22 @@ class Render(unittest.TestCase):
         for r in rows:
             self.assertEqual((len(r), r[1]), (10, "-1"), r)
             self.assertTrue(float(r[4]) > 0 and float(r[5]) > 0 and 0 < float(r[6]) <= 1, r)
-        # --colour_split cuts vehicles out of merges along their paint (here the car the bus
-        # passes): more boxes than blobs, and still the road users
+        # by default vehicles are cut out of merges along their paint (here the car the bus
+        # passes): more boxes than --no-colour_split's blobs, and still the road users
         cut = os.path.join(self.out, "dets-colour.txt")
         p = cw("track", os.path.join(self.out, "video.mp4"), "--scene",
-               os.path.join(self.out, "scene.json"), "--out", tracks, "--detections", cut,
-               "--colour_split")
+               os.path.join(self.out, "scene.json"), "--out", tracks, "--detections", cut)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(cut) as f:
             self.assertGreater(sum(1 for _ in f), len(rows))
         m = json.loads(cw("eval", "tracks", "--gt", self.out, "--res", tracks, "--json").stdout)
         self.assertGreater(m["DetRe"], 0.3)
-        p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks, "--colour_split")
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks, "--split")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("--colour_split needs a scene (--scene)", p.stderr)
+        self.assertIn("--split needs a scene (--scene)", p.stderr)
+        p = cw("track", os.path.join(self.out, "video.mp4"), "--out", tracks)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("needs a scene", p.stderr)
         p = cw("mot", "--det", dets, "--seqinfo", os.path.join(self.out, "seqinfo.ini"), "--out",
                os.path.join(self.out, "mot.txt"))
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -1542,6 +1542,38 @@ static void test_hidden_bottoms(void **state)
     cw_tracker_free(t);
 }
 
+/* A rider rides up the road at 5 m/s and stops; from where it stops only its upper part shows
+ * (a car beside it hides its bike: pieces whose bottom is hidden). The ground follows the box it
+ * is matched on: it stands where it stopped. (It used to run on at 5 m/s unmeasured, 8 m in the
+ * 40 frames, and took a rider waiting at the line into the junction: a red light run.) */
+static void test_hidden_bottom_stands_on_the_ground(void **state)
+{
+    (void)state;
+    struct cw_scene *sc = down_the_road();
+    struct cw_tracker *t = make();
+    cw_tracker_set_zones(t, sc);
+    struct cw_track_out out[8];
+    double stop = 10 + 0.2 * 30;
+    for (int f = 0; f < 70; f++) {
+        struct cw_detection r = standing(sc, 2, f < 30 ? 10 + 0.2 * f : stop, 0.7, 1.7);
+        if (f >= 30) {
+            r.box.h *= 0.5;
+            r.bottom_hidden = true;
+            r.has_ground = false;
+        }
+        int n = cw_tracker_update(t, &r, 1, out, 8);
+        assert_int_equal(n, 1);
+        assert_true(out[0].has_ground);
+        /* the box's own filter carries it on a little as it stops; then it stands where it
+         * stopped */
+        assert_true(out[0].ground.y < stop + 1.5);
+        if (f == 69)
+            assert_true(fabs(out[0].ground.y - stop) < 0.5 && out[0].speed < 0.5);
+    }
+    cw_tracker_free(t);
+    cw_scene_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1562,6 +1594,7 @@ int main(void)
         cmocka_unit_test(test_held_box_follows_the_ground),
         cmocka_unit_test(test_detection_locate),
         cmocka_unit_test(test_hidden_bottoms),
+        cmocka_unit_test(test_hidden_bottom_stands_on_the_ground),
         cmocka_unit_test(test_fast_pedestrian_is_a_rider),
         cmocka_unit_test(test_walking_lamp_is_a_pedestrian),
         cmocka_unit_test(test_growing_pedestrian_is_no_rider),

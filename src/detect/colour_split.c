@@ -11,6 +11,13 @@
 #define MOD "motion"
 /* Blobs smaller than this (analysis pixels) hold one road user as far as colour can tell. */
 #define SPLIT_MIN_AREA 300
+/* Only blobs whose foot row spans a metre of road in at least this many pixels are cut: farther
+ * off a car is a few dozen pixels, its paint a handful of regions of a few pixels each (a roof
+ * alone, two road users as one), and busy's far platoon cut so came out in pieces that were
+ * tracked worse than its merges. Nor are blobs the picture's bottom cuts: a bus under the
+ * camera shows its long side in bands of paint and window, cut into pieces that are none of
+ * the road users there (the tracker measures what comes in at the bottom on its own). */
+#define SPLIT_MIN_PX_PER_M 20.0
 /* Neighbours are one flat region within this much grey and summed |U| + |V| difference. */
 #define FLAT_GREY   10
 #define FLAT_CHROMA 6
@@ -43,13 +50,19 @@
 /* A body's box holding this share of a larger one's is part of it. */
 #define INSIDE 0.5
 /* Pieces stacked over the same columns (STACK_OVERLAP of the narrower) whose widths are within
- * STACK_WIDTHS of each other are one road user. A piece under another, within its columns and
- * at least UNDER_WIDTH of its width, is its lower part (a back under a roof, a bike under its
- * rider): a nearer road user in the same lane is wider than the one it hides, a walker in front
- * of a car much narrower. */
+ * STACK_WIDTHS of each other are one road user. A piece under another, at least UNDER_WIDTH of
+ * its width and UNDER_OVERLAP of its own columns under it, is its lower part (a back under a
+ * roof, a bike under its rider, a back a little wider than the roof seen at an angle): a nearer
+ * road user in the same lane is wider than the one it hides, a walker in front of a car much
+ * narrower. A piece under a vehicle's body and less than UNDER_SHORT_M tall (at its foot, where
+ * an upright metre is as many pixels as a metre across) is the body's lower part however narrow:
+ * a wheel, a bumper, a back broken up by light; whoever walks or rides in front of a car is
+ * taller. */
 #define STACK_OVERLAP 0.9
 #define STACK_WIDTHS  0.88
 #define UNDER_WIDTH   0.6
+#define UNDER_OVERLAP 0.8
+#define UNDER_SHORT_M 1.0
 /* Pieces of the rest smaller than this are slivers at bodies' edges. */
 #define REST_MIN_PX 40
 /* A piece's foot is hidden when the blob goes on, right under it, across this share of its
@@ -327,14 +340,20 @@ static bool foot_hidden(const struct cw_colour_splitter *s, const int32_t *map, 
     return under >= UNDER_SHARE * (p->x1 - p->x0 + 1);
 }
 
-/* Whether piece @c, starting under the top of @a and at most 2 rows below its bottom, within
- * its columns and at least UNDER_WIDTH of its width, is @a's lower part (a back under its roof,
- * a bike under its rider, a bumper); wider, it is a nearer road user. */
+/* Whether piece @c starts under the top of @a, at most 2 rows below its bottom, with
+ * UNDER_OVERLAP of its columns within @a's. */
+static bool under(const struct cw_blob *a, const struct cw_blob *c)
+{
+    int lo = a->x0 > c->x0 ? a->x0 : c->x0, hi = a->x1 < c->x1 ? a->x1 : c->x1;
+    return hi - lo + 1 >= UNDER_OVERLAP * (c->x1 - c->x0 + 1) && c->y0 > a->y0 &&
+           c->y0 <= a->y1 + 2;
+}
+
+/* Whether piece @c, under @a and at least UNDER_WIDTH of its width, is @a's lower part (a back
+ * under its roof, a bike under its rider, a bumper); much wider, it is a nearer road user. */
 static bool lower_part(const struct cw_blob *a, const struct cw_blob *c)
 {
-    return c->x0 >= a->x0 - BODY_GAP && c->x1 <= a->x1 + BODY_GAP &&
-           c->x1 - c->x0 + 1 >= UNDER_WIDTH * (a->x1 - a->x0 + 1) && c->y0 > a->y0 &&
-           c->y0 <= a->y1 + 2;
+    return under(a, c) && c->x1 - c->x0 + 1 >= UNDER_WIDTH * (a->x1 - a->x0 + 1);
 }
 
 /* @a grown over @c. */
@@ -420,10 +439,11 @@ static int cut(struct cw_colour_splitter *s, const int32_t *map, int b, const st
                         }
                     }
             }
-            /* a body's lower part, however small, is the body's */
-            bool own = false;
+            /* a body's lower part, however small, is the body's; so is anything under it too
+             * short to be someone in front of it */
+            bool own = false, short_one = (p.y1 - p.y0 + 1) * s->mpp[p.y1] < UNDER_SHORT_M;
             for (int j = 0; j < nbody && !own; j++)
-                if ((own = lower_part(&out[j], &p)))
+                if ((own = lower_part(&out[j], &p) || (short_one && under(&out[j], &p))))
                     take_in(&out[j], &p);
             if (!own && p.area >= REST_MIN_PX && n < cap)
                 out[n++] = p;
@@ -442,6 +462,13 @@ static void clear(struct cw_colour_splitter *s, const struct cw_blob *bb)
                (size_t)(bb->x1 - bb->x0 + 1) * sizeof(*s->lab));
 }
 
+/* Whether blob @b is near enough for its paint to be read, and whole at the bottom (above). */
+static bool near_enough(const struct cw_colour_splitter *s, const struct cw_blob *b)
+{
+    double mpp = s->mpp[b->y1];
+    return b->y1 < s->h - 1 && mpp > 0 && 1 / mpp >= SPLIT_MIN_PX_PER_M;
+}
+
 int cw_colour_split(struct cw_colour_splitter *s, const int32_t *map, const struct cw_image *grey,
                     const struct cw_image *u, const struct cw_image *v, const struct cw_blob *in,
                     int n, struct cw_blob *out, int *parent, int cap)
@@ -450,7 +477,7 @@ int cw_colour_split(struct cw_colour_splitter *s, const int32_t *map, const stru
     for (int b = 0; b < n && k < cap; b++) {
         const struct cw_blob *bb = &in[b];
         int made = 0;
-        if (bb->area >= SPLIT_MIN_AREA) {
+        if (bb->area >= SPLIT_MIN_AREA && near_enough(s, bb)) {
             int nreg = label_regions(s, map, b, bb, grey, u, v);
             int nb = nreg > 0 ? bodies(s, nreg) : 0;
             const struct region *r = nb > 0 ? &s->reg[s->body[0]] : NULL;

@@ -263,14 +263,13 @@ const struct cw_option cw_motion_options[] = {
     {"colour_split",
      CW_OPT_BOOL,
      OFS(colour_split),
-     {.b = false},
+     {.b = true},
      0,
      0,
      NULL,
      NULL,
-     "with a scene: cut vehicles out of blobs holding several road users along their paint "
-     "(off by default: a queue is tracked better with it, a busy crossing and the rules worse; "
-     "docs/motion.md)"},
+     "with a scene, by day: cut vehicles near enough to read out of blobs holding several road "
+     "users along their paint (a queue from behind; docs/motion.md)"},
     {NULL},
 };
 

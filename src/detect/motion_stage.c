@@ -155,11 +155,11 @@ static int first_frame(struct cw_motion_stage *s, const struct cw_frame *f)
             s->split = cw_blob_splitter_new(s->scene, f->grey.width, f->grey.height,
                                             (double)sw / f->grey.width, (double)sh / f->grey.height,
                                             s->cfg.min_area);
-    } else if (s->cfg.split || s->cfg.colour_split) {
+    } else if (s->cfg.split) {
+        /* (not for colour_split, on by default: without a scene there is nothing to cut by) */
         cw_log_warn("motion",
-                    "--%s needs a scene (--scene) to measure road users on the ground: "
-                    "blobs are not cut",
-                    s->cfg.split ? "split" : "colour_split");
+                    "--split needs a scene (--scene) to measure road users on the ground: "
+                    "blobs are not cut");
     }
     return 0;
 }

@@ -297,6 +297,13 @@ enum { TENTATIVE, TRACKED, LOST, REMOVED };
 #define REFIND_M_PER_S     1.0
 #define REFIND_HEADING_MPS 1.0 /* faster than this, a track has a way it goes */
 
+/* A detection whose bottom a nearer road user hides has no ground point; the track's box, its
+ * height kept, has a foot that is good to this share of its height. Without it the ground ran on
+ * at its last speed: a rider who rode up beside a car and stopped at the line, its lower part
+ * hidden by the car, was 11 m into the junction on the ground while its box stood still, a red
+ * light run. */
+#define HIDDEN_FOOT_ERR 0.1
+
 #define G_ACCEL 3.0
 #define G_MEAS  0.5
 /* … and brake or set off at up to this (m/s²) while unseen */
@@ -877,6 +884,16 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
             g_init(tr, d->ground);
         tr->g_frame = t->frame;
         remember(tr, t->frame);
+    } else if (d->bottom_hidden && tr->has_g && t->scene) {
+        /* its foot is hidden, but the box just measured stands somewhere: the ground follows
+         * it, as sure as a tenth of its height up the picture (HIDDEN_FOOT_ERR) */
+        struct cw_detection f = {.box = kf_box(tr->kf)};
+        cw_detection_locate(&f, t->scene, HIDDEN_FOOT_ERR * f.box.h, 0);
+        if (f.has_ground) {
+            g_update(tr, f.ground, f.ground_sigma_m);
+            tr->g_frame = t->frame;
+            remember(tr, t->frame);
+        }
     }
     if (tr->state == LOST)
         tr->state = TRACKED;
