@@ -872,28 +872,28 @@ static void apply_match(struct cw_tracker *t, struct track *tr, const struct cw_
     tr->hits++;
     tr->updated = true;
     vote(tr, d);
-    if (d->has_ground) {
+    /* where it stands: the detection's foot, or, where a nearer road user hides that, the foot
+     * of the box just measured (its height kept), as sure as HIDDEN_FOOT_ERR of its height */
+    struct cw_detection at = {
+        .has_ground = d->has_ground, .ground = d->ground, .ground_sigma_m = d->ground_sigma_m};
+    if (!d->has_ground && d->bottom_hidden && tr->has_g && t->scene) {
+        at.box = kf_box(tr->kf);
+        cw_detection_locate(&at, t->scene, HIDDEN_FOOT_ERR * at.box.h, 0);
+    }
+    if (at.has_ground) {
         if (tr->has_g) {
             /* unseen on the ground (held in a merge, missed), it may have braked hard or set off:
-             * its speed is that much less certain, and the next measurements set it again */
+             * its speed is that much less certain, and the next measurements set it again (its
+             * own foot's: one the box guesses is too loose to set it — letting it took queue
+             * 85.9 → 82.7 MOTA) */
             double gap_s = (t->frame - tr->g_frame - 1) / t->cfg.fps, dv = G_UNSEEN_ACCEL * gap_s;
-            if (gap_s > 0)
+            if (gap_s > 0 && d->has_ground)
                 tr->g[0].p11 += dv * dv, tr->g[1].p11 += dv * dv;
-            g_update(tr, d->ground, d->ground_sigma_m);
+            g_update(tr, at.ground, at.ground_sigma_m);
         } else
-            g_init(tr, d->ground);
+            g_init(tr, at.ground);
         tr->g_frame = t->frame;
         remember(tr, t->frame);
-    } else if (d->bottom_hidden && tr->has_g && t->scene) {
-        /* its foot is hidden, but the box just measured stands somewhere: the ground follows
-         * it, as sure as a tenth of its height up the picture (HIDDEN_FOOT_ERR) */
-        struct cw_detection f = {.box = kf_box(tr->kf)};
-        cw_detection_locate(&f, t->scene, HIDDEN_FOOT_ERR * f.box.h, 0);
-        if (f.has_ground) {
-            g_update(tr, f.ground, f.ground_sigma_m);
-            tr->g_frame = t->frame;
-            remember(tr, t->frame);
-        }
     }
     if (tr->state == LOST)
         tr->state = TRACKED;
